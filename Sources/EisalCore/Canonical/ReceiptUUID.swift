@@ -1,0 +1,67 @@
+// Receipt UUID and document hash.
+// Source: ETA SDK /receiptissuancefaq/ "How to generate receipt UUID?" (quoted by R-SERVE
+// serialize.ts), /document-serialization-approach/, /signature-creation/ step 1;
+// shared/spec/serialization.md "Receipt UUID" and "Document (invoice) hash for signing".
+//
+// UUID = lower-case hex SHA-256 of canonical(receipt with header.uuid set to "" in place).
+
+import Crypto
+
+/// Computes receipt UUIDs and document digests from received JSON.
+public enum ReceiptUUID {
+    /// The UUID of `receipt` (one element of `receipts[]`, as received): SHA-256 of its canonical
+    /// text with `header.uuid` blanked in place, as 64 lower-case hex characters.
+    public static func compute(_ receipt: JSONNode) -> String {
+        var buffer: [UInt8] = []
+        return compute(receipt, reusing: &buffer)
+    }
+
+    /// Same as ``compute(_:)``, writing the canonical text into `buffer` (cleared first, capacity
+    /// kept) so hot loops do not allocate.
+    public static func compute(_ receipt: JSONNode, reusing buffer: inout [UInt8]) -> String {
+        buffer.removeAll(keepingCapacity: true)
+        CanonicalSerializer(style: .eta).serialize(receipt, root: .receipt, into: &buffer)
+        return hexDigest(buffer)
+    }
+
+    /// The canonical text that ``compute(_:)`` hashes.
+    public static func canonicalText(_ receipt: JSONNode) -> String {
+        String(decoding: CanonicalSerializer(style: .eta).bytes(receipt, root: .receipt), as: UTF8.self)
+    }
+
+    /// Lower-case hex SHA-256 of `bytes`.
+    public static func hexDigest<D: DataProtocol>(_ bytes: D) -> String {
+        Hex.lowercase(SHA256.hash(data: bytes))
+    }
+
+    /// Whether a claimed UUID matches the computed one. Decision (serialization.md): compared
+    /// case-insensitively; the platform returns the lower-case form.
+    public static func matches(claimed: String, computed: String) -> Bool {
+        claimed.count == computed.count && claimed.lowercased() == computed
+    }
+}
+
+/// The digest an invoice document is signed over.
+public enum DocumentDigest {
+    /// SHA-256 of canonical(document without its `signatures` member).
+    public static func compute(_ document: JSONNode) -> SHA256.Digest {
+        SHA256.hash(data: CanonicalSerializer(style: .eta).bytes(document, root: .document))
+    }
+}
+
+/// Hex encoding.
+public enum Hex {
+    /// Lower-case hex of a sequence of bytes.
+    public static func lowercase<S: Sequence<UInt8>>(_ bytes: S) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+import Foundation

@@ -1,0 +1,171 @@
+// Builds receipts whose totals follow ETA's equations and whose UUID is computed over the exact
+// text that will be sent. Equations: ETA SDK /main-calculations/ (r11, r13, r17, T1 base) as
+// listed in EisalCore's ValidationRule.swift; rounding to 5 decimals, half away from zero.
+
+import EisalCore
+import Foundation
+
+/// One line to put on a receipt; the builder computes `totalSale`, `netSale`, taxes and `total`.
+public struct ReceiptLine: Sendable {
+    /// A tax of the line.
+    public struct Tax: Sendable {
+        public var taxType: String
+        public var subType: String
+        public var rate: Decimal
+        /// Explicit amount; when `nil`, T1 follows ETA's VAT base and other types are
+        /// `netSale × rate / 100`.
+        public var amount: Decimal?
+
+        public init(taxType: String, subType: String, rate: Decimal, amount: Decimal? = nil) {
+            self.taxType = taxType
+            self.subType = subType
+            self.rate = rate
+            self.amount = amount
+        }
+
+        /// VAT (T1) at `rate` percent with subtype `V009` (general item sales) by default.
+        public static func vat(_ rate: Decimal, subType: String = "V009") -> Tax { Tax(taxType: "T1", subType: subType, rate: rate) }
+    }
+
+    public var internalCode: String
+    public var description: String
+    public var itemType: String
+    public var itemCode: String
+    public var unitType: String
+    public var quantity: Decimal
+    public var unitPrice: Decimal
+    public var commercialDiscounts: [Discount]
+    public var itemDiscounts: [Discount]
+    public var valueDifference: Decimal?
+    public var taxes: [Tax]
+
+    public init(
+        internalCode: String, description: String, itemType: String = "GS1", itemCode: String, unitType: String = "EA",
+        quantity: Decimal, unitPrice: Decimal, commercialDiscounts: [Discount] = [], itemDiscounts: [Discount] = [],
+        valueDifference: Decimal? = nil, taxes: [Tax] = []
+    ) {
+        self.internalCode = internalCode
+        self.description = description
+        self.itemType = itemType
+        self.itemCode = itemCode
+        self.unitType = unitType
+        self.quantity = quantity
+        self.unitPrice = unitPrice
+        self.commercialDiscounts = commercialDiscounts
+        self.itemDiscounts = itemDiscounts
+        self.valueDifference = valueDifference
+        self.taxes = taxes
+    }
+}
+
+/// A built receipt: the model and the exact JSON text whose hash is its UUID.
+public struct BuiltReceipt: Sendable {
+    /// The receipt with `header.uuid` filled in.
+    public var receipt: Receipt
+    /// The receipt's JSON text as it will be sent (compact).
+    public var json: [UInt8]
+    /// The receipt's UUID.
+    public var uuid: String { receipt.header.uuid }
+}
+
+/// Computes totals and the UUID of a receipt.
+public struct ReceiptBuilder: Sendable {
+    public var header: ReceiptHeader
+    public var documentType: ReceiptDocumentType
+    public var seller: Seller
+    public var buyer: Buyer
+    public var lines: [ReceiptLine]
+    public var extraDiscounts: [Discount]
+    public var paymentMethod: String
+
+    public init(header: ReceiptHeader, documentType: ReceiptDocumentType = ReceiptDocumentType(receiptType: "s"), seller: Seller, buyer: Buyer = Buyer(type: "P"), lines: [ReceiptLine], extraDiscounts: [Discount] = [], paymentMethod: String = "C") {
+        self.header = header
+        self.documentType = documentType
+        self.seller = seller
+        self.buyer = buyer
+        self.lines = lines
+        self.extraDiscounts = extraDiscounts
+        self.paymentMethod = paymentMethod
+    }
+
+    static func round5(_ d: Decimal) -> Decimal {
+        var value = d
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &value, 5, .plain)
+        return rounded
+    }
+
+    static func amount(_ d: Decimal) -> ETADecimal { ETADecimal(round5(d)) }
+
+    /// The receipt with computed totals and `header.uuid` still empty.
+    public func receiptWithoutUUID() -> Receipt {
+        var items: [ReceiptItem] = []
+        var totalSales = Decimal(0), netAmount = Decimal(0), commercial = Decimal(0), itemDiscounts = Decimal(0), linesTotal = Decimal(0)
+        var taxTotals: [(String, Decimal)] = []
+        for line in lines {
+            let totalSale = Self.round5(line.quantity * line.unitPrice)
+            let lineCommercial = line.commercialDiscounts.reduce(Decimal(0)) { $0 + $1.amount.value }
+            let netSale = Self.round5(totalSale - lineCommercial)
+            let lineItemDiscounts = line.itemDiscounts.reduce(Decimal(0)) { $0 + $1.amount.value }
+            var amounts: [String: Decimal] = [:]
+            // Non-VAT taxes first: T1's base includes T2, T3 and T5–T12.
+            for tax in line.taxes where tax.taxType != "T1" {
+                amounts[tax.taxType] = Self.round5(tax.amount ?? netSale * tax.rate / 100)
+            }
+            func t(_ n: Int) -> Decimal { amounts["T\(n)"] ?? 0 }
+            let taxableFees = (5 ... 12).reduce(Decimal(0)) { $0 + t($1) }
+            let nonTaxableFees = (13 ... 20).reduce(Decimal(0)) { $0 + t($1) }
+            for tax in line.taxes where tax.taxType == "T1" {
+                let base = t(2) + netSale + taxableFees + (line.valueDifference ?? 0) + t(3)
+                amounts["T1"] = Self.round5(tax.amount ?? base * tax.rate / 100)
+            }
+            let total = Self.round5(netSale + t(1) + t(2) + t(3) + taxableFees + nonTaxableFees - t(4) - lineItemDiscounts)
+            let taxable = line.taxes.map { TaxableItem(taxType: $0.taxType, amount: ETADecimal(amounts[$0.taxType] ?? 0), subType: $0.subType, rate: ETADecimal($0.rate)) }
+            for item in taxable {
+                if let i = taxTotals.firstIndex(where: { $0.0 == item.taxType }) { taxTotals[i].1 += item.amount.value } else { taxTotals.append((item.taxType, item.amount.value)) }
+            }
+            items.append(ReceiptItem(
+                internalCode: line.internalCode, description: line.description, itemType: line.itemType, itemCode: line.itemCode,
+                unitType: line.unitType, quantity: ETADecimal(line.quantity), unitPrice: ETADecimal(line.unitPrice),
+                netSale: ETADecimal(netSale), totalSale: ETADecimal(totalSale), total: ETADecimal(total),
+                commercialDiscountData: line.commercialDiscounts.isEmpty ? nil : line.commercialDiscounts,
+                itemDiscountData: line.itemDiscounts.isEmpty ? nil : line.itemDiscounts,
+                valueDifference: line.valueDifference.map { ETADecimal($0) },
+                taxableItems: taxable.isEmpty ? nil : taxable
+            ))
+            totalSales += totalSale
+            netAmount += netSale
+            commercial += lineCommercial
+            itemDiscounts += lineItemDiscounts
+            linesTotal += total
+        }
+        let extra = extraDiscounts.reduce(Decimal(0)) { $0 + $1.amount.value }
+        var header = header
+        header.uuid = ""
+        return Receipt(
+            header: header, documentType: documentType, seller: seller, buyer: buyer, itemData: items,
+            totalSales: Self.amount(totalSales), totalCommercialDiscount: Self.amount(commercial), totalItemsDiscount: Self.amount(itemDiscounts),
+            extraReceiptDiscountData: extraDiscounts.isEmpty ? nil : extraDiscounts,
+            netAmount: Self.amount(netAmount), feesAmount: 0, totalAmount: Self.amount(linesTotal - extra),
+            taxTotals: taxTotals.isEmpty ? nil : taxTotals.map { TaxTotal(taxType: $0.0, amount: Self.amount($0.1)) },
+            paymentMethod: paymentMethod, adjustment: 0
+        )
+    }
+
+    /// Builds the receipt: computes totals, writes the JSON text, hashes it with `header.uuid`
+    /// blank and fills the UUID in. The returned `json` hashes to `uuid`.
+    public func build() throws -> BuiltReceipt {
+        try Self.seal(receiptWithoutUUID())
+    }
+
+    /// Fills in `header.uuid` of `receipt` from the text it will be sent as.
+    public static func seal(_ receipt: Receipt) throws -> BuiltReceipt {
+        var receipt = receipt
+        receipt.header.uuid = ""
+        let text = JSONWriter().bytes(try JSONValueEncoder().encode(receipt))
+        let uuid = ReceiptUUID.compute(try JSONParser().parse(text).root)
+        receipt.header.uuid = uuid
+        let sealed = JSONWriter().bytes(try JSONValueEncoder().encode(receipt))
+        return BuiltReceipt(receipt: receipt, json: sealed)
+    }
+}

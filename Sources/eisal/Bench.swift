@@ -1,0 +1,106 @@
+import ArgumentParser
+import Crypto
+import EisalCore
+import EisalKit
+import Foundation
+
+/// `eisal bench …`: throughput measurements. Run in release mode:
+/// `swift run -c release eisal bench core`.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Measure throughput.", subcommands: [Core.self])
+
+    struct Core: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Canonical serialization + UUID over varied receipts, beside raw SHA-256 of the same bytes.")
+
+        @Option(help: "How many distinct receipts.") var receipts = 10_000
+        @Option(help: "Timed rounds over all receipts (the best round is reported).") var rounds = 5
+
+        func run() throws {
+            let corpus = try BenchCorpus.receipts(count: receipts)
+            let documents = try corpus.map { try JSONParser().parse($0) }
+            let inputBytes = corpus.reduce(0) { $0 + $1.count }
+            let canonical = documents.map { CanonicalSerializer().bytes($0.root, root: .receipt) }
+            let canonicalBytes = canonical.reduce(0) { $0 + $1.count }
+            print("corpus: \(receipts) receipts, \(inputBytes) bytes of JSON (avg \(inputBytes / receipts) B), \(canonicalBytes) bytes of canonical text")
+
+            func measure(_ name: String, bytes: Int, _ body: () -> Int) {
+                var best = Duration.seconds(1_000_000)
+                var sink = 0
+                for _ in 0 ..< rounds {
+                    let start = ContinuousClock.now
+                    sink &+= body()
+                    best = min(best, ContinuousClock.now - start)
+                }
+                let seconds = Double(best.components.seconds) + Double(best.components.attoseconds) / 1e18
+                let rps = Double(receipts) / seconds
+                let mbps = Double(bytes) / seconds / 1_000_000
+                print(String(format: "%-44@ %12.0f receipts/s %9.1f MB/s  (%.2f ms)%@", name as NSString, rps, mbps, seconds * 1000, sink == 42 ? "!" : ""))
+            }
+
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(1 << 16)
+            measure("sha256(canonical bytes) [reference]", bytes: canonicalBytes) {
+                var n = 0
+                for c in canonical { n &+= SHA256.hash(data: c).withUnsafeBytes { Int($0[0]) } }
+                return n
+            }
+            measure("sha256(JSON bytes) [reference]", bytes: inputBytes) {
+                var n = 0
+                for c in corpus { n &+= SHA256.hash(data: c).withUnsafeBytes { Int($0[0]) } }
+                return n
+            }
+            measure("serialize + sha256 (parsed receipts)", bytes: canonicalBytes) {
+                var n = 0
+                for d in documents { n &+= ReceiptUUID.compute(d.root, reusing: &buffer).utf8.count }
+                return n
+            }
+            measure("parse + serialize + sha256 (from bytes)", bytes: inputBytes) {
+                var n = 0
+                for c in corpus { n &+= ReceiptUUID.compute(try! JSONParser().parse(c).root, reusing: &buffer).utf8.count }
+                return n
+            }
+        }
+    }
+}
+
+/// Varied receipts for benchmarks: 1–12 lines, Arabic and escaped text, discounts, several taxes.
+enum BenchCorpus {
+    static func receipts(count: Int) throws -> [[UInt8]] {
+        var generator = SplitMix64(seed: 2026)
+        var result: [[UInt8]] = []
+        result.reserveCapacity(count)
+        let names = ["Coffee beans", "شاي أخضر", "Paper cups \"large\"", "Back\\slash tool", "خبز بلدي", "Mineral water 1.5L", "Olive oil ﺯﻳﺖ", "Tab\there"]
+        var previous = ""
+        for n in 0 ..< count {
+            let lineCount = 1 + Int(generator.next() % 12)
+            var lines: [ReceiptLine] = []
+            for l in 0 ..< lineCount {
+                let quantity = Decimal(1 + Int(generator.next() % 20))
+                let price = Decimal(Int(generator.next() % 100_000)) / 100
+                var discounts: [Discount] = []
+                if generator.next() % 3 == 0 { discounts.append(Discount(amount: ETADecimal(Decimal(Int(generator.next() % 100)) / 10), description: "promo")) }
+                var taxes: [ReceiptLine.Tax] = [.vat(14)]
+                if generator.next() % 4 == 0 { taxes.insert(ReceiptLine.Tax(taxType: "T2", subType: "Tbl01", rate: 5), at: 0) }
+                lines.append(ReceiptLine(internalCode: "SKU-\(n)-\(l)", description: names[Int(generator.next() % UInt64(names.count))], itemCode: String(6_221_218_000_000 + Int(generator.next() % 99_999)), quantity: quantity, unitPrice: price, commercialDiscounts: discounts, taxes: taxes))
+            }
+            let header = ReceiptHeader(dateTimeIssued: "2026-11-23T10:\(String(format: "%02d", n % 60)):00Z", receiptNumber: "B-\(n)", previousUUID: previous)
+            let built = try ReceiptBuilder(header: header, seller: ReceiptExamples.demoSeller(), lines: lines).build()
+            previous = built.uuid
+            result.append(built.json)
+        }
+        return result
+    }
+}
+
+/// A small deterministic random number generator.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
