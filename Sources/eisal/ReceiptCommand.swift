@@ -8,7 +8,7 @@ struct ReceiptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "receipt",
         abstract: "Make, hash and validate receipts offline.",
-        subcommands: [Example.self, UUID.self, Canonical.self, Validate.self]
+        subcommands: [Example.self, UUID.self, Canonical.self, Validate.self, Rules.self]
     )
 
     struct Example: ParsableCommand {
@@ -92,6 +92,13 @@ struct ReceiptCommand: ParsableCommand {
 }
 
 extension ReceiptExamples.Kind: ExpressibleByArgument {}
+
+extension ReceiptCommand {
+    struct Rules: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the validation rule catalogue (Markdown).")
+        func run() { print(ValidationRule.catalogueMarkdown, terminator: "") }
+    }
+}
 
 /// Receipt JSON read from a file or standard input: one receipt, or a submission's receipts.
 struct ReceiptInput {

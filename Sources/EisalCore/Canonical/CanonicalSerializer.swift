@@ -32,26 +32,156 @@ public struct CanonicalSerializer: Sendable {
 
     /// Appends the canonical text of `node` (an object) to `out`.
     public func serialize(_ node: JSONNode, root: CanonicalRoot, into out: inout [UInt8]) {
-        var walker = CanonicalWalker(document: node.document, style: style, recorder: nil)
-        walker.writeRoot(node.index, root: root, into: &out)
+        withCanonicalBytes(node, root: root) { out.append(contentsOf: $0) }
+    }
+
+    /// Calls `body` with the canonical text of `node`, without copying it into an array.
+    public func withCanonicalBytes<R>(_ node: JSONNode, root: CanonicalRoot, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        var sink = ByteSink(capacity: node.byteRange.count + node.byteRange.count / 4 + 64)
+        defer { sink.deallocate() }
+        if style == .eta, !forceRecursiveWalk, node.kind == .object, writeETA(node, root: root, into: &sink) {
+            // Written by the linear pass.
+        } else {
+            sink.count = 0
+            var recorder = NoPathRecorder()
+            write(node, root: root, into: &sink, recorder: &recorder)
+        }
+        return try body(UnsafeBufferPointer(start: sink.base, count: sink.count))
+    }
+
+    /// Tests set this to compare the linear ETA pass with the general walker.
+    var forceRecursiveWalk = false
+
+    /// ETA's style in one linear pass over the tape (the hot path of every receipt UUID). It
+    /// writes exactly what the general walker writes with ``CanonicalStyle/eta``; a test
+    /// compares the two on varied and hostile documents.
+    /// Returns `false` (having written part of the text) when the document nests deeper than
+    /// the pass supports; the caller then starts over with the general walker.
+    func writeETA(_ node: JSONNode, root: CanonicalRoot, into out: inout ByteSink) -> Bool {
+        node.document.bytes.withUnsafeBufferPointer { bytesBuffer in
+            node.document.tape.withUnsafeBufferPointer { tapeBuffer in
+                let walker = CanonicalWalker(bytes: bytesBuffer.baseAddress!, byteCount: bytesBuffer.count, tape: tapeBuffer.baseAddress!, style: .eta, recorder: NoPathRecorder())
+                let tape = tapeBuffer.baseAddress!
+                struct Frame {
+                    var end: Int
+                    var isArray: Bool
+                    var name: Int // key token index written before each array element
+                    var role: Role // role of this object, or of the elements of this array
+                }
+                // Nesting never exceeds the number of tokens; receipts need 5 levels.
+                let capacity = min(tapeBuffer.count, 256)
+                let stack = UnsafeMutablePointer<Frame>.allocate(capacity: capacity)
+                defer { stack.deallocate() }
+                var depth = 0
+                func push(_ frame: Frame) -> Bool {
+                    guard depth < capacity else { return false }
+                    stack[depth] = frame
+                    depth += 1
+                    return true
+                }
+                let rootRole: Role = switch root {
+                case .receipt: .receipt
+                case .document: .document
+                case .submission: .submission
+                }
+                _ = push(Frame(end: Int(tape[node.index].next), isArray: false, name: 0, role: rootRole))
+                var i = node.index + 1
+                var lastKey = 0
+                while true {
+                    while depth > 0, i == stack[depth - 1].end { depth -= 1 }
+                    guard depth > 0 else { break }
+                    let frame = stack[depth - 1]
+                    let t = tape[i]
+                    if frame.isArray { walker.writeName(tape[frame.name], &out) }
+                    switch t.kind {
+                    case .key:
+                        if frame.role != .plain {
+                            let valueKind = tape[i + 1].kind
+                            switch frame.role {
+                            case .header where walker.keyIs(t, "uuid"):
+                                walker.writeName(t, &out)
+                                out.append(UInt8(ascii: "\""))
+                                out.append(UInt8(ascii: "\""))
+                                i = Int(tape[i + 1].next)
+                                continue
+                            case .submission where walker.keyIs(t, "signatures"), .document where walker.keyIs(t, "signatures"):
+                                i = Int(tape[i + 1].next)
+                                continue
+                            default:
+                                break
+                            }
+                            lastKey = i
+                            walker.writeName(t, &out)
+                            i += 1
+                            // The value's role depends on the key it belongs to.
+                            let valueRole: Role
+                            if frame.role == .receipt, valueKind == .object, walker.keyIs(t, "header") {
+                                valueRole = .header
+                            } else if frame.role == .submission, walker.keyIs(t, "receipts") {
+                                valueRole = .receipt
+                            } else {
+                                valueRole = .plain
+                            }
+                            if valueKind == .object || valueKind == .array {
+                                guard push(Frame(end: Int(tape[i].next), isArray: valueKind == .array, name: lastKey, role: valueRole)) else { return false }
+                                i += 1
+                            }
+                            continue
+                        }
+                        lastKey = i
+                        walker.writeName(t, &out)
+                        i += 1
+                        let value = tape[i]
+                        if value.kind == .object || value.kind == .array {
+                            guard push(Frame(end: Int(value.next), isArray: value.kind == .array, name: lastKey, role: .plain)) else { return false }
+                            i += 1
+                        }
+                    case .object, .array:
+                        // An element of an array (members' containers are pushed with their key).
+                        guard push(Frame(end: Int(t.next), isArray: t.kind == .array, name: frame.name, role: frame.role)) else { return false }
+                        i += 1
+                    default:
+                        walker.writeScalar(i, &out)
+                        i += 1
+                    }
+                }
+                return true
+            }
+        }
     }
 
     /// The canonical text of `node` as bytes.
     public func bytes(_ node: JSONNode, root: CanonicalRoot) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(node.byteRange.count)
-        serialize(node, root: root, into: &out)
-        return out
+        withCanonicalBytes(node, root: root) { Array($0) }
     }
 
     /// The canonical text of `node` plus, for each written name and value, the output offset
     /// and the property path it belongs to (used to locate the first difference between two texts).
     public func bytesWithPaths(_ node: JSONNode, root: CanonicalRoot) -> (bytes: [UInt8], marks: [CanonicalMark]) {
-        let recorder = PathRecorder()
-        var walker = CanonicalWalker(document: node.document, style: style, recorder: recorder)
-        var out: [UInt8] = []
-        walker.writeRoot(node.index, root: root, into: &out)
-        return (out, recorder.marks)
+        var sink = ByteSink(capacity: node.byteRange.count + 64)
+        defer { sink.deallocate() }
+        var recorder = PathRecorder()
+        write(node, root: root, into: &sink, recorder: &recorder)
+        return (Array(UnsafeBufferPointer(start: sink.base, count: sink.count)), recorder.marks)
+    }
+
+    func write<R: PathRecording>(_ node: JSONNode, root: CanonicalRoot, into sink: inout ByteSink, recorder: inout R) {
+        let role: Role = switch root {
+        case .receipt: .receipt
+        case .document: .document
+        case .submission: .submission
+        }
+        node.document.bytes.withUnsafeBufferPointer { bytes in
+            node.document.tape.withUnsafeBufferPointer { tape in
+                var walker = CanonicalWalker(bytes: bytes.baseAddress!, byteCount: bytes.count, tape: tape.baseAddress!, style: style, recorder: recorder)
+                if tape[node.index].kind == .object {
+                    walker.writeMembers(node.index, role: role, &sink)
+                } else {
+                    walker.writeScalar(node.index, &sink)
+                }
+                recorder = walker.recorder
+            }
+        }
     }
 }
 
@@ -63,102 +193,144 @@ public struct CanonicalMark: Sendable, Hashable {
     public var path: String
 }
 
-final class PathRecorder {
-    var marks: [CanonicalMark] = []
-    var stack: [String] = []
-    var path: String {
-        var result = ""
-        for component in stack {
-            if component.hasPrefix("[") || result.isEmpty { result += component } else { result += "." + component }
-        }
-        return result
+/// Growable output buffer written through a raw pointer (the serializer's hot path).
+struct ByteSink {
+    var base: UnsafeMutablePointer<UInt8>
+    var count = 0
+    var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
     }
-    func mark(_ offset: Int) { marks.append(CanonicalMark(offset: offset, path: path)) }
+
+    func deallocate() { base.deallocate() }
+
+    @inline(__always)
+    mutating func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(count + extra) }
+    }
+
+    mutating func grow(_ needed: Int) {
+        let newCapacity = max(needed, capacity * 2)
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func append(_ source: UnsafePointer<UInt8>, _ length: Int) {
+        reserve(length)
+        (base + count).update(from: source, count: length)
+        count += length
+    }
+
+    mutating func append(contentsOf bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { if let p = $0.baseAddress { append(p, $0.count) } }
+    }
 }
 
-private enum Role {
+/// Receives the property path of each written name (only the explainer records them).
+protocol PathRecording {
+    static var records: Bool { get }
+    mutating func push(_ component: String)
+    mutating func pop()
+    mutating func mark(_ offset: Int)
+}
+
+struct NoPathRecorder: PathRecording {
+    static var records: Bool { false }
+    @inline(__always) mutating func push(_ component: String) {}
+    @inline(__always) mutating func pop() {}
+    @inline(__always) mutating func mark(_ offset: Int) {}
+}
+
+struct PathRecorder: PathRecording {
+    var marks: [CanonicalMark] = []
+    var stack: [String] = []
+
+    static var records: Bool { true }
+    mutating func push(_ component: String) { stack.append(component) }
+    mutating func pop() { stack.removeLast() }
+    mutating func mark(_ offset: Int) {
+        var path = ""
+        for component in stack {
+            if component.hasPrefix("[") || path.isEmpty { path += component } else { path += "." + component }
+        }
+        marks.append(CanonicalMark(offset: offset, path: path))
+    }
+}
+
+enum Role {
     case plain, receipt, header, submission, document
 }
 
-private struct CanonicalWalker {
-    let document: JSONDocument
+struct CanonicalWalker<Recorder: PathRecording> {
+    let bytes: UnsafePointer<UInt8>
+    /// Input bytes readable from `bytes` (16-byte block copies never read past it).
+    let byteCount: Int
+    let tape: UnsafePointer<JSONToken>
     let style: CanonicalStyle
-    let recorder: PathRecorder?
+    let isETA: Bool
+    var recorder: Recorder
 
-    init(document: JSONDocument, style: CanonicalStyle, recorder: PathRecorder?) {
-        self.document = document
+    init(bytes: UnsafePointer<UInt8>, byteCount: Int, tape: UnsafePointer<JSONToken>, style: CanonicalStyle, recorder: Recorder) {
+        self.bytes = bytes
+        self.byteCount = byteCount
+        self.tape = tape
         self.style = style
+        self.isETA = style == .eta
         self.recorder = recorder
     }
 
-    mutating func writeRoot(_ index: Int, root: CanonicalRoot, into out: inout [UInt8]) {
-        let role: Role = switch root {
-        case .receipt: .receipt
-        case .document: .document
-        case .submission: .submission
-        }
-        document.bytes.withUnsafeBufferPointer { bytes in
-            document.tape.withUnsafeBufferPointer { tape in
-                let context = Context(bytes: bytes, tape: tape)
-                if tape[index].kind == .object {
-                    writeMembers(index, role: role, context, &out)
-                } else {
-                    writeScalar(index, context, &out)
-                }
-            }
-        }
+    @inline(__always)
+    func keyIs(_ t: JSONToken, _ name: StaticString) -> Bool {
+        guard !t.hasEscapes, Int(t.end - t.start) == name.utf8CodeUnitCount else { return false }
+        return memcmp(bytes + Int(t.start), name.utf8Start, name.utf8CodeUnitCount) == 0
     }
 
-    struct Context {
-        let bytes: UnsafeBufferPointer<UInt8>
-        let tape: UnsafeBufferPointer<JSONToken>
-
-        @inline(__always)
-        func keyIs(_ t: JSONToken, _ name: StaticString) -> Bool {
-            guard !t.hasEscapes, Int(t.end - t.start) == name.utf8CodeUnitCount else { return false }
-            return memcmp(bytes.baseAddress! + Int(t.start), name.utf8Start, name.utf8CodeUnitCount) == 0
-        }
-
-        func decodedKey(_ t: JSONToken) -> String {
-            let slice = UnsafeBufferPointer(rebasing: bytes[Int(t.start) ..< Int(t.end)])
-            if !t.hasEscapes { return String(decoding: slice, as: UTF8.self) }
-            var out: [UInt8] = []
-            JSONEscapes.unescape(Array(slice)[...], into: &out)
-            return String(decoding: out, as: UTF8.self)
-        }
+    func decoded(_ t: JSONToken) -> [UInt8] {
+        let slice = Array(UnsafeBufferPointer(start: bytes + Int(t.start), count: Int(t.end - t.start)))
+        guard t.hasEscapes else { return slice }
+        var out: [UInt8] = []
+        JSONEscapes.unescape(slice[...], into: &out)
+        return out
     }
 
-    /// Tape indices of the key tokens of an object, in the order the style writes them.
-    func memberKeys(_ index: Int, _ c: Context) -> [Int] {
-        var keys: [Int] = []
-        keys.reserveCapacity(Int(c.tape[index].count))
-        var i = index + 1
-        for _ in 0 ..< c.tape[index].count {
-            keys.append(i)
-            i = Int(c.tape[i + 1].next)
-        }
+    func decodedKey(_ t: JSONToken) -> String { String(decoding: decoded(t), as: UTF8.self) }
+
+    mutating func writeMembers(_ index: Int, role: Role, _ out: inout ByteSink) {
+        let count = Int(tape[index].count)
         if style.memberOrder == .sorted {
-            keys.sort { c.decodedKey(c.tape[$0]).utf8.lexicographicallyPrecedes(c.decodedKey(c.tape[$1]).utf8) }
-        }
-        return keys
-    }
-
-    mutating func writeMembers(_ index: Int, role: Role, _ c: Context, _ out: inout [UInt8]) {
-        if style.memberOrder == .sorted || recorder != nil || role != .plain {
-            for key in memberKeys(index, c) { writeMember(key, parentRole: role, c, &out) }
+            var keys: [Int] = []
+            var i = index + 1
+            for _ in 0 ..< count {
+                keys.append(i)
+                i = Int(tape[i + 1].next)
+            }
+            keys.sort { decoded(tape[$0]).lexicographicallyPrecedes(decoded(tape[$1])) }
+            for key in keys { writeMember(key, parentRole: role, &out) }
             return
         }
-        // Hot path: plain objects in received order.
         var i = index + 1
-        for _ in 0 ..< c.tape[index].count {
-            writeMember(i, parentRole: .plain, c, &out)
-            i = Int(c.tape[i + 1].next)
+        for _ in 0 ..< count {
+            writeMember(i, parentRole: role, &out)
+            i = Int(tape[i + 1].next)
         }
     }
 
     @inline(__always)
-    mutating func writeMember(_ keyIndex: Int, parentRole: Role, _ c: Context, _ out: inout [UInt8]) {
-        let keyToken = c.tape[keyIndex]
+    mutating func writeMember(_ keyIndex: Int, parentRole: Role, _ out: inout ByteSink) {
+        let keyToken = tape[keyIndex]
         let valueIndex = keyIndex + 1
         var childRole = Role.plain
         var blankValue = false
@@ -166,123 +338,222 @@ private struct CanonicalWalker {
         case .plain:
             break
         case .receipt:
-            if c.keyIs(keyToken, "header"), c.tape[valueIndex].kind == .object { childRole = .header }
+            if keyIs(keyToken, "header"), tape[valueIndex].kind == .object { childRole = .header }
         case .header:
-            if c.keyIs(keyToken, "uuid") {
+            if keyIs(keyToken, "uuid") {
                 switch style.headerUUID {
                 case .blank: blankValue = true
                 case .removed: return
                 case .keptWithValue: break
                 }
-            } else if !style.omittedHeaderMembers.isEmpty, style.omittedHeaderMembers.contains(c.decodedKey(keyToken)) {
+            } else if !style.omittedHeaderMembers.isEmpty, style.omittedHeaderMembers.contains(decodedKey(keyToken)) {
                 return
             }
         case .submission:
-            if c.keyIs(keyToken, "signatures") { return }
-            if c.keyIs(keyToken, "receipts") { childRole = .receipt }
+            if keyIs(keyToken, "signatures") { return }
+            if keyIs(keyToken, "receipts") { childRole = .receipt }
         case .document:
-            if c.keyIs(keyToken, "signatures") { return }
+            if keyIs(keyToken, "signatures") { return }
         }
-        recorder?.stack.append(c.decodedKey(keyToken))
-        defer { if recorder != nil { recorder!.stack.removeLast() } }
-        recorder?.mark(out.count)
-        if style.arrays != .nameBeforeEachElementOnly || c.tape[valueIndex].kind != .array {
-            writeName(keyToken, c, &out)
+        if Recorder.records {
+            let key = decodedKey(keyToken)
+            recorder.push(key)
+        }
+        recorder.mark(out.count)
+        if isETA || style.arrays != .nameBeforeEachElementOnly || tape[valueIndex].kind != .array {
+            writeName(keyToken, &out)
         }
         if blankValue {
             out.append(UInt8(ascii: "\""))
             out.append(UInt8(ascii: "\""))
-            return
+        } else {
+            writeValue(valueIndex, name: keyToken, role: childRole, &out)
         }
-        writeValue(valueIndex, name: keyToken, role: childRole, c, &out)
+        recorder.pop()
     }
 
     /// Writes a member's value; for arrays, `role` applies to the elements.
-    mutating func writeValue(_ index: Int, name: JSONToken, role: Role, _ c: Context, _ out: inout [UInt8]) {
-        let t = c.tape[index]
+    mutating func writeValue(_ index: Int, name: JSONToken, role: Role, _ out: inout ByteSink) {
+        let t = tape[index]
         switch t.kind {
         case .object:
-            writeMembers(index, role: role, c, &out)
+            writeMembers(index, role: role, &out)
         case .array:
             var i = index + 1
-            for n in 0 ..< t.count {
-                recorder?.stack.append("[\(n)]")
-                recorder?.mark(out.count)
-                if style.arrays != .nameOnce { writeName(name, c, &out) }
-                if c.tape[i].kind == .object {
-                    writeMembers(i, role: role, c, &out)
+            for n in 0 ..< Int(t.count) {
+                if Recorder.records { recorder.push("[\(n)]") }
+                recorder.mark(out.count)
+                if isETA || style.arrays != .nameOnce { writeName(name, &out) }
+                if tape[i].kind == .object {
+                    writeMembers(i, role: role, &out)
                 } else {
-                    writeValue(i, name: name, role: role, c, &out)
+                    writeValue(i, name: name, role: role, &out)
                 }
-                if recorder != nil { recorder!.stack.removeLast() }
-                i = Int(c.tape[i].next)
+                recorder.pop()
+                i = Int(tape[i].next)
             }
         default:
-            writeScalar(index, c, &out)
+            writeScalar(index, &out)
         }
     }
 
     @inline(__always)
-    func writeName(_ t: JSONToken, _ c: Context, _ out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        let start = Int(t.start), end = Int(t.end)
-        if !t.hasEscapes {
-            var ascii = true
-            for k in start ..< end where c.bytes[k] >= 0x80 { ascii = false; break }
-            if ascii {
-                if style.names == .upperCased {
-                    for k in start ..< end {
-                        let b = c.bytes[k]
-                        out.append(b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z") ? b - 32 : b)
-                    }
-                } else {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: c.bytes[start ..< end]))
+    func writeName(_ t: JSONToken, _ out: inout ByteSink) {
+        let start = Int(t.start), length = Int(t.end - t.start)
+        if !t.hasEscapes, isETA || style.names == .upperCased {
+            // Copy while upper-casing ASCII, 8 bytes at a time (SWAR); fall back when any byte
+            // is non-ASCII.
+            out.reserve(length + 2 + 8)
+            let mark = out.count
+            let dst = out.base + mark
+            dst[0] = UInt8(ascii: "\"")
+            var k = 0
+            var high = false
+            while k < length, start + k + 8 <= byteCount {
+                let x = UInt64(littleEndian: UnsafeRawPointer(bytes + start + k).loadUnaligned(as: UInt64.self))
+                let valid = length - k
+                let mask: UInt64 = valid >= 8 ? ~0 : (1 << (UInt64(valid) * 8)) - 1
+                if x & mask & 0x8080_8080_8080_8080 != 0 { high = true; break }
+                let heptets = x & 0x7F7F_7F7F_7F7F_7F7F
+                let atLeastA = heptets &+ 0x1F1F_1F1F_1F1F_1F1F
+                let aboveZ = heptets &+ 0x0505_0505_0505_0505
+                let isLower = atLeastA & ~aboveZ & 0x8080_8080_8080_8080
+                let upper = x &- (isLower >> 2)
+                UnsafeMutableRawPointer(dst + 1 + k).storeBytes(of: upper.littleEndian, as: UInt64.self)
+                k += 8
+            }
+            if !high {
+                while k < length {
+                    let b = bytes[start + k]
+                    if b >= 0x80 { high = true; break }
+                    dst[k + 1] = b &- 97 < 26 ? b &- 32 : b
+                    k += 1
                 }
+            }
+            if !high {
+                dst[length + 1] = UInt8(ascii: "\"")
+                out.count = mark + length + 2
+                return
+            }
+        } else if !t.hasEscapes {
+            var ascii = true
+            for k in 0 ..< length where bytes[start + k] >= 0x80 { ascii = false; break }
+            if ascii {
+                out.append(UInt8(ascii: "\""))
+                out.append(bytes + start, length)
                 out.append(UInt8(ascii: "\""))
                 return
             }
         }
-        var name = c.decodedKey(t)
-        if style.names == .upperCased { name = CanonicalText.invariantUpperCased(name) }
+        // Escaped or non-ASCII names: decode, map, re-escape.
+        var name = decodedKey(t)
+        if isETA || style.names == .upperCased { name = CanonicalText.invariantUpperCased(name) }
+        out.append(UInt8(ascii: "\""))
         writeText(Array(name.utf8), &out)
         out.append(UInt8(ascii: "\""))
     }
 
-    func writeText(_ decoded: [UInt8], _ out: inout [UInt8]) {
-        switch style.strings {
-        case .minimallyEscaped: JSONEscapes.appendMinimallyEscaped(decoded, to: &out)
-        case .raw: out.append(contentsOf: decoded)
+    /// `"` + input bytes `start..<start+length` + `"`; short values are copied as two 8-byte words.
+    @inline(__always)
+    func writeQuotedCopy(_ start: Int, _ length: Int, _ out: inout ByteSink) {
+        out.reserve(length + 2 + 16)
+        let dst = out.base + out.count
+        dst[0] = UInt8(ascii: "\"")
+        if length <= 16, start + 16 <= byteCount {
+            let source = UnsafeRawPointer(bytes + start)
+            let target = UnsafeMutableRawPointer(dst + 1)
+            target.storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
+        } else {
+            (dst + 1).update(from: bytes + start, count: length)
         }
+        dst[length + 1] = UInt8(ascii: "\"")
+        out.count += length + 2
     }
 
-    func writeScalar(_ index: Int, _ c: Context, _ out: inout [UInt8]) {
-        let t = c.tape[index]
-        out.append(UInt8(ascii: "\""))
-        let start = Int(t.start), end = Int(t.end)
+    /// Writes escaped JSON string text (`start..<start+length`, validated by the parser) as its
+    /// decoded value with minimal escaping, without building the decoded string: `\/` and
+    /// `\uXXXX` become the character itself unless it must stay escaped.
+    func transcodeEscaped(_ start: Int, _ length: Int, _ out: inout ByteSink) {
+        out.reserve(length + 8)
+        var k = start
+        let end = start + length
+        var run = k
+        while k < end {
+            guard bytes[k] == UInt8(ascii: "\\") else { k += 1; continue }
+            if k > run { out.append(bytes + run, k - run) }
+            let e = bytes[k + 1]
+            switch e {
+            case UInt8(ascii: "/"):
+                out.append(e)
+                k += 2
+            case UInt8(ascii: "u"):
+                var scalar = UInt32(hex4(k + 2))
+                k += 6
+                if scalar >= 0xD800, scalar < 0xDC00 {
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (UInt32(hex4(k + 2)) - 0xDC00)
+                    k += 6
+                }
+                if scalar < 0x80 {
+                    var one: [UInt8] = []
+                    JSONEscapes.appendMinimallyEscaped(CollectionOfOne(UInt8(scalar)), to: &one)
+                    out.append(contentsOf: one)
+                } else {
+                    var utf8: [UInt8] = []
+                    JSONEscapes.appendUTF8(scalar, to: &utf8)
+                    out.append(contentsOf: utf8)
+                }
+            default: // \" \\ \b \f \n \r \t are already minimal
+                out.append(bytes + k, 2)
+                k += 2
+            }
+            run = k
+        }
+        if end > run { out.append(bytes + run, end - run) }
+    }
+
+    func hex4(_ at: Int) -> UInt16 {
+        var v: UInt16 = 0
+        for k in 0 ..< 4 { v = v << 4 | UInt16(JSONEscapes.hexDigit(bytes[at + k]) ?? 0) }
+        return v
+    }
+
+    func writeText(_ decoded: [UInt8], _ out: inout ByteSink) {
+        var escaped: [UInt8] = []
+        switch style.strings {
+        case .minimallyEscaped: JSONEscapes.appendMinimallyEscaped(decoded, to: &escaped)
+        case .raw: escaped = decoded
+        }
+        out.append(contentsOf: escaped)
+    }
+
+    func writeScalar(_ index: Int, _ out: inout ByteSink) {
+        let t = tape[index]
+        let start = Int(t.start), length = Int(t.end - t.start)
         switch t.kind {
+        case .string where !t.hasEscapes, .number where isETA || style.numbers == .asWritten, .true, .false:
+            // Unescaped JSON string text is already its own minimal escaping; numbers and
+            // literals are written as received.
+            writeQuotedCopy(start, length, &out)
+            return
+        default:
+            break
+        }
+        out.append(UInt8(ascii: "\""))
+        switch t.kind {
+        case .string where style.strings == .minimallyEscaped:
+            transcodeEscaped(start, length, &out)
         case .string:
-            if t.hasEscapes {
-                var decoded: [UInt8] = []
-                JSONEscapes.unescape(Array(c.bytes[start ..< end])[...], into: &decoded)
-                writeText(decoded, &out)
-            } else {
-                // Unescaped JSON string text is already its own minimal escaping.
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: c.bytes[start ..< end]))
-            }
+            writeText(decoded(t), &out)
         case .number:
-            let lexeme = UnsafeBufferPointer(rebasing: c.bytes[start ..< end])
-            switch style.numbers {
-            case .asWritten: out.append(contentsOf: lexeme)
-            case .shortestDouble: out.append(contentsOf: CanonicalText.shortestDouble(String(decoding: lexeme, as: UTF8.self)).utf8)
-            case .pythonFloat: out.append(contentsOf: CanonicalText.pythonFloat(String(decoding: lexeme, as: UTF8.self)).utf8)
-            }
-        case .true, .false:
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: c.bytes[start ..< end]))
+            let lexeme = String(decoding: UnsafeBufferPointer(start: bytes + start, count: length), as: UTF8.self)
+            let text = style.numbers == .shortestDouble ? CanonicalText.shortestDouble(lexeme) : CanonicalText.pythonFloat(lexeme)
+            out.append(contentsOf: Array(text.utf8))
         case .null:
             // Decision (serialization.md is silent): null is written as an empty value, as the
             // widely used .NET signer (Json.NET JValue null → "") does. Validation rejects null.
             break
-        case .object, .array, .key:
+        default:
             break
         }
         out.append(UInt8(ascii: "\""))

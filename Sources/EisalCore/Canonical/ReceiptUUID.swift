@@ -12,16 +12,11 @@ public enum ReceiptUUID {
     /// The UUID of `receipt` (one element of `receipts[]`, as received): SHA-256 of its canonical
     /// text with `header.uuid` blanked in place, as 64 lower-case hex characters.
     public static func compute(_ receipt: JSONNode) -> String {
-        var buffer: [UInt8] = []
-        return compute(receipt, reusing: &buffer)
-    }
-
-    /// Same as ``compute(_:)``, writing the canonical text into `buffer` (cleared first, capacity
-    /// kept) so hot loops do not allocate.
-    public static func compute(_ receipt: JSONNode, reusing buffer: inout [UInt8]) -> String {
-        buffer.removeAll(keepingCapacity: true)
-        CanonicalSerializer(style: .eta).serialize(receipt, root: .receipt, into: &buffer)
-        return hexDigest(buffer)
+        CanonicalSerializer(style: .eta).withCanonicalBytes(receipt, root: .receipt) { text in
+            var hasher = SHA256()
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(text))
+            return Hex.lowercase(hasher.finalize())
+        }
     }
 
     /// The canonical text that ``compute(_:)`` hashes.

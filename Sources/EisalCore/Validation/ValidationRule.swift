@@ -81,3 +81,27 @@ extension ValidationRule {
         returnReference, previousUUID,
     ]
 }
+
+extension ValidationRule {
+    /// The rule catalogue as a Markdown page (docs/validation-rules.md is this text; a test keeps
+    /// the two equal).
+    public static var catalogueMarkdown: String {
+        var lines = [
+            "# Validation rules",
+            "",
+            "Generated from `EisalCore/Validation/ValidationRule.swift` by `eisal receipt rules`; a test keeps this page",
+            "equal to the code. Each rule's id is the `code` of the errors it reports; `propertyPath` names the",
+            "property (`header.dateTimeIssued`, `itemData[0].quantity`). Rules run in this order; structure",
+            "errors stop the later stages (the receipt cannot be read reliably).",
+            "",
+            "| # | rule | stage | checks |",
+            "|---|---|---|---|",
+        ]
+        for (i, rule) in all.enumerated() {
+            lines.append("| \(i + 1) | `\(rule.id)` | \(rule.stage.rawValue) | \(rule.summary.replacingOccurrences(of: "|", with: "\\|")) |")
+        }
+        lines.append("")
+        lines.append("Defaults: rounding tolerance ±0.5 per equation, clock tolerance 300 s, submission window 24 h, 300 lines per receipt, returns within 540 days, buyer identification from 150,000 EGP. All are parameters of `ValidationContext`.")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,13 @@
+import EisalCore
+import Foundation
+import Testing
+
+@Suite("Docs match the code")
+struct DocsTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test func validationRulesPageIsGeneratedFromTheCode() throws {
+        let page = try String(contentsOf: Self.root.appendingPathComponent("docs/validation-rules.md"), encoding: .utf8)
+        #expect(page == ValidationRule.catalogueMarkdown, "regenerate with: swift run eisal receipt rules > docs/validation-rules.md")
+    }
+}
