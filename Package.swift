@@ -19,6 +19,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.7.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         // Pure contract logic: JSON token tree, canonical serialization, UUID, models,
@@ -29,13 +35,30 @@ let package = Package(
             resources: [.copy("Resources/CodeTables")],
             swiftSettings: swiftSettings
         ),
-        // The platform: HTTP routes, identity, intake, processing.
+        // Storage protocols shaped by the platform's use cases, and their records.
+        .target(
+            name: "EisalStore",
+            dependencies: ["EisalCore"],
+            swiftSettings: swiftSettings
+        ),
+        // The embedded default backend: GRDB on a SQLite file (WAL).
+        .target(
+            name: "EisalStoreSQLite",
+            dependencies: ["EisalStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // The platform: HTTP routes, identity, intake, processing, query.
         .target(
             name: "EisalPlatform",
             dependencies: [
-                "EisalCore",
+                "EisalCore", "EisalStore", "EisalStoreSQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -48,11 +71,15 @@ let package = Package(
         .executableTarget(
             name: "eisal",
             dependencies: [
-                "EisalCore", "EisalKit", "EisalPlatform",
+                "EisalCore", "EisalKit", "EisalPlatform", "EisalStoreSQLite",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -60,14 +87,15 @@ let package = Package(
         .testTarget(
             name: "EisalPlatformTests",
             dependencies: [
-                "EisalPlatform", "EisalKit",
+                "EisalPlatform", "EisalKit", "EisalStoreSQLite",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "EisalKitTests", dependencies: ["EisalKit"], swiftSettings: swiftSettings),
         // Runs the built `eisal` binary as a user would (the dependency makes `swift test` build it).
-        .testTarget(name: "EisalCLITests", dependencies: ["eisal", "EisalCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "EisalCLITests", dependencies: ["eisal", "EisalCore", .product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,34 +2,62 @@
 // that wires components together.
 
 import EisalCore
+import EisalStore
+import EisalStoreSQLite
+import Foundation
 import Hummingbird
 import Logging
+import Prometheus
 
-/// Settings of `eisal serve`.
-public struct PlatformConfiguration: Sendable {
-    /// Address to listen on. Default `127.0.0.1`.
-    public var host: String
-    /// Port to listen on. Default 8080; 0 picks a free port.
-    public var port: Int
-    /// Log level. Default `info`.
-    public var logLevel: Logger.Level
-
-    public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info) {
-        self.host = host
-        self.port = port
-        self.logLevel = logLevel
-    }
+/// What `eisal serve` prints at start-up.
+public struct PlatformStartup: Sendable {
+    /// Demo ERP and POS credentials (empty when demo data is off).
+    public var demoCredentials: [IssuedCredentials]
+    /// Key for the admin API (`X-Admin-Key`).
+    public var adminKey: String
+    public var databasePath: String
 }
 
-/// Builds the platform's HTTP application.
-public func buildApplication(configuration: PlatformConfiguration) -> some ApplicationProtocol {
+/// Builds the platform: opens the SQLite store, seeds demo data, wires identity, intake,
+/// processing and query, and returns the application with its start-up report.
+public func buildApplication(configuration: PlatformConfiguration, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> (some ApplicationProtocol, PlatformStartup) {
     var logger = Logger(label: "eisal")
     logger.logLevel = configuration.logLevel
-    let router = Router()
-    HealthRoutes().register(on: router)
-    return Application(
+    let store = try SQLiteStore(path: configuration.databasePath, durability: configuration.durability == "normal" ? .normal : .full)
+    let registry = RegistryService(store: store)
+    let dataDirectory = URL(fileURLWithPath: configuration.databasePath).deletingLastPathComponent().path
+    let demo = configuration.seedDemoData ? try await registry.seedDemo(credentialsFile: dataDirectory + "/demo-credentials.json") : []
+    let adminKey: String
+    if let configured = configuration.adminKey {
+        adminKey = configured
+    } else {
+        adminKey = String(decoding: try await store.secret(named: "admin-key") { Array(Identifiers.random(32).utf8) }, as: UTF8.self)
+    }
+    let signingKey = try await store.secret(named: "token-signing-key") { (0 ..< 32).map { _ in UInt8.random(in: 0 ... 255) } }
+    let tokens = TokenService(key: .init(data: signingKey), lifetime: configuration.tokenLifetime, clock: configuration.clock)
+
+    let router = Router(context: EisalRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: MetricsMiddleware())
+    HealthRoutes(metrics: metrics).register(on: router)
+    IdentityRoutes(service: IdentityService(store: store, tokens: tokens)).register(on: router)
+    AdminRoutes(registry: registry, adminKey: adminKey).register(on: router)
+    // Stand-in decision (spec/common.md): /api/v1/ and /api/v1.0/ are aliases for every route.
+    for prefix in ["api/v1", "api/v1.0"] {
+        let group = router.group(RouterPath(prefix))
+        SubmissionRoutes(intake: IntakeService(store: store, configuration: configuration), tokens: tokens, configuration: configuration).register(on: group)
+        QueryRoutes(query: QueryService(store: store, configuration: configuration), tokens: tokens).register(on: group)
+    }
+
+    let processing = ProcessingService(store: store, configuration: configuration, logger: logger)
+    let app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "eisal"),
+        services: [processing],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )
+    return (app, PlatformStartup(demoCredentials: demo, adminKey: adminKey, databasePath: configuration.databasePath))
 }

@@ -1,19 +1,92 @@
 import ArgumentParser
 import EisalPlatform
+import Foundation
 import Hummingbird
 import Logging
+import Metrics
+import Prometheus
 
-/// `eisal serve`: runs the platform.
+/// Options shared by commands that open the platform's database.
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "SQLite file (env EISAL_DATABASE).") var database: String?
+
+    var path: String { database ?? ProcessInfo.processInfo.environment["EISAL_DATABASE"] ?? "./eisal-data/eisal.sqlite" }
+}
+
+/// `eisal serve`: runs the platform. Settings: flags > environment (EISAL_*) > defaults.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the platform.")
+    static let configuration = CommandConfiguration(abstract: "Run the platform (identity, receipt intake, processing, query).")
 
-    @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
-    @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).") var logLevel = "info"
+    @Option(help: "Address to listen on (env EISAL_HOST).") var host: String?
+    @Option(help: "Port to listen on, 0 picks a free one (env EISAL_PORT).") var port: Int?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env EISAL_LOG_LEVEL).") var logLevel: String?
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Durability of commits: full (fsync each commit) or normal (env EISAL_DURABILITY).") var durability: String?
+    @Option(help: "Processing workers (env EISAL_WORKERS).") var workers: Int?
+    @Option(help: "Job lease in seconds (env EISAL_JOB_LEASE).") var jobLease: Int?
+    @Option(help: "Artificial delay per receipt in full validation, ms (fault tests; env EISAL_PROCESSING_DELAY_MS).") var processingDelayMs: Int?
+    @Option(help: "Submission window in hours, 0 = off (env EISAL_SUBMISSION_WINDOW_HOURS).") var submissionWindowHours: Int?
+    @Option(help: "Admin API key (env EISAL_ADMIN_KEY; generated once when absent).") var adminKey: String?
+    @Flag(help: "Do not create the demo taxpayer, ERP client and POS.") var noDemo = false
+    @Flag(help: "Report mixed submissions as PartiallyValid instead of Invalid.") var partiallyValid = false
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        let app = buildApplication(configuration: PlatformConfiguration(host: host, port: port, logLevel: level))
+        let env = ProcessInfo.processInfo.environment
+        var c = PlatformConfiguration()
+        c.host = host ?? env["EISAL_HOST"] ?? c.host
+        c.port = port ?? env["EISAL_PORT"].flatMap(Int.init) ?? c.port
+        c.logLevel = (logLevel ?? env["EISAL_LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) ?? c.logLevel
+        c.databasePath = database.path
+        c.durability = durability ?? env["EISAL_DURABILITY"] ?? c.durability
+        c.processingWorkers = workers ?? env["EISAL_WORKERS"].flatMap(Int.init) ?? c.processingWorkers
+        c.jobLeaseSeconds = Int64(jobLease ?? env["EISAL_JOB_LEASE"].flatMap(Int.init) ?? Int(c.jobLeaseSeconds))
+        c.processingDelayMilliseconds = processingDelayMs ?? env["EISAL_PROCESSING_DELAY_MS"].flatMap(Int.init) ?? 0
+        if let hours = submissionWindowHours ?? env["EISAL_SUBMISSION_WINDOW_HOURS"].flatMap(Int.init) { c.submissionWindow = hours > 0 ? Int64(hours) * 3600 : nil }
+        c.adminKey = adminKey ?? env["EISAL_ADMIN_KEY"]
+        c.seedDemoData = !noDemo
+        c.emitPartiallyValid = partiallyValid
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let configuration = c
+        let (app, startup) = try await buildApplication(configuration: configuration, metrics: registry) { port in
+            Serve.printBanner(startup: nil, host: configuration.host, port: port)
+        }
+        Serve.printStartup(startup, host: configuration.host, port: configuration.port)
         try await app.runService()
     }
+
+    static func printBanner(startup: PlatformStartup?, host: String, port: Int) {
+        say("eisal: listening on http://\(host):\(port)")
+    }
+
+    static func printStartup(_ startup: PlatformStartup, host: String, port: Int) {
+        let base = "http://\(host):\(port == 0 ? 8080 : port)"
+        var lines = ["eisal: database \(startup.databasePath)", "eisal: admin API key (X-Admin-Key): \(startup.adminKey)"]
+        for c in startup.demoCredentials {
+            if let serial = c.posSerial {
+                lines += [
+                    "",
+                    "Demo POS \(serial) of taxpayer \(c.taxpayerRIN):",
+                    "  client_id=\(c.clientID)  client_secret=\(c.clientSecret)",
+                    "  posserial=\(serial)  pososversion=\(c.posOSVersion ?? "")  posmodelframework=\(c.posModelFramework ?? "")  presharedkey=\(c.presharedKey ?? "")",
+                    "  TOKEN=$(curl -s \(base)/connect/token -H 'posserial: \(serial)' -H 'pososversion: \(c.posOSVersion ?? "")' -H 'presharedkey: \(c.presharedKey ?? "")' \\",
+                    "          -d grant_type=client_credentials -d client_id=\(c.clientID) -d client_secret=\(c.clientSecret) | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')",
+                    "  swift run eisal receipt example --submission | curl -s \(base)/api/v1/receiptsubmissions -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' --data-binary @-",
+                ]
+            } else {
+                lines += [
+                    "",
+                    "Demo ERP client of taxpayer \(c.taxpayerRIN):",
+                    "  client_id=\(c.clientID)  client_secret=\(c.clientSecret)",
+                    "  curl -s \(base)/connect/token -d grant_type=client_credentials -d client_id=\(c.clientID) -d client_secret=\(c.clientSecret)",
+                ]
+            }
+        }
+        say(lines.joined(separator: "\n"))
+    }
+}
+
+/// Writes a line to standard output unbuffered (start-up lines must appear at once when piped).
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }

@@ -162,3 +162,22 @@ struct ValidationTests {
         #expect(receipt.header.uuid == ReceiptUUID.compute(doc.root))
     }
 }
+
+@Suite("Encoder")
+struct EncoderTests {
+    struct Numbers: Codable, Equatable {
+        var a: Int64
+        var b: UInt8
+        var c: Int32?
+        var d: Double
+        var e: Bool
+        var f: [Int16]
+    }
+
+    @Test func encodesEveryScalarTypeWithoutRecursing() throws {
+        let value = try JSONValueEncoder().encode(Numbers(a: 1_700_000_000, b: 7, c: nil, d: 10.5, e: true, f: [1, -2]))
+        #expect(JSONWriter().string(value) == #"{"a":1700000000,"b":7,"d":10.5,"e":true,"f":[1,-2]}"#)
+        let back = try JSONNodeDecoder().decode(Numbers.self, from: try JSONParser().parse(JSONWriter().bytes(value)).root)
+        #expect(back == Numbers(a: 1_700_000_000, b: 7, c: nil, d: 10.5, e: true, f: [1, -2]))
+    }
+}

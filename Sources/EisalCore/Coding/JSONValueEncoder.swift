@@ -1,3 +1,5 @@
+import Foundation
+
 // Encodes `Encodable` models into an ordered `JSONValue`: members in the order the model
 // encodes them (declaration order for synthesized conformances), numbers as lexemes.
 
@@ -84,8 +86,10 @@ private func scalar<T: Encodable>(_ value: T, into box: ValueBox, path: [any Cod
     case let v as JSONNumberLexeme: box.node = .scalar(.number(v.text))
     case let v as String: box.node = .scalar(.string(v))
     case let v as Bool: box.node = .scalar(.bool(v))
-    case let v as Int: box.node = .scalar(.number(String(v)))
+    case let v as any BinaryInteger: box.node = .scalar(.number(String(describing: v)))
     case let v as Double: box.node = .scalar(.number(CanonicalText.shortestDouble(String(v))))
+    case let v as Float: box.node = .scalar(.number(CanonicalText.shortestDouble(String(v))))
+    case let v as Decimal: box.node = .scalar(.number(v.description))
     default: try value.encode(to: ValueEncoder(box: box, codingPath: path))
     }
 }

@@ -241,8 +241,9 @@ public enum JSONEscapes {
         return v
     }
 
+    /// The value of a hex digit, or `nil`.
     @inlinable
-    static func hexDigit(_ b: UInt8) -> UInt8? {
+    public static func hexDigit(_ b: UInt8) -> UInt8? {
         switch b {
         case UInt8(ascii: "0") ... UInt8(ascii: "9"): b - UInt8(ascii: "0")
         case UInt8(ascii: "a") ... UInt8(ascii: "f"): b - UInt8(ascii: "a") + 10

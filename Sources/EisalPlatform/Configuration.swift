@@ -1,0 +1,80 @@
+// Settings of the platform. `eisal serve` reads flags > environment (EISAL_*) > defaults.
+
+import EisalCore
+import Logging
+
+/// Everything `buildApplication(configuration:)` needs. Every default makes `eisal serve`
+/// useful with no configuration at all.
+public struct PlatformConfiguration: Sendable {
+    /// Address to listen on. Default `127.0.0.1`. (`EISAL_HOST`)
+    public var host: String
+    /// Port to listen on. Default 8080; 0 picks a free port. (`EISAL_PORT`)
+    public var port: Int
+    /// Log level. Default `info`. (`EISAL_LOG_LEVEL`)
+    public var logLevel: Logger.Level
+    /// SQLite file. Default `./eisal-data/eisal.sqlite`. (`EISAL_DATABASE`)
+    public var databasePath: String
+    /// `full` (sync every commit, default) or `normal`. (`EISAL_DURABILITY`)
+    public var durability: String
+    /// Create the demo taxpayer, ERP client and POS when the registry is empty. Default true.
+    public var seedDemoData: Bool
+    /// Token lifetime in seconds. Default 3600 (ETA: 60 minutes).
+    public var tokenLifetime: Int64
+    /// Duplicate-submission window in seconds. Default 600 (ETA: 10 minutes).
+    public var duplicateWindow: Int64
+    /// Largest accepted submission body in bytes. Default 1,572,864 (1.5 MB).
+    public var maximumSubmissionBytes: Int
+    /// Most receipts in one submission. Default 500.
+    public var maximumReceiptsPerSubmission: Int
+    /// Also write `submissionId` beside `submissionUUID` in the 202 body (some clients read it). Default true.
+    public var emitSubmissionIdAlias: Bool
+    /// Report a submission with valid and invalid receipts as `PartiallyValid` instead of `Invalid`. Default false.
+    public var emitPartiallyValid: Bool
+    /// Number of processing workers. Default 2.
+    public var processingWorkers: Int
+    /// Job lease in seconds; a job held longer by a dead worker is taken over. Default 30.
+    public var jobLeaseSeconds: Int64
+    /// Idle poll interval of the workers in milliseconds. Default 50.
+    public var workerPollMilliseconds: Int
+    /// Artificial delay per receipt during full validation, in milliseconds (fault tests). Default 0.
+    public var processingDelayMilliseconds: Int
+    /// Validation: submission window in seconds (nil = off). Default 86,400.
+    public var submissionWindow: Int64?
+    /// Validation: rounding tolerance per equation. Default 0.5.
+    public var roundingTolerance: String
+    /// Admin API key (`X-Admin-Key`); generated and printed at start when nil.
+    public var adminKey: String?
+    /// The clock, injectable for tests (seconds since the epoch).
+    public var clock: PlatformClock
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,
+        databasePath: String = "./eisal-data/eisal.sqlite", durability: String = "full", seedDemoData: Bool = true,
+        tokenLifetime: Int64 = 3600, duplicateWindow: Int64 = 600, maximumSubmissionBytes: Int = 1_572_864,
+        maximumReceiptsPerSubmission: Int = 500, emitSubmissionIdAlias: Bool = true, emitPartiallyValid: Bool = false,
+        processingWorkers: Int = 2, jobLeaseSeconds: Int64 = 30, workerPollMilliseconds: Int = 50,
+        processingDelayMilliseconds: Int = 0, submissionWindow: Int64? = 86_400, roundingTolerance: String = "0.5",
+        adminKey: String? = nil, clock: PlatformClock = .system
+    ) {
+        self.host = host
+        self.port = port
+        self.logLevel = logLevel
+        self.databasePath = databasePath
+        self.durability = durability
+        self.seedDemoData = seedDemoData
+        self.tokenLifetime = tokenLifetime
+        self.duplicateWindow = duplicateWindow
+        self.maximumSubmissionBytes = maximumSubmissionBytes
+        self.maximumReceiptsPerSubmission = maximumReceiptsPerSubmission
+        self.emitSubmissionIdAlias = emitSubmissionIdAlias
+        self.emitPartiallyValid = emitPartiallyValid
+        self.processingWorkers = processingWorkers
+        self.jobLeaseSeconds = jobLeaseSeconds
+        self.workerPollMilliseconds = workerPollMilliseconds
+        self.processingDelayMilliseconds = processingDelayMilliseconds
+        self.submissionWindow = submissionWindow
+        self.roundingTolerance = roundingTolerance
+        self.adminKey = adminKey
+        self.clock = clock
+    }
+}

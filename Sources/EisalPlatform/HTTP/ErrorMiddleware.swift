@@ -1,0 +1,40 @@
+// One place maps every error to the contract's body and stamps the `correlationId` response
+// header (ETA SDK /standard-header-parameters/) with the request id that is also in the logs.
+
+import EisalCore
+import HTTPTypes
+import Hummingbird
+import Logging
+
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as PlatformError {
+            response = try error.response(from: request, context: context)
+        } catch let error as OAuthError {
+            response = try error.response(from: request, context: context)
+        } catch let error as HTTPError {
+            response = try Self.envelope(for: error).response(from: request, context: context)
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            response = try PlatformError(.internalServerError, code: "InternalServerError", message: "The request could not be completed; quote the correlationId to support.")
+                .response(from: request, context: context)
+        }
+        response.headers[HTTPField.Name("correlationId")!] = context.id
+        return response
+    }
+
+    /// Hummingbird's own errors (no route, body too large, …) in the contract's envelope.
+    static func envelope(for error: HTTPError) -> PlatformError {
+        let message = error.body ?? error.status.reasonPhrase
+        switch error.status {
+        case .notFound: return PlatformError(.notFound, code: "NotFound", message: "No such resource: \(message)")
+        case .methodNotAllowed: return PlatformError(.methodNotAllowed, code: "MethodNotAllowed", message: message)
+        case .contentTooLarge: return PlatformError(.badRequest, code: "MaximumSizeExceeded", message: message)
+        case .unauthorized: return .unauthorized
+        default: return PlatformError(error.status, code: error.status.code < 500 ? "BadRequest" : "InternalServerError", message: message, headers: error.headers)
+        }
+    }
+}

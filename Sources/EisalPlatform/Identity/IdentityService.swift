@@ -1,0 +1,147 @@
+// POST /connect/token: OAuth 2 client credentials for ERP systems and POS devices.
+// Sources: ETA SDK /api/01-login-as-taxpayer-system/, /ereceiptapi/01-authenticate-pos/;
+// spec/identity.md (credentials in the form or in Basic auth; POS headers `posserial`,
+// `pososversion`, `posmodelframework`, `presharedkey`; OAuth error codes). FAQ anti-pattern 7:
+// calls without client_id, client_secret or grant_type, or with client_id empty, `0` or
+// `YOUR_CLIENT_ID`, are refused without touching the database.
+
+import EisalCore
+import EisalStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// What a token request carries.
+struct TokenRequest: Sendable {
+    var grantType: String?
+    var clientID: String?
+    var clientSecret: String?
+    var scope: String?
+    var onBehalfOf: String?
+    var posSerial: String?
+    var posOSVersion: String?
+    var posModelFramework: String?
+    var presharedKey: String?
+}
+
+/// Issues tokens after checking credentials against the registry.
+struct IdentityService<Store: RegistryStore>: Sendable {
+    let store: Store
+    let tokens: TokenService
+
+    static var placeholderClientIDs: Set<String> { ["", "0", "YOUR_CLIENT_ID"] }
+
+    func token(for request: TokenRequest) async throws -> JSONValue {
+        // Anti-pattern 7: refused before any database access.
+        guard let grantType = request.grantType, !grantType.isEmpty else { throw OAuthError("invalid_request", "grant_type is required.") }
+        guard let clientID = request.clientID else { throw OAuthError("invalid_request", "client_id is required (form field or Basic authorization).") }
+        guard let secret = request.clientSecret, !secret.isEmpty else { throw OAuthError("invalid_request", "client_secret is required (form field or Basic authorization).") }
+        guard grantType == "client_credentials" else { throw OAuthError("unsupported_grant_type", "Only grant_type=client_credentials is supported.") }
+        guard !Self.placeholderClientIDs.contains(clientID.trimmingCharacters(in: .whitespaces)) else {
+            throw OAuthError("invalid_client", "client_id '\(clientID)' is a placeholder: use the client id registered for your ERP or POS.")
+        }
+        guard let client = try await store.client(id: clientID) else { throw OAuthError("invalid_client", "Unknown client_id.") }
+        guard Identifiers.verifySecret(secret, against: client.secretHash) else { throw OAuthError("invalid_clientsecret", "The client secret is wrong.") }
+        guard !client.blocked else { throw OAuthError("unauthorized_client", "User blocked") }
+        var taxpayerRIN = client.taxpayerRIN
+        if let represented = request.onBehalfOf, !represented.isEmpty {
+            guard client.representedRINs.contains(represented) else {
+                throw OAuthError("unauthorized_client", "This client may not act on behalf of taxpayer \(represented).")
+            }
+            taxpayerRIN = represented
+        }
+        guard let taxpayer = try await store.taxpayer(rin: taxpayerRIN) else { throw OAuthError("unauthorized_client", "The client's taxpayer is not registered.") }
+        var posSerial: String?
+        if let serial = request.posSerial {
+            guard let pos = try await store.pos(serial: serial), pos.taxpayerRIN == taxpayerRIN else { throw OAuthError("invalid_posserial", "POS serial '\(serial)' is not registered for this taxpayer.") }
+            guard let key = request.presharedKey, key == pos.presharedKey else { throw OAuthError("invalid_presharedkey", "The pre-shared key does not match POS '\(serial)'.") }
+            guard let os = request.posOSVersion, os == pos.osVersion else { throw OAuthError("invalid_pososversion", "pososversion does not match POS '\(serial)'.") }
+            if let framework = request.posModelFramework, framework != pos.modelFramework {
+                throw OAuthError("invalid_posmodelframework", "posmodelframework does not match POS '\(serial)'.")
+            }
+            posSerial = serial
+        }
+        let now = tokens.clock.now()
+        let scope = request.scope.flatMap { $0.isEmpty ? nil : $0 } ?? "InvoicingAPI"
+        let principal = Principal(
+            sub: client.clientID, tin: taxpayerRIN, pos: posSerial, ch: posSerial == nil ? "ERP" : "POS",
+            rep: client.representedRINs, TaxProfTags: taxpayer.b2c ? ["B2C"] : [], scope: scope,
+            iat: now, exp: now + tokens.lifetime, jti: Identifiers.random(16)
+        )
+        return .object([
+            ("access_token", .string(try tokens.issue(principal))),
+            ("expires_in", .number(String(tokens.lifetime))),
+            ("token_type", .string("Bearer")),
+            ("scope", .string(scope)),
+        ])
+    }
+}
+
+/// Reads `application/x-www-form-urlencoded` bodies.
+enum FormBody {
+    static func parse(_ bytes: [UInt8]) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in bytes.split(separator: UInt8(ascii: "&")) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            let name = decode(parts[0])
+            let value = parts.count > 1 ? decode(parts[1]) : ""
+            if fields[name] == nil { fields[name] = value }
+        }
+        return fields
+    }
+
+    static func decode(_ part: ArraySlice<UInt8>) -> String {
+        var out: [UInt8] = []
+        var i = part.startIndex
+        while i < part.endIndex {
+            let b = part[i]
+            if b == UInt8(ascii: "+") {
+                out.append(UInt8(ascii: " "))
+            } else if b == UInt8(ascii: "%"), i + 2 < part.endIndex, let h = JSONEscapes.hexDigit(part[i + 1]), let l = JSONEscapes.hexDigit(part[i + 2]) {
+                out.append(h << 4 | l)
+                i += 2
+            } else {
+                out.append(b)
+            }
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+struct IdentityRoutes<Store: RegistryStore> {
+    let service: IdentityService<Store>
+
+    func register(on router: Router<EisalRequestContext>) {
+        router.post("connect/token") { request, context -> Response in
+            let body = try await request.body.collect(upTo: 64 * 1024)
+            var fields = FormBody.parse(Array(buffer: body))
+            if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("basic "),
+               let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+               let pair = String(data: decoded, encoding: .utf8), let colon = pair.firstIndex(of: ":") {
+                // RFC 6749 §2.3.1: credentials may come in Basic auth instead of the form.
+                fields["client_id"] = fields["client_id"] ?? FormBody.decode(ArraySlice(pair[..<colon].utf8))
+                fields["client_secret"] = fields["client_secret"] ?? FormBody.decode(ArraySlice(pair[pair.index(after: colon)...].utf8))
+            }
+            func header(_ name: String) -> String? { HTTPField.Name(name).flatMap { request.headers[$0] } }
+            let tokenRequest = TokenRequest(
+                grantType: fields["grant_type"], clientID: fields["client_id"], clientSecret: fields["client_secret"], scope: fields["scope"],
+                onBehalfOf: header("onbehalfof"), posSerial: header("posserial"), posOSVersion: header("pososversion"),
+                posModelFramework: header("posmodelframework"), presharedKey: header("presharedkey")
+            )
+            let token = try await service.token(for: tokenRequest)
+            return try Response.json(token, headers: [.cacheControl: "no-store"])
+        }
+    }
+}
+
+extension Request {
+    /// The principal of the request's Bearer token, or a 401 in the contract's envelope.
+    func principal(_ tokens: TokenService) throws -> Principal {
+        guard let authorization = headers[.authorization], authorization.count > 7, authorization.prefix(7).lowercased() == "bearer ",
+              let principal = tokens.verify(String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
+            throw PlatformError.unauthorized
+        }
+        return principal
+    }
+}

@@ -1,0 +1,36 @@
+import EisalCore
+import EisalStore
+import HTTPTypes
+import Hummingbird
+
+/// `POST /api/v1/receiptsubmissions` (also under `/api/v1.0/`).
+struct SubmissionRoutes<Store: SubmissionStore & RegistryStore> {
+    let intake: IntakeService<Store>
+    let tokens: TokenService
+    let configuration: PlatformConfiguration
+
+    func register(on group: RouterGroup<EisalRequestContext>) {
+        group.post("receiptsubmissions") { request, context -> Response in
+            let principal = try request.principal(tokens)
+            let contentType = request.headers[.contentType]?.lowercased() ?? ""
+            guard contentType.hasPrefix("application/json") else {
+                throw PlatformError(.unsupportedMediaType, code: "UnsupportedMediaType", message: "Receipt submissions are JSON only: send 'Content-Type: application/json'.", target: "Content-Type")
+            }
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: configuration.maximumSubmissionBytes)
+            } catch let error as HTTPError where error.status == .contentTooLarge {
+                throw IntakeService<Store>.tooLarge(bytes: configuration.maximumSubmissionBytes + 1, configuration)
+            }
+            let result = try await intake.submit(body: Array(buffer: body), principal: principal)
+            context.logger.info("receipt submission", metadata: [
+                "submission": "\(result.submissionUUID ?? "-")", "accepted": "\(result.accepted.count)", "rejected": "\(result.rejected.count)",
+            ])
+            var members: [(String, JSONValue)] = [("submissionUUID", result.submissionUUID.map { .string($0) } ?? .null)]
+            if configuration.emitSubmissionIdAlias { members.append(("submissionId", result.submissionUUID.map { .string($0) } ?? .null)) }
+            members.append(("acceptedDocuments", try JSONValueEncoder().encode(result.accepted)))
+            members.append(("rejectedDocuments", try JSONValueEncoder().encode(result.rejected)))
+            return try Response.json(.object(members), status: .accepted)
+        }
+    }
+}

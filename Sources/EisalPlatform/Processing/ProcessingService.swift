@@ -1,0 +1,130 @@
+// Asynchronous full validation: workers claim jobs by lease, run EisalCore's validator and the
+// platform's own rules on every receipt of the submission, and commit all verdicts and the
+// submission's status in one transaction. A worker killed mid-job never commits; its lease
+// expires and another worker (or the restarted process) does the job again, so every accepted
+// receipt gets exactly one committed verdict.
+//
+// Platform rules (spec/receipt-structure.md "Chain and correction rules"): receipt number
+// unique per taxpayer/branch/POS; previousUUID names an earlier receipt of the same POS ("" only
+// for its first); returns reference an existing valid sale of the same seller, ≤ 540 days old,
+// not exceeded in amount (EisalCore's Ref.ReturnReference with a resolver).
+
+import EisalCore
+import EisalStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Platform rules beyond EisalCore's validator.
+enum PlatformRule {
+    static let receiptNumberUnique = "Platform.ReceiptNumberUnique"
+    static let previousUUIDChain = "Platform.PreviousUUIDChain"
+}
+
+/// Runs full validation of accepted submissions.
+struct ProcessingService<Store: PlatformStore>: Service {
+    let store: Store
+    let configuration: PlatformConfiguration
+    let logger: Logger
+    let owner = "worker-" + Identifiers.random(10)
+
+    func run() async throws {
+        await withDiscardingTaskGroup { group in
+            for n in 0 ..< max(1, configuration.processingWorkers) {
+                group.addTask { await workLoop(index: n) }
+            }
+        }
+    }
+
+    func workLoop(index: Int) async {
+        let me = owner + "-\(index)"
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            do {
+                if let job = try await store.claimJob(owner: me, now: configuration.clock.now(), leaseSeconds: configuration.jobLeaseSeconds) {
+                    try await process(job)
+                    continue
+                }
+            } catch {
+                logger.error("processing failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .milliseconds(configuration.workerPollMilliseconds))
+        }
+    }
+
+    func process(_ job: ClaimedJob) async throws {
+        let page = try await store.receipts(ofSubmission: job.submissionUUID, status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: Int.max / 2)
+        let receipts = page.items
+        // Prefetch the receipts that returns refer to.
+        let references = Array(Set(receipts.map(\.referenceUUID).filter { !$0.isEmpty }))
+        var referenced: [String: ReferencedReceipt] = [:]
+        for r in try await store.receipts(uuids: references) {
+            referenced[r.uuid] = ReferencedReceipt(uuid: r.uuid, sellerRIN: r.sellerRIN, dateTimeIssued: UTCDateTime(secondsSinceEpoch: r.issuedAt),
+                                                   totalAmount: Decimal(string: r.totalAmount) ?? 0,
+                                                   isValidSale: r.status == .valid && ReceiptKind(code: r.receiptType) == .sale)
+        }
+        let lookup = referenced
+        var context = ValidationContext(now: UTCDateTime(secondsSinceEpoch: configuration.clock.now()))
+        context.submissionWindow = configuration.submissionWindow
+        context.roundingTolerance = Decimal(string: configuration.roundingTolerance) ?? Decimal(string: "0.5")!
+        context.referencedReceipt = { lookup[$0] }
+        // The platform validates as of reception, not as of processing (a queue must not make receipts late).
+        let validator = ReceiptValidator()
+        var verdicts: [ReceiptVerdict] = []
+        var invalid = 0
+        let uuidsInSubmission = Dictionary(uniqueKeysWithValues: receipts.map { ($0.uuid, $0.position) })
+        for record in receipts {
+            if configuration.processingDelayMilliseconds > 0 { try await Task.sleep(for: .milliseconds(configuration.processingDelayMilliseconds)) }
+            var receiptContext = context
+            receiptContext.now = UTCDateTime(secondsSinceEpoch: record.receivedAt)
+            var errors: [ETAError]
+            do {
+                let document = try JSONParser().parse(record.raw)
+                errors = validator.validate(document.root, context: receiptContext).errors
+            } catch {
+                errors = [ETAError(code: "Structure.Type", message: "The stored receipt could not be parsed: \(error.message)", target: "receipt", propertyPath: "")]
+            }
+            let samePOSBefore = receipts.contains { $0.posSerial == record.posSerial && $0.sellerRIN == record.sellerRIN && $0.position < record.position }
+            errors += try await platformRules(record, positions: uuidsInSubmission, samePOSBefore: samePOSBefore)
+            if !errors.isEmpty { invalid += 1 }
+            let text = JSONWriter().string(try JSONValueEncoder().encode(errors))
+            verdicts.append(ReceiptVerdict(uuid: record.uuid, status: errors.isEmpty ? .valid : .invalid, errors: text))
+        }
+        let status: SubmissionStatus = invalid == 0 ? .valid : (invalid == receipts.count || !configuration.emitPartiallyValid ? .invalid : .partiallyValid)
+        let committed = try await store.completeJob(job, verdicts: verdicts, status: status, invalidCount: invalid, now: configuration.clock.now())
+        if committed {
+            logger.info("submission validated", metadata: ["submission": "\(job.submissionUUID)", "status": "\(status.rawValue)", "invalid": "\(invalid)", "receipts": "\(receipts.count)"])
+        } else {
+            logger.warning("lease lost; another worker completes the job", metadata: ["submission": "\(job.submissionUUID)"])
+        }
+    }
+
+    func platformRules(_ r: ReceiptRecord, positions: [String: Int], samePOSBefore: Bool) async throws -> [ETAError] {
+        var errors: [ETAError] = []
+        if try await store.receiptNumberTaken(taxpayerRIN: r.sellerRIN, branchCode: r.branchCode, posSerial: r.posSerial, receiptNumber: r.receiptNumber, excluding: r.uuid),
+           try await isEarlierDuplicateNumber(r) {
+            errors.append(ETAError(code: PlatformRule.receiptNumberUnique, message: "Receipt number '\(r.receiptNumber)' was already used by this POS in branch '\(r.branchCode)'.", target: "receiptNumber", propertyPath: "header.receiptNumber"))
+        }
+        if r.previousUUID.isEmpty {
+            if try await store.posHasEarlierReceipts(posSerial: r.posSerial, taxpayerRIN: r.sellerRIN, before: r.receivedAt, excluding: r.uuid) || samePOSBefore {
+                errors.append(ETAError(code: PlatformRule.previousUUIDChain, message: "header.previousUUID is empty but POS '\(r.posSerial)' has issued receipts before: it must be the UUID of the previous receipt of this POS.", target: "previousUUID", propertyPath: "header.previousUUID"))
+            }
+        } else if positions[r.previousUUID] == nil {
+            let previous = try await store.receipt(uuid: r.previousUUID)
+            if previous == nil || previous?.posSerial != r.posSerial || previous?.sellerRIN != r.sellerRIN {
+                errors.append(ETAError(code: PlatformRule.previousUUIDChain, message: "header.previousUUID \(r.previousUUID) is not a receipt of POS '\(r.posSerial)'.", target: "previousUUID", propertyPath: "header.previousUUID"))
+            }
+        }
+        return errors
+    }
+
+    /// Numbers are unique among receipts that were not invalid; an earlier receipt (by reception,
+    /// then position) keeps the number.
+    func isEarlierDuplicateNumber(_ r: ReceiptRecord) async throws -> Bool {
+        var query = ReceiptQuery(taxpayerRIN: r.sellerRIN, pageNo: 1, pageSize: 50)
+        query.direction = "Submitted"
+        query.receiptNumber = r.receiptNumber
+        query.posSerial = r.posSerial
+        let others = try await store.search(query).items.filter { $0.uuid != r.uuid && $0.branchCode == r.branchCode && $0.status != .invalid }
+        return others.contains { $0.receivedAt < r.receivedAt || ($0.receivedAt == r.receivedAt && ($0.submissionUUID != r.submissionUUID || $0.position < r.position)) }
+    }
+}

@@ -1,0 +1,222 @@
+// Polling and retrieval. Sources: ETA SDK /ereceiptapi/06-get-receipt-submission/ (inputs,
+// paging PageNo/PageSize), /ereceiptapi/04-get-receipt/ (rawDocument + metadata),
+// /ereceiptapi/05-get-receipt-details-anonymously (no token; uuid + dateTimeIssued),
+// /ereceiptapi/07-search-receipts, /ereceiptapi/08-get-recent-receipts/; response fields from
+// public clients as listed in spec/receipts-api.md (R-NEWBEE rows and metadata, R-AXE errors).
+// A taxpayer sees only receipts it issued or received and only its own submissions; anything
+// else is 404, so existence is not leaked.
+
+import EisalCore
+import EisalStore
+import Foundation
+
+/// Builds the read APIs' responses.
+struct QueryService<Store: PlatformStore>: Sendable {
+    let store: Store
+    let configuration: PlatformConfiguration
+    let tables = CodeTables.shared
+
+    static func dateTime(_ seconds: Int64) -> JSONValue { .string(UTCDateTime(secondsSinceEpoch: seconds).iso8601) }
+
+    static func number(_ lexeme: String) -> JSONValue { lexeme.isEmpty ? .number("0") : (ETADecimal(lexeme: lexeme) != nil ? .number(lexeme) : .string(lexeme)) }
+
+    func typeName(_ code: String) -> String {
+        switch ReceiptKind(code: code) {
+        case .sale: "Sale Receipt"
+        case .return: "Return Receipt"
+        case .retail: "Retail Receipt"
+        case .returnWithoutReference: "Return Receipt Without Reference"
+        case nil: code
+        }
+    }
+
+    /// A receipt row as Get Receipt Submission, Search and Recent list it.
+    func row(_ r: ReceiptRecord, hasReturns: Bool) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("uuid", .string(r.uuid)), ("receiptNumber", .string(r.receiptNumber)), ("dateTimeIssued", .string(r.dateTimeIssued)),
+            ("dateTimeReceived", Self.dateTime(r.receivedAt)), ("documentType", .string(r.receiptType)),
+            ("documentTypeNamePrimaryLang", .string(typeName(r.receiptType))), ("documentTypeNameSecondaryLang", .string(typeName(r.receiptType))),
+            ("currency", .string(r.currency)), ("currencyNamePrimaryLang", .string(tables.currencies[r.currency]?.nameEnglish ?? r.currency)),
+            ("currencyNameSecondaryLang", .string(tables.currencies[r.currency]?.nameArabic.isEmpty == false ? tables.currencies[r.currency]!.nameArabic : r.currency)),
+            ("documentTypeVersion", .string(r.typeVersion)), ("totalAmount", Self.number(r.totalAmount)), ("exchangeRate", Self.number(r.exchangeRate)),
+            ("sellerID", .string(r.sellerRIN)), ("sellerName", .string(r.sellerName)), ("buyerId", .string(r.buyerId)), ("buyerName", .string(r.buyerName)),
+            ("buyerType", .string(r.buyerType)), ("status", .string(r.status.rawValue)), ("longId", .string(r.longId)),
+            ("deviceSerialNumber", .string(r.posSerial)), ("submissionUUID", .string(r.submissionUUID)), ("hasReturnReceipts", .bool(hasReturns)),
+        ]
+        if r.status == .invalid { members.append(("errors", errorsValue(r.errors))) }
+        return .object(members)
+    }
+
+    func errorsValue(_ text: String) -> JSONValue { (try? JSONParser().parse(text).root.value) ?? .array([]) }
+
+    static func metadata(total: Int, pageNo: Int, pageSize: Int) -> JSONValue {
+        .object([("totalPages", .number(String(pageSize > 0 ? (total + pageSize - 1) / pageSize : 0))), ("totalCount", .number(String(total))), ("currentPageNo", .number(String(pageNo)))])
+    }
+
+    func visible(_ r: ReceiptRecord, to principal: Principal) -> Bool {
+        principal.mayActFor(r.sellerRIN) || (!r.buyerId.isEmpty && principal.mayActFor(r.buyerId))
+    }
+
+    func submissionDetails(uuid: String, principal: Principal, query: QueryParameters) async throws -> JSONValue {
+        guard let s = try await store.submission(uuid: uuid), principal.mayActFor(s.taxpayerRIN) else { throw PlatformError.notFound("Submission \(uuid)", target: "submissionUuid") }
+        let (pageNo, pageSize) = try query.paging()
+        let status = try query.status()
+        let page = try await store.receipts(ofSubmission: uuid, status: status, receiptNumber: query["ReceiptNumber"], uuid: query["DocumentId"] ?? query["Uuid"], pageNo: pageNo, pageSize: pageSize)
+        var rows: [JSONValue] = []
+        for r in page.items { rows.append(row(r, hasReturns: try await !store.returns(referencing: r.uuid).isEmpty)) }
+        return .object([
+            ("submissionUuid", .string(s.uuid)), ("sellerId", .string(s.taxpayerRIN)), ("dateTimeReceived", Self.dateTime(s.receivedAt)),
+            ("submitterName", .string(s.submitterName)), ("deviceSerialNumber", s.posSerial.map { .string($0) } ?? .null),
+            ("submissionChannel", .string(s.channel)), ("receiptsCount", .number(String(s.receiptCount))),
+            ("invalidReceiptsCount", .number(String(s.invalidCount))), ("status", .string(s.status.rawValue)),
+            ("receipts", .array(rows)), ("metadata", Self.metadata(total: page.totalCount, pageNo: pageNo, pageSize: pageSize)),
+        ])
+    }
+
+    func visibleReceipt(_ uuid: String, principal: Principal) async throws -> ReceiptRecord {
+        guard let r = try await store.receipt(uuid: uuid), visible(r, to: principal) else { throw PlatformError.notFound("Receipt \(uuid)", target: "uuid") }
+        return r
+    }
+
+    /// Highest number of decimals used by any number in the receipt.
+    static func maxPrecision(_ node: JSONNode) -> Int {
+        switch node.kind {
+        case .number: return ETADecimal(lexeme: node.numberLexeme ?? "")?.decimalPlaces ?? 0
+        case .object: return node.members.map { maxPrecision($0.value) }.max() ?? 0
+        case .array: return node.elements.map(maxPrecision).max() ?? 0
+        default: return 0
+        }
+    }
+
+    func envelope(_ r: ReceiptRecord, receipt: JSONValue, extra: [(String, JSONValue)] = []) throws -> JSONValue {
+        let node = try JSONParser().parse(r.raw).root
+        return .object([
+            ("submissionUUID", .string(r.submissionUUID)), ("dateTimeReceived", Self.dateTime(r.receivedAt)), ("dateTimeIssued", .string(r.dateTimeIssued)),
+            ("submissionChannel", .string(Self.channel(r))), ("maxPrecision", .number(String(Self.maxPrecision(node)))),
+        ] + extra + [("receipt", receipt)])
+    }
+
+    static func channel(_ r: ReceiptRecord) -> String { r.posSerial.isEmpty ? "ERP" : "POS" }
+
+    /// The receipt as submitted plus the platform's fields (`uuid`, `longId`, `status`, …).
+    func summary(_ r: ReceiptRecord, expanded: Bool) async throws -> JSONValue {
+        let returns = try await store.returns(referencing: r.uuid)
+        var members: [(String, JSONValue)] = [("uuid", .string(r.uuid)), ("longId", .string(r.longId)), ("status", .string(r.status.rawValue))]
+        if expanded, case let .object(submitted) = try JSONParser().parse(r.raw).root.value {
+            members += submitted.filter { $0.0 != "uuid" }
+        } else {
+            members += [("receiptNumber", .string(r.receiptNumber)), ("dateTimeIssued", .string(r.dateTimeIssued)), ("totalAmount", Self.number(r.totalAmount)),
+                        ("currency", .string(r.currency)), ("sellerId", .string(r.sellerRIN)), ("sellerName", .string(r.sellerName)),
+                        ("buyerId", .string(r.buyerId)), ("buyerName", .string(r.buyerName)), ("receiptType", .string(r.receiptType)), ("typeVersion", .string(r.typeVersion))]
+        }
+        members += [
+            ("dateTimeReceived", Self.dateTime(r.receivedAt)), ("hasReturnReceipts", .bool(!returns.isEmpty)),
+            ("returnReceipts", .array(returns.map { .object([("uuid", .string($0.uuid)), ("dateTimeIssued", .string($0.dateTimeIssued))]) })),
+        ]
+        return .object(members)
+    }
+
+    func raw(uuid: String, principal: Principal) async throws -> JSONValue {
+        let r = try await visibleReceipt(uuid, principal: principal)
+        return try envelope(r, receipt: try await summary(r, expanded: false), extra: [("rawDocument", .string(String(decoding: r.raw, as: UTF8.self)))])
+    }
+
+    func details(uuid: String, principal: Principal) async throws -> JSONValue {
+        let r = try await visibleReceipt(uuid, principal: principal)
+        return try envelope(r, receipt: try await summary(r, expanded: true), extra: [("validationResults", validationResults(r))])
+    }
+
+    func validationResults(_ r: ReceiptRecord) -> JSONValue {
+        let status: String = switch r.status {
+        case .submitted: "In progress"
+        case .valid: "Valid"
+        case .invalid: "Invalid"
+        case .cancelled: "Cancelled"
+        }
+        return .object([("status", .string(status)), ("errors", errorsValue(r.errors))])
+    }
+
+    func share(uuid: String, dateTimeIssued: String?) async throws -> JSONValue {
+        guard let text = dateTimeIssued, let asked = UTCDateTime(text, allowMissingSeconds: true),
+              let r = try await store.receipt(uuid: uuid), r.issuedAt == asked.secondsSinceEpoch, r.status != .invalid else {
+            throw PlatformError.notFound("Receipt \(uuid) issued at \(dateTimeIssued ?? "?")", target: "uuid")
+        }
+        return try envelope(r, receipt: try await summary(r, expanded: true))
+    }
+
+    func search(principal: Principal, query: QueryParameters, recent: Bool) async throws -> JSONValue {
+        let (pageNo, pageSize) = try query.paging()
+        var q = ReceiptQuery(taxpayerRIN: principal.tin, pageNo: pageNo, pageSize: pageSize)
+        q.direction = query["Direction"]
+        q.status = try query.status()
+        q.issuedFrom = try query.date("DateTimeIssuedFrom")
+        q.issuedTo = try query.date("DateTimeIssuedTo")
+        q.receivedFrom = try query.date("DateTimeReceivedFrom")
+        q.receivedTo = try query.date("DateTimeReceivedTo")
+        q.uuid = query["Uuid"]
+        q.submissionUUID = query["SubmissionUuid"]
+        q.receiptNumber = query["ReceiptNumber"]
+        q.receiptType = query["DocumentTypeCode"]
+        q.posSerial = query["PosSerialNumber"] ?? query["DeviceSerialNumber"]
+        q.receiverId = query["ReceiverRegisterationNumber"] ?? query["ReceiverId"]
+        q.receiverName = query["ReceiverName"]
+        q.paymentMethod = query["PaymentMethod"]
+        q.freeText = query["FreeText"]
+        if !recent {
+            // Stand-in decision (spec/receipts-api.md §07): ranges capped at 31 days.
+            for (from, to, name) in [(q.issuedFrom, q.issuedTo, "DateTimeIssued"), (q.receivedFrom, q.receivedTo, "DateTimeReceived")] {
+                if let from, let to, to - from > 31 * 86400 { throw PlatformError.badArgument("\(name)From..\(name)To spans more than 31 days.", target: "\(name)To") }
+                if let from, let to, to < from { throw PlatformError.badArgument("\(name)To is before \(name)From.", target: "\(name)To") }
+            }
+        }
+        let page = try await store.search(q)
+        var rows: [JSONValue] = []
+        for r in page.items { rows.append(row(r, hasReturns: try await !store.returns(referencing: r.uuid).isEmpty)) }
+        return .object([("receipts", .array(rows)), ("metadata", Self.metadata(total: page.totalCount, pageNo: pageNo, pageSize: pageSize))])
+    }
+}
+
+/// Query-string parameters matched case-insensitively (stand-in decision, spec/common.md).
+struct QueryParameters: Sendable {
+    var values: [String: String]
+
+    init(_ pairs: [(String, String)]) {
+        var values: [String: String] = [:]
+        for (k, v) in pairs where values[k.lowercased()] == nil { values[k.lowercased()] = v }
+        self.values = values
+    }
+
+    subscript(name: String) -> String? {
+        guard let v = values[name.lowercased()], !v.isEmpty else { return nil }
+        return v
+    }
+
+    /// `PageNo` (default 1) and `PageSize` (default 100, at most 1000).
+    func paging() throws -> (Int, Int) {
+        let pageNo = try int("PageNo") ?? 1
+        let pageSize = try int("PageSize") ?? 100
+        guard pageNo >= 1 else { throw PlatformError.badArgument("PageNo must be 1 or more.", target: "PageNo") }
+        guard (1 ... 1000).contains(pageSize) else { throw PlatformError.badArgument("PageSize must be between 1 and 1000.", target: "PageSize") }
+        return (pageNo, pageSize)
+    }
+
+    func int(_ name: String) throws -> Int? {
+        guard let text = self[name] else { return nil }
+        guard let v = Int(text) else { throw PlatformError.badArgument("\(name) must be a whole number.", target: name) }
+        return v
+    }
+
+    func date(_ name: String) throws -> Int64? {
+        guard let text = self[name] else { return nil }
+        guard let d = UTCDateTime(text, allowMissingSeconds: true) else { throw PlatformError.badArgument("\(name) must be a UTC date-time like 2022-04-18T12:12:35Z.", target: name) }
+        return d.secondsSinceEpoch
+    }
+
+    func status() throws -> ReceiptStatus? {
+        guard let text = self["Status"] else { return nil }
+        guard let s = ReceiptStatus.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) else {
+            throw PlatformError.badArgument("Status must be Valid, Invalid, Cancelled or Submitted.", target: "Status")
+        }
+        return s
+    }
+}

@@ -1,0 +1,250 @@
+// Records the platform stores, shaped by its use cases (registry, identity, intake,
+// processing, query). Backends: EisalStoreSQLite (GRDB), later PostgreSQL.
+
+import EisalCore
+
+/// A registered taxpayer.
+public struct TaxpayerRecord: Sendable, Hashable, Codable {
+    /// 9-digit registration number.
+    public var rin: String
+    public var name: String
+    public var nameArabic: String
+    /// Whether the taxpayer carries the B2C tag (required to submit receipts).
+    public var b2c: Bool
+    /// Branch codes from the profile (head office `0`).
+    public var branches: [String]
+    public var activityCodes: [String]
+
+    public init(rin: String, name: String, nameArabic: String = "", b2c: Bool = true, branches: [String] = ["0"], activityCodes: [String] = ["4620"]) {
+        self.rin = rin
+        self.name = name
+        self.nameArabic = nameArabic
+        self.b2c = b2c
+        self.branches = branches
+        self.activityCodes = activityCodes
+    }
+}
+
+/// An ERP system (or POS credential set) allowed to call the APIs.
+public struct ClientRecord: Sendable, Hashable, Codable {
+    public var clientID: String
+    /// `salt$sha256hex`: secrets are never stored in clear.
+    public var secretHash: String
+    /// The taxpayer the client belongs to.
+    public var taxpayerRIN: String
+    /// Other taxpayers this client may act for (intermediary permission).
+    public var representedRINs: [String]
+    public var blocked: Bool
+
+    public init(clientID: String, secretHash: String, taxpayerRIN: String, representedRINs: [String] = [], blocked: Bool = false) {
+        self.clientID = clientID
+        self.secretHash = secretHash
+        self.taxpayerRIN = taxpayerRIN
+        self.representedRINs = representedRINs
+        self.blocked = blocked
+    }
+}
+
+/// A registered POS device.
+public struct POSRecord: Sendable, Hashable, Codable {
+    public var serial: String
+    public var taxpayerRIN: String
+    public var branchCode: String
+    public var osVersion: String
+    public var modelFramework: String
+    public var presharedKey: String
+    public var activated: Bool
+
+    public init(serial: String, taxpayerRIN: String, branchCode: String = "0", osVersion: String = "os", modelFramework: String = "1", presharedKey: String, activated: Bool = true) {
+        self.serial = serial
+        self.taxpayerRIN = taxpayerRIN
+        self.branchCode = branchCode
+        self.osVersion = osVersion
+        self.modelFramework = modelFramework
+        self.presharedKey = presharedKey
+        self.activated = activated
+    }
+}
+
+/// Status of a submission.
+public enum SubmissionStatus: String, Sendable, Codable, CaseIterable {
+    case inProgress = "InProgress"
+    case valid = "Valid"
+    case partiallyValid = "PartiallyValid"
+    case invalid = "Invalid"
+}
+
+/// Status of a receipt.
+public enum ReceiptStatus: String, Sendable, Codable, CaseIterable {
+    /// Accepted by intake, full validation pending (shown as `Submitted`).
+    case submitted = "Submitted"
+    case valid = "Valid"
+    case invalid = "Invalid"
+    case cancelled = "Cancelled"
+}
+
+/// A submission accepted by intake.
+public struct SubmissionRecord: Sendable, Hashable {
+    public var uuid: String
+    public var taxpayerRIN: String
+    public var clientID: String
+    public var posSerial: String?
+    public var submitterName: String
+    public var channel: String
+    /// Seconds since the epoch.
+    public var receivedAt: Int64
+    /// Hex SHA-256 of the request body, for duplicate detection.
+    public var payloadHash: String
+    public var status: SubmissionStatus
+    public var receiptCount: Int
+    public var invalidCount: Int
+    /// The `signatures` member as received (JSON text), if any.
+    public var signatures: String?
+
+    public init(uuid: String, taxpayerRIN: String, clientID: String, posSerial: String?, submitterName: String, channel: String, receivedAt: Int64, payloadHash: String, status: SubmissionStatus = .inProgress, receiptCount: Int, invalidCount: Int = 0, signatures: String? = nil) {
+        self.uuid = uuid
+        self.taxpayerRIN = taxpayerRIN
+        self.clientID = clientID
+        self.posSerial = posSerial
+        self.submitterName = submitterName
+        self.channel = channel
+        self.receivedAt = receivedAt
+        self.payloadHash = payloadHash
+        self.status = status
+        self.receiptCount = receiptCount
+        self.invalidCount = invalidCount
+        self.signatures = signatures
+    }
+}
+
+/// A receipt accepted by intake, with the raw bytes that were hashed.
+public struct ReceiptRecord: Sendable, Hashable {
+    public var uuid: String
+    public var submissionUUID: String
+    public var longId: String
+    public var receiptNumber: String
+    /// Position in the submission.
+    public var position: Int
+    public var sellerRIN: String
+    public var sellerName: String
+    public var branchCode: String
+    public var posSerial: String
+    public var buyerType: String
+    public var buyerId: String
+    public var buyerName: String
+    public var receiptType: String
+    public var typeVersion: String
+    public var currency: String
+    public var totalAmount: String
+    public var exchangeRate: String
+    public var paymentMethod: String
+    public var dateTimeIssued: String
+    public var issuedAt: Int64
+    public var receivedAt: Int64
+    public var previousUUID: String
+    public var referenceUUID: String
+    public var status: ReceiptStatus
+    /// Validation errors as a JSON array of the contract's Error shape (empty when valid).
+    public var errors: String
+    /// The receipt's JSON text exactly as received.
+    public var raw: [UInt8]
+
+    public init(uuid: String, submissionUUID: String, longId: String, receiptNumber: String, position: Int, sellerRIN: String, sellerName: String, branchCode: String, posSerial: String, buyerType: String, buyerId: String, buyerName: String, receiptType: String, typeVersion: String, currency: String, totalAmount: String, exchangeRate: String, paymentMethod: String, dateTimeIssued: String, issuedAt: Int64, receivedAt: Int64, previousUUID: String, referenceUUID: String, status: ReceiptStatus = .submitted, errors: String = "[]", raw: [UInt8]) {
+        self.uuid = uuid
+        self.submissionUUID = submissionUUID
+        self.longId = longId
+        self.receiptNumber = receiptNumber
+        self.position = position
+        self.sellerRIN = sellerRIN
+        self.sellerName = sellerName
+        self.branchCode = branchCode
+        self.posSerial = posSerial
+        self.buyerType = buyerType
+        self.buyerId = buyerId
+        self.buyerName = buyerName
+        self.receiptType = receiptType
+        self.typeVersion = typeVersion
+        self.currency = currency
+        self.totalAmount = totalAmount
+        self.exchangeRate = exchangeRate
+        self.paymentMethod = paymentMethod
+        self.dateTimeIssued = dateTimeIssued
+        self.issuedAt = issuedAt
+        self.receivedAt = receivedAt
+        self.previousUUID = previousUUID
+        self.referenceUUID = referenceUUID
+        self.status = status
+        self.errors = errors
+        self.raw = raw
+    }
+}
+
+/// A processing job claimed by a worker.
+public struct ClaimedJob: Sendable, Hashable {
+    public var id: Int64
+    public var submissionUUID: String
+    public var attempts: Int
+    /// Who holds the lease.
+    public var owner: String
+
+    public init(id: Int64, submissionUUID: String, attempts: Int, owner: String) {
+        self.id = id
+        self.submissionUUID = submissionUUID
+        self.attempts = attempts
+        self.owner = owner
+    }
+}
+
+/// The verdict of full validation for one receipt.
+public struct ReceiptVerdict: Sendable, Hashable {
+    public var uuid: String
+    public var status: ReceiptStatus
+    /// JSON array of errors.
+    public var errors: String
+
+    public init(uuid: String, status: ReceiptStatus, errors: String) {
+        self.uuid = uuid
+        self.status = status
+        self.errors = errors
+    }
+}
+
+/// Filters of Search Receipts / Get Recent Receipts.
+public struct ReceiptQuery: Sendable, Hashable {
+    /// The caller's taxpayer: only receipts it issued or received are returned.
+    public var taxpayerRIN: String
+    /// `Submitted` (issued), `Received`, or nil for both.
+    public var direction: String?
+    public var issuedFrom: Int64?
+    public var issuedTo: Int64?
+    public var receivedFrom: Int64?
+    public var receivedTo: Int64?
+    public var status: ReceiptStatus?
+    public var uuid: String?
+    public var submissionUUID: String?
+    public var receiptNumber: String?
+    public var receiptType: String?
+    public var posSerial: String?
+    public var receiverId: String?
+    public var receiverName: String?
+    public var paymentMethod: String?
+    public var freeText: String?
+    public var pageNo: Int
+    public var pageSize: Int
+
+    public init(taxpayerRIN: String, pageNo: Int = 1, pageSize: Int = 100) {
+        self.taxpayerRIN = taxpayerRIN
+        self.pageNo = pageNo
+        self.pageSize = pageSize
+    }
+}
+
+/// A page of results with the total count.
+public struct Page<Element: Sendable>: Sendable {
+    public var items: [Element]
+    public var totalCount: Int
+    public init(items: [Element], totalCount: Int) {
+        self.items = items
+        self.totalCount = totalCount
+    }
+}

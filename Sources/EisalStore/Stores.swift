@@ -1,0 +1,77 @@
+// Storage protocols shaped by the platform's use cases. Every method that changes state is
+// one transaction. No in-process-only state: several platform nodes may share one database.
+
+import EisalCore
+
+/// Why a store call failed.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case notFound, conflict, unavailable, corrupt
+    }
+    public let code: Code
+    public let message: String
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+    public var description: String { "StoreError.\(code): \(message)" }
+}
+
+/// Taxpayers, ERP clients and POS devices.
+public protocol RegistryStore: Sendable {
+    func upsertTaxpayer(_ taxpayer: TaxpayerRecord) async throws
+    func taxpayer(rin: String) async throws -> TaxpayerRecord?
+    func taxpayers() async throws -> [TaxpayerRecord]
+    func upsertClient(_ client: ClientRecord) async throws
+    func client(id: String) async throws -> ClientRecord?
+    func clients() async throws -> [ClientRecord]
+    func upsertPOS(_ pos: POSRecord) async throws
+    func pos(serial: String) async throws -> POSRecord?
+    func posDevices() async throws -> [POSRecord]
+    /// A named secret shared by all nodes (e.g. the token signing key), created once.
+    func secret(named name: String, create: @Sendable () -> [UInt8]) async throws -> [UInt8]
+}
+
+/// Submissions as intake writes them and clients poll them.
+public protocol SubmissionStore: Sendable {
+    /// The most recent submission with this payload hash from this taxpayer received at or
+    /// after `since` (duplicate detection).
+    func recentSubmission(taxpayerRIN: String, payloadHash: String, since: Int64) async throws -> SubmissionRecord?
+    /// Which of `uuids` were already accepted earlier.
+    func existingReceiptUUIDs(_ uuids: [String]) async throws -> Set<String>
+    /// Commits the submission, its receipts and its processing job in ONE transaction.
+    func commitSubmission(_ submission: SubmissionRecord, receipts: [ReceiptRecord]) async throws
+    func submission(uuid: String) async throws -> SubmissionRecord?
+    /// Receipts of a submission in submission order, paged, optionally filtered.
+    func receipts(ofSubmission uuid: String, status: ReceiptStatus?, receiptNumber: String?, uuid receiptUUID: String?, pageNo: Int, pageSize: Int) async throws -> Page<ReceiptRecord>
+}
+
+/// Receipts as processing and retrieval see them.
+public protocol ReceiptStore: Sendable {
+    func receipt(uuid: String) async throws -> ReceiptRecord?
+    /// Receipts by UUID (those that exist).
+    func receipts(uuids: [String]) async throws -> [ReceiptRecord]
+    /// Earlier receipts (other than `excluding`) with this number from this taxpayer, branch and POS that are not invalid.
+    func receiptNumberTaken(taxpayerRIN: String, branchCode: String, posSerial: String, receiptNumber: String, excluding: String) async throws -> Bool
+    /// Whether the POS has any receipt other than `excluding` received before `receivedAt` (or in an earlier submission position).
+    func posHasEarlierReceipts(posSerial: String, taxpayerRIN: String, before receivedAt: Int64, excluding: String) async throws -> Bool
+    /// Return receipts that reference `uuid`.
+    func returns(referencing uuid: String) async throws -> [ReceiptRecord]
+    func search(_ query: ReceiptQuery) async throws -> Page<ReceiptRecord>
+}
+
+/// Processing jobs, claimed by lease so a crashed worker's job is picked up again.
+public protocol JobQueue: Sendable {
+    /// Claims the oldest job whose lease is free or expired; `nil` when there is none.
+    func claimJob(owner: String, now: Int64, leaseSeconds: Int64) async throws -> ClaimedJob?
+    /// Writes the verdicts and the submission's final status and removes the job, in ONE
+    /// transaction, only if `job` is still leased by its owner. Returns false if the lease was lost.
+    func completeJob(_ job: ClaimedJob, verdicts: [ReceiptVerdict], status: SubmissionStatus, invalidCount: Int, now: Int64) async throws -> Bool
+    /// Jobs not yet completed.
+    func pendingJobCount() async throws -> Int
+    /// How many times each receipt was given a verdict (for the exactly-once check).
+    func verdictCounts(submissionUUID: String) async throws -> [String: Int]
+}
+
+/// Everything the platform needs from storage.
+public typealias PlatformStore = RegistryStore & SubmissionStore & ReceiptStore & JobQueue

@@ -1,0 +1,342 @@
+// The embedded default store: GRDB on a SQLite file in WAL mode. Every state change is one
+// transaction; jobs are claimed by lease so a killed process loses no work.
+
+import EisalCore
+import EisalStore
+import Foundation
+import GRDB
+
+/// A ``PlatformStore`` on a SQLite file.
+public final class SQLiteStore: PlatformStore {
+    /// How commits reach the disk.
+    public enum Durability: String, Sendable {
+        /// `synchronous=FULL`: the WAL is synced on every commit (survives power loss).
+        case full
+        /// `synchronous=NORMAL`: survives a killed process, may lose the last commits on power loss.
+        case normal
+    }
+
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    public init(path: String, durability: Durability = .full) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE taxpayers (rin TEXT PRIMARY KEY, name TEXT NOT NULL, name_ar TEXT NOT NULL, b2c INTEGER NOT NULL,
+                    branches TEXT NOT NULL, activities TEXT NOT NULL);
+                CREATE TABLE clients (client_id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, taxpayer_rin TEXT NOT NULL,
+                    represented TEXT NOT NULL, blocked INTEGER NOT NULL);
+                CREATE TABLE pos (serial TEXT PRIMARY KEY, taxpayer_rin TEXT NOT NULL, branch TEXT NOT NULL, os_version TEXT NOT NULL,
+                    model_framework TEXT NOT NULL, psk TEXT NOT NULL, activated INTEGER NOT NULL);
+                CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+                CREATE TABLE submissions (uuid TEXT PRIMARY KEY, taxpayer_rin TEXT NOT NULL, client_id TEXT NOT NULL, pos_serial TEXT,
+                    submitter_name TEXT NOT NULL, channel TEXT NOT NULL, received_at INTEGER NOT NULL, payload_hash TEXT NOT NULL,
+                    status TEXT NOT NULL, receipt_count INTEGER NOT NULL, invalid_count INTEGER NOT NULL, signatures TEXT);
+                CREATE INDEX submissions_duplicates ON submissions (taxpayer_rin, payload_hash, received_at);
+                CREATE TABLE receipts (uuid TEXT PRIMARY KEY, submission_uuid TEXT NOT NULL, long_id TEXT NOT NULL, receipt_number TEXT NOT NULL,
+                    position INTEGER NOT NULL, seller_rin TEXT NOT NULL, seller_name TEXT NOT NULL, branch_code TEXT NOT NULL, pos_serial TEXT NOT NULL,
+                    buyer_type TEXT NOT NULL, buyer_id TEXT NOT NULL, buyer_name TEXT NOT NULL, receipt_type TEXT NOT NULL, type_version TEXT NOT NULL,
+                    currency TEXT NOT NULL, total_amount TEXT NOT NULL, exchange_rate TEXT NOT NULL, payment_method TEXT NOT NULL,
+                    date_time_issued TEXT NOT NULL, issued_at INTEGER NOT NULL, received_at INTEGER NOT NULL, previous_uuid TEXT NOT NULL,
+                    reference_uuid TEXT NOT NULL, status TEXT NOT NULL, errors TEXT NOT NULL, verdicts INTEGER NOT NULL DEFAULT 0, raw BLOB NOT NULL);
+                CREATE INDEX receipts_submission ON receipts (submission_uuid, position);
+                CREATE INDEX receipts_seller ON receipts (seller_rin, issued_at);
+                CREATE INDEX receipts_buyer ON receipts (buyer_id, issued_at);
+                CREATE INDEX receipts_pos ON receipts (pos_serial, received_at);
+                CREATE INDEX receipts_reference ON receipts (reference_uuid);
+                CREATE INDEX receipts_number ON receipts (seller_rin, branch_code, pos_serial, receipt_number);
+                CREATE TABLE jobs (id INTEGER PRIMARY KEY AUTOINCREMENT, submission_uuid TEXT NOT NULL, created_at INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0, lease_owner TEXT, lease_until INTEGER);
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: Registry
+
+    static func json(_ list: [String]) -> String { JSONWriter().string(.array(list.map { .string($0) })) }
+    static func list(_ text: String) -> [String] {
+        (try? JSONParser().parse(text).root.elements.compactMap(\.string)) ?? []
+    }
+
+    public func upsertTaxpayer(_ t: TaxpayerRecord) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO taxpayers VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [t.rin, t.name, t.nameArabic, t.b2c, Self.json(t.branches), Self.json(t.activityCodes)])
+        }
+    }
+
+    static func taxpayer(_ row: Row) -> TaxpayerRecord {
+        TaxpayerRecord(rin: row["rin"], name: row["name"], nameArabic: row["name_ar"], b2c: row["b2c"], branches: list(row["branches"]), activityCodes: list(row["activities"]))
+    }
+
+    public func taxpayer(rin: String) async throws -> TaxpayerRecord? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM taxpayers WHERE rin = ?", arguments: [rin]).map(Self.taxpayer) }
+    }
+
+    public func taxpayers() async throws -> [TaxpayerRecord] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM taxpayers ORDER BY rin").map(Self.taxpayer) }
+    }
+
+    public func upsertClient(_ c: ClientRecord) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO clients VALUES (?, ?, ?, ?, ?)",
+                           arguments: [c.clientID, c.secretHash, c.taxpayerRIN, Self.json(c.representedRINs), c.blocked])
+        }
+    }
+
+    static func client(_ row: Row) -> ClientRecord {
+        ClientRecord(clientID: row["client_id"], secretHash: row["secret_hash"], taxpayerRIN: row["taxpayer_rin"], representedRINs: list(row["represented"]), blocked: row["blocked"])
+    }
+
+    public func client(id: String) async throws -> ClientRecord? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM clients WHERE client_id = ?", arguments: [id]).map(Self.client) }
+    }
+
+    public func clients() async throws -> [ClientRecord] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM clients ORDER BY client_id").map(Self.client) }
+    }
+
+    public func upsertPOS(_ p: POSRecord) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO pos VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           arguments: [p.serial, p.taxpayerRIN, p.branchCode, p.osVersion, p.modelFramework, p.presharedKey, p.activated])
+        }
+    }
+
+    static func pos(_ row: Row) -> POSRecord {
+        POSRecord(serial: row["serial"], taxpayerRIN: row["taxpayer_rin"], branchCode: row["branch"], osVersion: row["os_version"], modelFramework: row["model_framework"], presharedKey: row["psk"], activated: row["activated"])
+    }
+
+    public func pos(serial: String) async throws -> POSRecord? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM pos WHERE serial = ?", arguments: [serial]).map(Self.pos) }
+    }
+
+    public func posDevices() async throws -> [POSRecord] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM pos ORDER BY serial").map(Self.pos) }
+    }
+
+    public func secret(named name: String, create: @Sendable () -> [UInt8]) async throws -> [UInt8] {
+        let fresh = Data(create())
+        return try await pool.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO secrets VALUES (?, ?)", arguments: [name, fresh])
+            let stored: Data = try Data.fetchOne(db, sql: "SELECT value FROM secrets WHERE name = ?", arguments: [name]) ?? fresh
+            return [UInt8](stored)
+        }
+    }
+
+    // MARK: Submissions
+
+    static func submission(_ row: Row) -> SubmissionRecord {
+        SubmissionRecord(uuid: row["uuid"], taxpayerRIN: row["taxpayer_rin"], clientID: row["client_id"], posSerial: row["pos_serial"],
+                         submitterName: row["submitter_name"], channel: row["channel"], receivedAt: row["received_at"], payloadHash: row["payload_hash"],
+                         status: SubmissionStatus(rawValue: row["status"]) ?? .inProgress, receiptCount: row["receipt_count"],
+                         invalidCount: row["invalid_count"], signatures: row["signatures"])
+    }
+
+    public func recentSubmission(taxpayerRIN: String, payloadHash: String, since: Int64) async throws -> SubmissionRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM submissions WHERE taxpayer_rin = ? AND payload_hash = ? AND received_at >= ? ORDER BY received_at DESC LIMIT 1",
+                             arguments: [taxpayerRIN, payloadHash, since]).map(Self.submission)
+        }
+    }
+
+    public func existingReceiptUUIDs(_ uuids: [String]) async throws -> Set<String> {
+        guard !uuids.isEmpty else { return [] }
+        return try await pool.read { db in
+            var found: Set<String> = []
+            for chunk in stride(from: 0, to: uuids.count, by: 500) {
+                let part = Array(uuids[chunk ..< min(chunk + 500, uuids.count)])
+                let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
+                found.formUnion(try String.fetchAll(db, sql: "SELECT uuid FROM receipts WHERE uuid IN (\(marks))", arguments: StatementArguments(part)))
+            }
+            return found
+        }
+    }
+
+    public func commitSubmission(_ s: SubmissionRecord, receipts: [ReceiptRecord]) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           arguments: [s.uuid, s.taxpayerRIN, s.clientID, s.posSerial, s.submitterName, s.channel, s.receivedAt, s.payloadHash,
+                                       s.status.rawValue, s.receiptCount, s.invalidCount, s.signatures])
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO receipts (uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial,
+                    buyer_type, buyer_id, buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method,
+                    date_time_issued, issued_at, received_at, previous_uuid, reference_uuid, status, errors, raw)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for r in receipts {
+                try insert.execute(arguments: [r.uuid, r.submissionUUID, r.longId, r.receiptNumber, r.position, r.sellerRIN, r.sellerName, r.branchCode,
+                                               r.posSerial, r.buyerType, r.buyerId, r.buyerName, r.receiptType, r.typeVersion, r.currency, r.totalAmount,
+                                               r.exchangeRate, r.paymentMethod, r.dateTimeIssued, r.issuedAt, r.receivedAt, r.previousUUID,
+                                               r.referenceUUID, r.status.rawValue, r.errors, Data(r.raw)])
+            }
+            try db.execute(sql: "INSERT INTO jobs (submission_uuid, created_at) VALUES (?, ?)", arguments: [s.uuid, s.receivedAt])
+        }
+    }
+
+    public func submission(uuid: String) async throws -> SubmissionRecord? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM submissions WHERE uuid = ?", arguments: [uuid]).map(Self.submission) }
+    }
+
+    static func receipt(_ row: Row) -> ReceiptRecord {
+        let raw: Data = row["raw"] ?? Data()
+        return ReceiptRecord(uuid: row["uuid"], submissionUUID: row["submission_uuid"], longId: row["long_id"], receiptNumber: row["receipt_number"],
+                             position: row["position"], sellerRIN: row["seller_rin"], sellerName: row["seller_name"], branchCode: row["branch_code"],
+                             posSerial: row["pos_serial"], buyerType: row["buyer_type"], buyerId: row["buyer_id"], buyerName: row["buyer_name"],
+                             receiptType: row["receipt_type"], typeVersion: row["type_version"], currency: row["currency"], totalAmount: row["total_amount"],
+                             exchangeRate: row["exchange_rate"], paymentMethod: row["payment_method"], dateTimeIssued: row["date_time_issued"],
+                             issuedAt: row["issued_at"], receivedAt: row["received_at"], previousUUID: row["previous_uuid"], referenceUUID: row["reference_uuid"],
+                             status: ReceiptStatus(rawValue: row["status"]) ?? .submitted, errors: row["errors"], raw: [UInt8](raw))
+    }
+
+    public func receipts(ofSubmission uuid: String, status: ReceiptStatus?, receiptNumber: String?, uuid receiptUUID: String?, pageNo: Int, pageSize: Int) async throws -> Page<ReceiptRecord> {
+        var filter = "submission_uuid = ?"
+        var arguments: [(any DatabaseValueConvertible)?] = [uuid]
+        if let status { filter += " AND status = ?"; arguments.append(status.rawValue) }
+        if let receiptNumber { filter += " AND receipt_number = ?"; arguments.append(receiptNumber) }
+        if let receiptUUID { filter += " AND uuid = ?"; arguments.append(receiptUUID.lowercased()) }
+        let sendableArguments = StatementArguments(arguments)
+        let condition = filter
+        return try await pool.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM receipts WHERE \(condition)", arguments: sendableArguments) ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM receipts WHERE \(condition) ORDER BY position LIMIT ? OFFSET ?",
+                                        arguments: sendableArguments + [pageSize, max(0, pageNo - 1) * pageSize])
+            return Page(items: rows.map(Self.receipt), totalCount: total)
+        }
+    }
+
+    // MARK: Receipts
+
+    public func receipt(uuid: String) async throws -> ReceiptRecord? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM receipts WHERE uuid = ?", arguments: [uuid.lowercased()]).map(Self.receipt) }
+    }
+
+    public func receipts(uuids: [String]) async throws -> [ReceiptRecord] {
+        guard !uuids.isEmpty else { return [] }
+        return try await pool.read { db in
+            var result: [ReceiptRecord] = []
+            for chunk in stride(from: 0, to: uuids.count, by: 500) {
+                let part = Array(uuids[chunk ..< min(chunk + 500, uuids.count)])
+                let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
+                result += try Row.fetchAll(db, sql: "SELECT * FROM receipts WHERE uuid IN (\(marks))", arguments: StatementArguments(part)).map(Self.receipt)
+            }
+            return result
+        }
+    }
+
+    public func receiptNumberTaken(taxpayerRIN: String, branchCode: String, posSerial: String, receiptNumber: String, excluding: String) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM receipts WHERE seller_rin = ? AND branch_code = ? AND pos_serial = ? AND receipt_number = ?
+                               AND uuid <> ? AND status <> 'Invalid')
+                """, arguments: [taxpayerRIN, branchCode, posSerial, receiptNumber, excluding]) ?? false
+        }
+    }
+
+    public func posHasEarlierReceipts(posSerial: String, taxpayerRIN: String, before receivedAt: Int64, excluding: String) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM receipts WHERE pos_serial = ? AND seller_rin = ? AND received_at < ? AND uuid <> ?)",
+                              arguments: [posSerial, taxpayerRIN, receivedAt, excluding]) ?? false
+        }
+    }
+
+    public func returns(referencing uuid: String) async throws -> [ReceiptRecord] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM receipts WHERE reference_uuid = ? ORDER BY issued_at", arguments: [uuid]).map(Self.receipt) }
+    }
+
+    public func search(_ q: ReceiptQuery) async throws -> Page<ReceiptRecord> {
+        var filter: String
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        switch q.direction?.lowercased() {
+        case "received":
+            filter = "buyer_id = ?"; arguments.append(q.taxpayerRIN)
+        case "submitted", "issued", "sent":
+            filter = "seller_rin = ?"; arguments.append(q.taxpayerRIN)
+        default:
+            filter = "(seller_rin = ? OR buyer_id = ?)"; arguments += [q.taxpayerRIN, q.taxpayerRIN]
+        }
+        func add(_ clause: String, _ value: (any DatabaseValueConvertible)?) {
+            guard let value else { return }
+            filter += " AND " + clause
+            arguments.append(value)
+        }
+        add("issued_at >= ?", q.issuedFrom)
+        add("issued_at <= ?", q.issuedTo)
+        add("received_at >= ?", q.receivedFrom)
+        add("received_at <= ?", q.receivedTo)
+        add("status = ?", q.status?.rawValue)
+        add("uuid = ?", q.uuid?.lowercased())
+        add("submission_uuid = ?", q.submissionUUID)
+        add("receipt_number = ?", q.receiptNumber)
+        add("lower(receipt_type) = lower(?)", q.receiptType)
+        add("pos_serial = ?", q.posSerial)
+        add("buyer_id = ?", q.receiverId)
+        add("buyer_name = ?", q.receiverName)
+        add("payment_method = ?", q.paymentMethod)
+        if let text = q.freeText, !text.isEmpty {
+            let pattern = "%" + text.replacingOccurrences(of: "*", with: "%") + "%"
+            filter += " AND (uuid LIKE ? OR receipt_number LIKE ? OR submission_uuid LIKE ? OR seller_rin LIKE ? OR seller_name LIKE ? OR buyer_id LIKE ? OR buyer_name LIKE ? OR pos_serial LIKE ? OR total_amount = ? OR substr(date_time_issued, 1, 10) = ?)"
+            arguments += [pattern, pattern, pattern, pattern, pattern, pattern, pattern, pattern, text, text]
+        }
+        let sendableArguments = StatementArguments(arguments)
+        let condition = filter
+        return try await pool.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM receipts WHERE \(condition)", arguments: sendableArguments) ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM receipts WHERE \(condition) ORDER BY issued_at DESC, uuid LIMIT ? OFFSET ?",
+                                        arguments: sendableArguments + [q.pageSize, max(0, q.pageNo - 1) * q.pageSize])
+            return Page(items: rows.map(Self.receipt), totalCount: total)
+        }
+    }
+
+    // MARK: Jobs
+
+    public func claimJob(owner: String, now: Int64, leaseSeconds: Int64) async throws -> ClaimedJob? {
+        try await pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                UPDATE jobs SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
+                WHERE id = (SELECT id FROM jobs WHERE lease_until IS NULL OR lease_until < ? ORDER BY id LIMIT 1)
+                RETURNING id, submission_uuid, attempts
+                """, arguments: [owner, now + leaseSeconds, now]) else { return nil }
+            return ClaimedJob(id: row["id"], submissionUUID: row["submission_uuid"], attempts: row["attempts"], owner: owner)
+        }
+    }
+
+    public func completeJob(_ job: ClaimedJob, verdicts: [ReceiptVerdict], status: SubmissionStatus, invalidCount: Int, now: Int64) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM jobs WHERE id = ? AND lease_owner = ?", arguments: [job.id, job.owner])
+            guard db.changesCount == 1 else { return false }
+            let update = try db.cachedStatement(sql: "UPDATE receipts SET status = ?, errors = ?, verdicts = verdicts + 1 WHERE uuid = ?")
+            for v in verdicts { try update.execute(arguments: [v.status.rawValue, v.errors, v.uuid]) }
+            try db.execute(sql: "UPDATE submissions SET status = ?, invalid_count = ? WHERE uuid = ?", arguments: [status.rawValue, invalidCount, job.submissionUUID])
+            return true
+        }
+    }
+
+    public func pendingJobCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs") ?? 0 }
+    }
+
+    public func verdictCounts(submissionUUID: String) async throws -> [String: Int] {
+        try await pool.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT uuid, verdicts FROM receipts WHERE submission_uuid = ?", arguments: [submissionUUID]) {
+                counts[row["uuid"]] = row["verdicts"]
+            }
+            return counts
+        }
+    }
+}

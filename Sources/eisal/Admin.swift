@@ -1,0 +1,73 @@
+import ArgumentParser
+import EisalCore
+import EisalPlatform
+import EisalStoreSQLite
+
+/// `eisal admin …`: the registry, directly on the database file.
+struct Admin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Add and list taxpayers, ERP clients and POS devices.",
+        subcommands: [AddTaxpayer.self, AddClient.self, AddPOS.self, List.self]
+    )
+
+    static func registry(_ options: DatabaseOptions) throws -> RegistryService<SQLiteStore> {
+        RegistryService(store: try SQLiteStore(path: options.path))
+    }
+
+    static func show(_ credentials: IssuedCredentials) throws {
+        print(JSONWriter(indent: 2).string(try JSONValueEncoder().encode(credentials)))
+    }
+
+    struct AddTaxpayer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add-taxpayer", abstract: "Register a taxpayer.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "9-digit registration number.") var rin: String
+        @Option(help: "Name.") var name: String
+        @Flag(inversion: .prefixedNo, help: "B2C tag (needed to submit receipts).") var b2c = true
+        @Option(help: "Branch codes, comma-separated.") var branches = "0"
+        @Option(help: "Activity codes, comma-separated.") var activities = "4620"
+
+        func run() async throws {
+            let record = try await Admin.registry(database).addTaxpayer(rin: rin, name: name, b2c: b2c, branches: branches.split(separator: ",").map(String.init), activityCodes: activities.split(separator: ",").map(String.init))
+            print(JSONWriter(indent: 2).string(try JSONValueEncoder().encode(record)))
+        }
+    }
+
+    struct AddClient: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add-client", abstract: "Register an ERP client (prints its secret once).")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Owning taxpayer's RIN.") var rin: String
+        @Option(help: "Taxpayers it may act for (intermediary), comma-separated.") var representing = ""
+
+        func run() async throws {
+            try Admin.show(try await Admin.registry(database).addClient(taxpayerRIN: rin, representing: representing.split(separator: ",").map(String.init)))
+        }
+    }
+
+    struct AddPOS: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add-pos", abstract: "Register a POS device with its own credentials and pre-shared key.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Owning taxpayer's RIN.") var rin: String
+        @Option(help: "POS serial.") var serial: String
+        @Option(help: "Branch code.") var branch = "0"
+        @Option(help: "OS version.") var osVersion = "os"
+        @Option(help: "Model framework.") var modelFramework = "1"
+        @Flag(inversion: .prefixedNo, help: "Activated.") var activated = true
+
+        func run() async throws {
+            try Admin.show(try await Admin.registry(database).addPOS(taxpayerRIN: rin, serial: serial, branchCode: branch, osVersion: osVersion, modelFramework: modelFramework, activated: activated))
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List taxpayers, clients and POS devices.")
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let store = try SQLiteStore(path: database.path)
+            for t in try await store.taxpayers() { print("taxpayer \(t.rin)  \(t.name)  b2c=\(t.b2c)  branches=\(t.branches.joined(separator: ","))") }
+            for c in try await store.clients() { print("client   \(c.clientID)  taxpayer=\(c.taxpayerRIN)\(c.representedRINs.isEmpty ? "" : "  representing=\(c.representedRINs.joined(separator: ","))")") }
+            for p in try await store.posDevices() { print("pos      \(p.serial)  taxpayer=\(p.taxpayerRIN)  branch=\(p.branchCode)  activated=\(p.activated)") }
+        }
+    }
+}
