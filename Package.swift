@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
     ],
     targets: [
         // Pure contract logic: JSON token tree, canonical serialization, UUID, models,
@@ -59,6 +60,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -95,7 +97,7 @@ let package = Package(
         ),
         .testTarget(name: "EisalKitTests", dependencies: ["EisalKit"], swiftSettings: swiftSettings),
         // Runs the built `eisal` binary as a user would (the dependency makes `swift test` build it).
-        .testTarget(name: "EisalCLITests", dependencies: ["eisal", "EisalCore", .product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: swiftSettings),
+        .testTarget(name: "EisalCLITests", dependencies: ["eisal", "EisalCore", "EisalKit", "EisalStoreSQLite", .product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

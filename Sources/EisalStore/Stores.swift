@@ -69,6 +69,8 @@ public protocol JobQueue: Sendable {
     func completeJob(_ job: ClaimedJob, verdicts: [ReceiptVerdict], status: SubmissionStatus, invalidCount: Int, now: Int64) async throws -> Bool
     /// Jobs not yet completed.
     func pendingJobCount() async throws -> Int
+    /// Jobs claimed by a worker and not completed (in progress, or held by a dead worker until the lease ends).
+    func leasedJobCount() async throws -> Int
     /// How many times each receipt was given a verdict (for the exactly-once check).
     func verdictCounts(submissionUUID: String) async throws -> [String: Int]
 }

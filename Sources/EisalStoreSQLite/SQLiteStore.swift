@@ -330,6 +330,10 @@ public final class SQLiteStore: PlatformStore {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs") ?? 0 }
     }
 
+    public func leasedJobCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE lease_owner IS NOT NULL") ?? 0 }
+    }
+
     public func verdictCounts(submissionUUID: String) async throws -> [String: Int] {
         try await pool.read { db in
             var counts: [String: Int] = [:]

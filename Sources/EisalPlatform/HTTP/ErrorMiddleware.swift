@@ -5,6 +5,7 @@ import EisalCore
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -15,6 +16,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try error.response(from: request, context: context)
         } catch let error as OAuthError {
             response = try error.response(from: request, context: context)
+        } catch is NIOTooManyBytesError {
+            response = try PlatformError(.badRequest, code: "MaximumSizeExceeded", message: "The request body is larger than this API accepts.")
+                .response(from: request, context: context)
         } catch let error as HTTPError {
             response = try Self.envelope(for: error).response(from: request, context: context)
         } catch {

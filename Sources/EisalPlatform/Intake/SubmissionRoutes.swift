@@ -2,6 +2,7 @@ import EisalCore
 import EisalStore
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// `POST /api/v1/receiptsubmissions` (also under `/api/v1.0/`).
 struct SubmissionRoutes<Store: SubmissionStore & RegistryStore> {
@@ -19,7 +20,7 @@ struct SubmissionRoutes<Store: SubmissionStore & RegistryStore> {
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: configuration.maximumSubmissionBytes)
-            } catch let error as HTTPError where error.status == .contentTooLarge {
+            } catch is NIOTooManyBytesError {
                 throw IntakeService<Store>.tooLarge(bytes: configuration.maximumSubmissionBytes + 1, configuration)
             }
             let result = try await intake.submit(body: Array(buffer: body), principal: principal)

@@ -1,0 +1,140 @@
+import AsyncHTTPClient
+import EisalCore
+import EisalKit
+import EisalStore
+import EisalStoreSQLite
+import Foundation
+import NIOCore
+import Testing
+
+/// A real `eisal serve` process on a SQLite file, started and killed like an operator would.
+final class ServerProcess {
+    let process = Process()
+    let output = Pipe()
+    private(set) var port = 0
+
+    init(arguments: [String]) throws {
+        process.executableURL = EisalBinary.url
+        process.arguments = ["serve", "--port", "0", "--log-level", "error"] + arguments
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+            if let range = text.range(of: "listening on http://127.0.0.1:"), let end = text[range.upperBound...].firstIndex(of: "\n") {
+                port = Int(text[range.upperBound ..< end]) ?? 0
+                break
+            }
+        }
+    }
+
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    /// SIGKILL: no graceful shutdown, no chance to finish anything.
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func stop() {
+        if process.isRunning { process.terminate(); process.waitUntilExit() }
+    }
+}
+
+@Suite("Crash and restart (real process, real file)")
+struct RestartTests {
+    func post(_ url: String, headers: [(String, String)], body: [UInt8]) async throws -> (Int, JSONNode) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        for (k, v) in headers { request.headers.add(name: k, value: v) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 10 << 20)
+        return (Int(response.status.code), try JSONParser().parse(Array(buffer: bytes)).root)
+    }
+
+    func get(_ url: String, token: String) async throws -> JSONNode {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        return try JSONParser().parse(Array(buffer: try await response.body.collect(upTo: 10 << 20))).root
+    }
+
+    @Test func killedMidValidationEveryAcceptedReceiptEndsValidatedExactlyOnce() async throws {
+        let directory = NSTemporaryDirectory() + "eisal-restart-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = directory + "/eisal.sqlite"
+        // Slow validation (150 ms per receipt) and a short lease, so the kill lands mid-job.
+        let first = try ServerProcess(arguments: ["--database", database, "--processing-delay-ms", "150", "--job-lease", "2", "--workers", "1"])
+        #expect(first.port > 0)
+        let credentials = try JSONNodeDecoder().decode([IssuedCredentialsView].self, from: try JSONParser().parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: directory + "/demo-credentials.json")))).root)
+        let pos = try #require(credentials.first { $0.posSerial != nil })
+        let form = "grant_type=client_credentials&client_id=\(pos.clientID)&client_secret=\(pos.clientSecret)"
+        let (status, tokenBody) = try await post(first.base + "/connect/token", headers: [("Content-Type", "application/x-www-form-urlencoded"), ("posserial", pos.posSerial!), ("pososversion", pos.posOSVersion!), ("presharedkey", pos.presharedKey!)], body: Array(form.utf8))
+        #expect(status == 200)
+        let token = try #require(tokenBody["access_token"]?.string)
+
+        var previous = ""
+        var submissions: [String] = []
+        var accepted: [String] = []
+        let issued = UTCDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970) - 60)
+        for s in 0 ..< 3 {
+            var receipts: [BuiltReceipt] = []
+            for n in 0 ..< 5 {
+                let built = try ReceiptBuilder(header: ReceiptHeader(dateTimeIssued: issued.iso8601, receiptNumber: "K-\(s)-\(n)", previousUUID: previous),
+                                               seller: ReceiptExamples.demoSeller(), lines: ReceiptExamples.saleLines()).build()
+                previous = built.uuid
+                receipts.append(built)
+            }
+            let body = Array(#"{"receipts":["#.utf8) + receipts.map(\.json).joined(separator: [UInt8(ascii: ",")]) + Array("]}".utf8)
+            let (code, response) = try await post(first.base + "/api/v1/receiptsubmissions", headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")], body: body)
+            #expect(code == 202)
+            submissions.append(try #require(response["submissionUUID"]?.string))
+            accepted += response["acceptedDocuments"]?.elements.compactMap { $0["uuid"]?.string } ?? []
+        }
+        #expect(accepted.count == 15)
+        // Let the worker get into the first job (5 × 150 ms), then kill the process.
+        try await Task.sleep(for: .milliseconds(400))
+        first.kill()
+
+        let store = try SQLiteStore(path: database)
+        #expect(Set(try await store.existingReceiptUUIDs(accepted)) == Set(accepted), "a 202 survived kill -9")
+        let before = try await store.pendingJobCount()
+        #expect(before == 3, "the first job was still in progress when the process was killed")
+        #expect(try await store.leasedJobCount() == 1, "the killed worker held a lease on a job it had started")
+
+        let second = try ServerProcess(arguments: ["--database", database, "--job-lease", "2", "--workers", "2"])
+        defer { second.stop() }
+        var statuses: [String] = []
+        for _ in 0 ..< 200 {
+            statuses = []
+            for submission in submissions {
+                statuses.append(try await get(second.base + "/api/v1/receiptsubmissions/\(submission)/details", token: token)["status"]?.string ?? "?")
+            }
+            if !statuses.contains("InProgress") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(statuses == ["Valid", "Valid", "Valid"])
+        #expect(try await store.pendingJobCount() == 0)
+        for submission in submissions {
+            let counts = try await store.verdictCounts(submissionUUID: submission)
+            #expect(counts.count == 5)
+            #expect(counts.values.allSatisfy { $0 == 1 }, "every receipt validated exactly once: \(counts)")
+        }
+    }
+}
+
+/// The demo credentials file as `eisal serve` writes it.
+struct IssuedCredentialsView: Decodable {
+    var taxpayerRIN: String
+    var clientID: String
+    var clientSecret: String
+    var posSerial: String?
+    var posOSVersion: String?
+    var posModelFramework: String?
+    var presharedKey: String?
+}

@@ -1,0 +1,116 @@
+import EisalCore
+import EisalKit
+import EisalPlatform
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// A platform on a fresh SQLite file in a temporary folder, driven over real loopback sockets.
+struct Harness {
+    var configuration: PlatformConfiguration
+    let directory: String
+
+    init(_ adjust: (inout PlatformConfiguration) -> Void = { _ in }) {
+        directory = NSTemporaryDirectory() + "eisal-test-" + UUID().uuidString
+        configuration = PlatformConfiguration(host: "127.0.0.1", port: 0, logLevel: .error, databasePath: directory + "/eisal.sqlite", workerPollMilliseconds: 10, adminKey: "test-admin-key")
+        adjust(&configuration)
+    }
+
+    func run(_ body: @escaping @Sendable (any TestClientProtocol, PlatformStartup) async throws -> Void) async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (app, startup) = try await buildApplication(configuration: configuration)
+        try await app.test(.live) { client in try await body(client, startup) }
+    }
+}
+
+extension PlatformStartup {
+    var pos: IssuedCredentials { demoCredentials.first { $0.posSerial != nil }! }
+    var erp: IssuedCredentials { demoCredentials.first { $0.posSerial == nil }! }
+}
+
+extension TestClientProtocol {
+    func form(_ fields: [(String, String)]) -> ByteBuffer {
+        ByteBuffer(string: fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0.1)" }.joined(separator: "&"))
+    }
+
+    /// A POS token for `credentials`.
+    func posToken(_ c: IssuedCredentials) async throws -> String {
+        var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+        headers[HTTPField.Name("posserial")!] = c.posSerial
+        headers[HTTPField.Name("pososversion")!] = c.posOSVersion
+        headers[HTTPField.Name("presharedkey")!] = c.presharedKey
+        let response = try await execute(uri: "/connect/token", method: .post, headers: headers, body: form([("grant_type", "client_credentials"), ("client_id", c.clientID), ("client_secret", c.clientSecret)]))
+        #expect(response.status == .ok)
+        return try #require(try JSONParser().parse(Array(buffer: response.body)).root["access_token"]?.string)
+    }
+
+    func erpToken(_ c: IssuedCredentials) async throws -> String {
+        let response = try await execute(uri: "/connect/token", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                         body: form([("grant_type", "client_credentials"), ("client_id", c.clientID), ("client_secret", c.clientSecret)]))
+        #expect(response.status == .ok)
+        return try #require(try JSONParser().parse(Array(buffer: response.body)).root["access_token"]?.string)
+    }
+
+    func submit(_ body: [UInt8], token: String, contentType: String = "application/json") async throws -> TestResponse {
+        try await execute(uri: "/api/v1/receiptsubmissions", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: contentType], body: ByteBuffer(bytes: body))
+    }
+
+    func get(_ uri: String, token: String?) async throws -> TestResponse {
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return try await execute(uri: uri, method: .get, headers: headers)
+    }
+
+    /// Polls Get Receipt Submission until it leaves InProgress (bounded).
+    func pollUntilDone(_ submission: String, token: String) async throws -> JSONNode {
+        for _ in 0 ..< 300 {
+            let response = try await get("/api/v1/receiptsubmissions/\(submission)/details?PageNo=1&PageSize=100", token: token)
+            #expect(response.status == .ok)
+            let node = try JSONParser().parse(Array(buffer: response.body)).root
+            if node["status"]?.string != "InProgress" { return node }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("submission \(submission) still in progress")
+        throw CancellationError()
+    }
+}
+
+extension TestResponse {
+    var json: JSONNode { (try? JSONParser().parse(Array(buffer: body)).root) ?? (try! JSONParser().parse("null").root) }
+}
+
+/// Builds chained receipts of one POS the way a well-behaved SDK user does.
+struct ReceiptChain {
+    var seller: Seller
+    var previous = ""
+    var number = 0
+    var issued: UTCDateTime
+
+    init(rin: String = "100000001", pos: String = "DEMO-POS-1") {
+        seller = ReceiptExamples.demoSeller(rin: rin, deviceSerialNumber: pos)
+        issued = UTCDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970) - 120)
+    }
+
+    /// The next receipt; `tamper` may break it (the UUID is then recomputed so it reaches full validation).
+    mutating func next(_ tamper: (inout Receipt) -> Void = { _ in }) throws -> BuiltReceipt {
+        number += 1
+        var receipt = ReceiptBuilder(header: ReceiptHeader(dateTimeIssued: issued.iso8601, receiptNumber: "T-\(number)-\(UUID().uuidString.prefix(6))", previousUUID: previous),
+                                     seller: seller, lines: ReceiptExamples.saleLines()).receiptWithoutUUID()
+        tamper(&receipt)
+        let built = try ReceiptBuilder.seal(receipt)
+        previous = built.uuid
+        return built
+    }
+
+    static func submission(_ receipts: [BuiltReceipt]) -> [UInt8] {
+        var out = Array(#"{"receipts":["#.utf8)
+        for (i, r) in receipts.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out += r.json
+        }
+        out += Array("]}".utf8)
+        return out
+    }
+}

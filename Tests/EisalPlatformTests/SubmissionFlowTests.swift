@@ -1,0 +1,108 @@
+import EisalCore
+import EisalKit
+import EisalPlatform
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("Receipt submission end to end (live server)")
+struct SubmissionFlowTests {
+    @Test func validMixedAndInvalidSubmissionsReachTheirExactStatuses() async throws {
+        try await Harness().run { client, startup in
+            let token = try await client.posToken(startup.pos)
+            var chain = ReceiptChain()
+
+            // 1. All valid.
+            let valid = try (0 ..< 3).map { _ in try chain.next() }
+            let r1 = try await client.submit(ReceiptChain.submission(valid), token: token)
+            #expect(r1.status == .accepted)
+            let body1 = r1.json
+            let submission1 = try #require(body1["submissionUUID"]?.string)
+            #expect(submission1.count == 26)
+            #expect(body1["submissionId"]?.string == submission1)
+            #expect(body1["acceptedDocuments"]?.elements.map { $0["uuid"]?.string } == valid.map(\.uuid))
+            #expect(body1["acceptedDocuments"]?.elements.allSatisfy { ($0["longId"]?.string?.count ?? 0) > 20 } == true)
+            #expect(body1["rejectedDocuments"]?.count == 0)
+            let done1 = try await client.pollUntilDone(submission1, token: token)
+            #expect(done1["status"]?.string == "Valid")
+            #expect(done1["receiptsCount"]?.numberLexeme == "3")
+            #expect(done1["invalidReceiptsCount"]?.numberLexeme == "0")
+            #expect(done1["receipts"]?.elements.map { $0["status"]?.string } == ["Valid", "Valid", "Valid"])
+
+            // 2. Mixed: one valid, one failing full validation, one refused synchronously (UUID).
+            let good = try chain.next()
+            let badTotal = try chain.next { $0.totalAmount = ETADecimal($0.totalAmount.value + 5) }
+            var badUUID = try chain.next()
+            let wrong = String(repeating: "0", count: 64)
+            badUUID.json = Array(String(decoding: badUUID.json, as: UTF8.self).replacingOccurrences(of: badUUID.uuid, with: wrong).utf8)
+            chain.previous = badTotal.uuid
+            let r2 = try await client.submit(ReceiptChain.submission([good, badTotal, badUUID]), token: token)
+            #expect(r2.status == .accepted)
+            let body2 = r2.json
+            let submission2 = try #require(body2["submissionUUID"]?.string)
+            #expect(body2["acceptedDocuments"]?.elements.compactMap { $0["uuid"]?.string } == [good.uuid, badTotal.uuid])
+            let rejected = try #require(body2["rejectedDocuments"]?.elements.first)
+            #expect(rejected["uuid"]?.string == wrong)
+            #expect(rejected["receiptNumber"]?.string == badUUID.receipt.header.receiptNumber)
+            #expect(rejected["error"]?["propertyPath"]?.string == "header.uuid")
+            #expect(rejected["error"]?["message"]?.string?.contains(badUUID.uuid) == true)
+            #expect(rejected["error"]?["details"]?.elements.contains { $0["propertyPath"]?.string == "header.uuid" } == true)
+            let done2 = try await client.pollUntilDone(submission2, token: token)
+            #expect(done2["status"]?.string == "Invalid")
+            #expect(done2["receiptsCount"]?.numberLexeme == "2")
+            #expect(done2["invalidReceiptsCount"]?.numberLexeme == "1")
+            let rows = done2["receipts"]?.elements ?? []
+            #expect(rows.map { $0["status"]?.string } == ["Valid", "Invalid"])
+            let errors = rows.last?["errors"]?.elements ?? []
+            #expect(errors.map { $0["code"]?.string } == ["Calc.TotalAmount"])
+            #expect(errors.first?["propertyPath"]?.string == "totalAmount")
+
+            // 3. All invalid.
+            let bad1 = try chain.next { $0.itemData[0].totalSale = ETADecimal($0.itemData[0].totalSale.value + 10) }
+            let bad2 = try chain.next { $0.paymentMethod = "Cash" }
+            let r3 = try await client.submit(ReceiptChain.submission([bad1, bad2]), token: token)
+            #expect(r3.status == .accepted)
+            let submission3 = try #require(r3.json["submissionUUID"]?.string)
+            let done3 = try await client.pollUntilDone(submission3, token: token)
+            #expect(done3["status"]?.string == "Invalid")
+            #expect(done3["invalidReceiptsCount"]?.numberLexeme == "2")
+            let rows3 = done3["receipts"]?.elements ?? []
+            #expect(rows3[0]["errors"]?.elements.contains { $0["code"]?.string == "Calc.TotalSale" && $0["propertyPath"]?.string == "itemData[0].totalSale" } == true)
+            #expect(rows3[1]["errors"]?.elements.map { $0["code"]?.string } == ["Code.PaymentMethod"])
+
+            // Retrieval of a valid receipt: raw, details, anonymous share.
+            let first = valid[0]
+            let raw = try await client.get("/api/v1/receipts/\(first.uuid)/raw", token: token)
+            #expect(raw.status == .ok)
+            #expect(raw.json["rawDocument"]?.string == String(decoding: first.json, as: UTF8.self))
+            #expect(raw.json["submissionUUID"]?.string == submission1)
+            #expect(raw.json["receipt"]?["status"]?.string == "Valid")
+            let details = try await client.get("/api/v1/receipts/\(first.uuid)/details", token: token)
+            #expect(details.json["receipt"]?["header"]?["receiptNumber"]?.string == first.receipt.header.receiptNumber)
+            #expect(details.json["validationResults"]?["status"]?.string == "Valid")
+            let issued = first.receipt.header.dateTimeIssued
+            #expect(try await client.get("/api/v1/receipts/\(first.uuid)/share?dateTimeIssued=\(issued)", token: nil).status == .ok)
+            #expect(try await client.get("/api/v1/receipts/\(first.uuid)/share?dateTimeIssued=2020-01-01T00:00:00Z", token: nil).status == .notFound)
+            let search = try await client.get("/api/v1/receipts/search?Status=Invalid&PageSize=50", token: token)
+            #expect(search.json["metadata"]?["totalCount"]?.numberLexeme == "3")
+        }
+    }
+
+    @Test func retrievalPathsAcceptAliasesTrailingSlashesAndAnyParameterCase() async throws {
+        try await Harness().run { client, startup in
+            let token = try await client.posToken(startup.pos)
+            var chain = ReceiptChain()
+            let r = try await client.submit(ReceiptChain.submission([try chain.next()]), token: token)
+            let submission = try #require(r.json["submissionUUID"]?.string)
+            _ = try await client.pollUntilDone(submission, token: token)
+            for uri in ["/api/v1.0/receiptsubmissions/\(submission)/details?pageNo=1&pagesize=5", "/api/v1/receiptsubmissions/\(submission)/details/"] {
+                let response = try await client.get(uri, token: token)
+                #expect(response.status == .ok, "\(uri)")
+                #expect(response.json["status"]?.string == "Valid")
+                #expect(response.headers[HTTPField.Name("correlationId")!] != nil)
+            }
+        }
+    }
+}
