@@ -30,7 +30,7 @@ public struct PlatformConfiguration: Sendable {
     public var emitSubmissionIdAlias: Bool
     /// Report a submission with valid and invalid receipts as `PartiallyValid` instead of `Invalid`. Default false.
     public var emitPartiallyValid: Bool
-    /// Number of processing workers. Default 2.
+    /// Number of processing workers. Default 2; 0 runs no validation (intake-only nodes and benchmarks).
     public var processingWorkers: Int
     /// Job lease in seconds; a job held longer by a dead worker is taken over. Default 30.
     public var jobLeaseSeconds: Int64

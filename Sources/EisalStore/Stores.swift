@@ -51,8 +51,11 @@ public protocol ReceiptStore: Sendable {
     func receipt(uuid: String) async throws -> ReceiptRecord?
     /// Receipts by UUID (those that exist).
     func receipts(uuids: [String]) async throws -> [ReceiptRecord]
-    /// Earlier receipts (other than `excluding`) with this number from this taxpayer, branch and POS that are not invalid.
-    func receiptNumberTaken(taxpayerRIN: String, branchCode: String, posSerial: String, receiptNumber: String, excluding: String) async throws -> Bool
+    /// Receipts of the submission whose number (per taxpayer, branch and POS) is already used by an
+    /// earlier receipt that is not invalid (earlier: received before, or in an earlier position).
+    func receiptNumberConflicts(submissionUUID: String) async throws -> Set<String>
+    /// POS serial and seller of each receipt that exists among `uuids` (the previousUUID chain).
+    func chainKeys(uuids: [String]) async throws -> [String: (posSerial: String, sellerRIN: String)]
     /// Whether the POS has any receipt other than `excluding` received before `receivedAt` (or in an earlier submission position).
     func posHasEarlierReceipts(posSerial: String, taxpayerRIN: String, before receivedAt: Int64, excluding: String) async throws -> Bool
     /// Return receipts that reference `uuid`.

@@ -192,15 +192,15 @@ public final class SQLiteStore: PlatformStore {
         try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM submissions WHERE uuid = ?", arguments: [uuid]).map(Self.submission) }
     }
 
+    /// Columns in table order (`SELECT *`), read by position: GRDB's by-name lookup is
+    /// case-insensitive and costs more than the rest of the row.
     static func receipt(_ row: Row) -> ReceiptRecord {
-        let raw: Data = row["raw"] ?? Data()
-        return ReceiptRecord(uuid: row["uuid"], submissionUUID: row["submission_uuid"], longId: row["long_id"], receiptNumber: row["receipt_number"],
-                             position: row["position"], sellerRIN: row["seller_rin"], sellerName: row["seller_name"], branchCode: row["branch_code"],
-                             posSerial: row["pos_serial"], buyerType: row["buyer_type"], buyerId: row["buyer_id"], buyerName: row["buyer_name"],
-                             receiptType: row["receipt_type"], typeVersion: row["type_version"], currency: row["currency"], totalAmount: row["total_amount"],
-                             exchangeRate: row["exchange_rate"], paymentMethod: row["payment_method"], dateTimeIssued: row["date_time_issued"],
-                             issuedAt: row["issued_at"], receivedAt: row["received_at"], previousUUID: row["previous_uuid"], referenceUUID: row["reference_uuid"],
-                             status: ReceiptStatus(rawValue: row["status"]) ?? .submitted, errors: row["errors"], raw: [UInt8](raw))
+        let raw: Data = row[26] ?? Data()
+        return ReceiptRecord(uuid: row[0], submissionUUID: row[1], longId: row[2], receiptNumber: row[3], position: row[4], sellerRIN: row[5],
+                             sellerName: row[6], branchCode: row[7], posSerial: row[8], buyerType: row[9], buyerId: row[10], buyerName: row[11],
+                             receiptType: row[12], typeVersion: row[13], currency: row[14], totalAmount: row[15], exchangeRate: row[16],
+                             paymentMethod: row[17], dateTimeIssued: row[18], issuedAt: row[19], receivedAt: row[20], previousUUID: row[21],
+                             referenceUUID: row[22], status: ReceiptStatus(rawValue: row[23]) ?? .submitted, errors: row[24], raw: [UInt8](raw))
     }
 
     public func receipts(ofSubmission uuid: String, status: ReceiptStatus?, receiptNumber: String?, uuid receiptUUID: String?, pageNo: Int, pageSize: Int) async throws -> Page<ReceiptRecord> {
@@ -238,13 +238,34 @@ public final class SQLiteStore: PlatformStore {
         }
     }
 
-    public func receiptNumberTaken(taxpayerRIN: String, branchCode: String, posSerial: String, receiptNumber: String, excluding: String) async throws -> Bool {
+    public func receiptNumberConflicts(submissionUUID: String) async throws -> Set<String> {
         try await pool.read { db in
-            try Bool.fetchOne(db, sql: """
-                SELECT EXISTS (SELECT 1 FROM receipts WHERE seller_rin = ? AND branch_code = ? AND pos_serial = ? AND receipt_number = ?
-                               AND uuid <> ? AND status <> 'Invalid')
-                """, arguments: [taxpayerRIN, branchCode, posSerial, receiptNumber, excluding]) ?? false
+            Set(try String.fetchAll(db, sql: """
+                SELECT r.uuid FROM receipts r WHERE r.submission_uuid = ? AND EXISTS (
+                    SELECT 1 FROM receipts o WHERE o.seller_rin = r.seller_rin AND o.branch_code = r.branch_code AND o.pos_serial = r.pos_serial
+                    AND o.receipt_number = r.receipt_number AND o.uuid <> r.uuid AND o.status <> 'Invalid'
+                    AND (o.received_at < r.received_at OR (o.received_at = r.received_at AND (o.submission_uuid < r.submission_uuid
+                         OR (o.submission_uuid = r.submission_uuid AND o.position < r.position)))))
+                """, arguments: [submissionUUID]))
         }
+    }
+
+    public func chainKeys(uuids: [String]) async throws -> [String: (posSerial: String, sellerRIN: String)] {
+        guard !uuids.isEmpty else { return [:] }
+        let rows: [(String, String, String)] = try await pool.read { db in
+            var result: [(String, String, String)] = []
+            for chunk in stride(from: 0, to: uuids.count, by: 500) {
+                let part = Array(uuids[chunk ..< min(chunk + 500, uuids.count)])
+                let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
+                for row in try Row.fetchAll(db, sql: "SELECT uuid, pos_serial, seller_rin FROM receipts WHERE uuid IN (\(marks))", arguments: StatementArguments(part)) {
+                    result.append((row["uuid"], row["pos_serial"], row["seller_rin"]))
+                }
+            }
+            return result
+        }
+        var keys: [String: (posSerial: String, sellerRIN: String)] = [:]
+        for (uuid, pos, seller) in rows { keys[uuid] = (pos, seller) }
+        return keys
     }
 
     public func posHasEarlierReceipts(posSerial: String, taxpayerRIN: String, before receivedAt: Int64, excluding: String) async throws -> Bool {

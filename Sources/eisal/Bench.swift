@@ -7,7 +7,7 @@ import Foundation
 /// `eisal bench …`: throughput measurements. Run in release mode:
 /// `swift run -c release eisal bench core`.
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Measure throughput.", subcommands: [Core.self])
+    static let configuration = CommandConfiguration(abstract: "Measure throughput.", subcommands: [Core.self, Explain.self, Ingest.self])
 
     struct Core: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Canonical serialization + UUID over varied receipts, beside raw SHA-256 of the same bytes.")
@@ -62,6 +62,73 @@ struct Bench: ParsableCommand {
                 for c in corpus { n &+= ReceiptUUID.compute(try! JSONParser().parse(c).root).utf8.count }
                 return n
             }
+        }
+    }
+}
+
+extension Bench {
+    /// Worst case of the UUID explainer: every receipt of a ≥ 1.5 MB submission claims a UUID
+    /// no known mistake reproduces, so the whole catalogue and every pair is tried.
+    struct Explain: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "UUID explainer on a mismatching submission of ≥ 1.5 MB (worst case: no variant matches).")
+
+        @Option(help: "Receipts in the submission (more are added until it reaches --min-bytes).") var receipts = 500
+        @Option(help: "Minimum size of the submission in bytes.") var minBytes = 1_500_000
+        @Option(help: "Timed rounds (the best round is reported).") var rounds = 3
+
+        func run() throws {
+            var corpus = try BenchCorpus.receipts(count: receipts)
+            var size = corpus.reduce(2) { $0 + $1.count + 1 } + 13
+            var extra = receipts
+            while size < minBytes {
+                extra += receipts / 4 + 1
+                corpus = try BenchCorpus.receipts(count: extra)
+                size = corpus.reduce(2) { $0 + $1.count + 1 } + 13
+            }
+            var bytes = Array("{\"receipts\":[".utf8)
+            for (i, r) in corpus.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                bytes += r
+            }
+            bytes += Array("]}".utf8)
+            let document = try JSONParser().parse(bytes)
+            guard let elements = document.root["receipts"]?.elements else { throw ValidationError("no receipts") }
+            let claimed = String(repeating: "0123456789abcdef", count: 4)
+            print("submission: \(elements.count) receipts, \(bytes.count) bytes (avg \(bytes.count / elements.count) B per receipt); claimed UUID matches no variant")
+
+            var best = Duration.seconds(1_000_000)
+            var tried = 0
+            var slowest = Duration.zero
+            var first = Duration.zero
+            for _ in 0 ..< rounds {
+                var explainer = UUIDExplainer(submission: document.root)
+                tried = 0
+                var roundSlowest = Duration.zero
+                let start = ContinuousClock.now
+                for (i, receipt) in elements.enumerated() {
+                    let t0 = ContinuousClock.now
+                    let report = explainer.explain(receipt, claimed: claimed)
+                    let dt = ContinuousClock.now - t0
+                    if i == 0 { first = dt }
+                    roundSlowest = max(roundSlowest, dt)
+                    guard report.verdict == .unknownMistake else { throw ValidationError("unexpected verdict \(report.verdict)") }
+                    tried += report.serializationsTried
+                }
+                let total = ContinuousClock.now - start
+                if total < best { best = total; slowest = roundSlowest }
+            }
+            func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+            print(String(format: "explain, all receipts:  %.1f ms total, %.3f ms per receipt (%d variants tried per receipt)", ms(best), ms(best) / Double(elements.count), tried / elements.count))
+            print(String(format: "first receipt (computes the whole-submission variants): %.1f ms; slowest receipt: %.1f ms", ms(first), ms(slowest)))
+            // A receipt explained on its own, with no other receipt to share the submission variants.
+            var coldBest = Duration.seconds(1_000_000)
+            for _ in 0 ..< rounds {
+                let start = ContinuousClock.now
+                let report = UUIDExplainer.explain(elements[elements.count / 2], claimed: claimed, submission: document.root)
+                coldBest = min(coldBest, ContinuousClock.now - start)
+                guard report.verdict == .unknownMistake else { throw ValidationError("unexpected verdict") }
+            }
+            print(String(format: "one receipt alone with its submission (no sharing): %.1f ms", ms(coldBest)))
         }
     }
 }

@@ -8,7 +8,7 @@ struct ReceiptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "receipt",
         abstract: "Make, hash and validate receipts offline.",
-        subcommands: [Example.self, UUID.self, Canonical.self, Validate.self, Rules.self]
+        subcommands: [Example.self, UUID.self, Canonical.self, Validate.self, Explain.self, Mistakes.self, Rules.self]
     )
 
     struct Example: ParsableCommand {
@@ -97,6 +97,44 @@ extension ReceiptCommand {
     struct Rules: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the validation rule catalogue (Markdown).")
         func run() { print(ValidationRule.catalogueMarkdown, terminator: "") }
+    }
+}
+
+extension ReceiptCommand {
+    struct Explain: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Explain why each receipt's UUID is wrong: which known serialization mistake reproduces it, where the texts differ, and the fix. Exit 1 when any UUID is wrong.",
+            discussion: "For a submission, --json prints {\"receipts\": [...]} with one report per receipt; for a single receipt, one report."
+        )
+        @Argument(help: "A JSON file (a receipt or a submission), or - for standard input.") var file: String
+        @Option(help: "The UUID the client computed (default: each receipt's header.uuid).") var claimed: String?
+        @Flag(help: "Print the report as JSON.") var json = false
+
+        func run() throws {
+            let input = try ReceiptInput.read(file)
+            var explainer = UUIDExplainer(submission: input.isSubmission ? input.document.root : nil)
+            var reports: [UUIDExplanation] = []
+            for receipt in input.receipts {
+                let claim = claimed ?? receipt["header"]?["uuid"]?.string ?? ""
+                reports.append(explainer.explain(receipt, claimed: claim))
+            }
+            if json {
+                let values = reports.map(\.json)
+                let value: JSONValue = input.isSubmission ? .object([("receipts", .array(values))]) : values.first ?? .object([])
+                print(JSONWriter(indent: 2).string(value))
+            } else {
+                for (i, report) in reports.enumerated() {
+                    if input.isSubmission { print("receipts[\(i)]:") }
+                    print(report.plainText)
+                }
+            }
+            if !reports.allSatisfy(\.accepted) { throw ExitCode(1) }
+        }
+    }
+
+    struct Mistakes: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the catalogue of known UUID mistakes (Markdown; docs/why-was-my-receipt-rejected.md).")
+        func run() { print(UUIDMistake.catalogueMarkdown, terminator: "") }
     }
 }
 

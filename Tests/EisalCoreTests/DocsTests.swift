@@ -10,4 +10,9 @@ struct DocsTests {
         let page = try String(contentsOf: Self.root.appendingPathComponent("docs/validation-rules.md"), encoding: .utf8)
         #expect(page == ValidationRule.catalogueMarkdown, "regenerate with: swift run eisal receipt rules > docs/validation-rules.md")
     }
+
+    @Test func whyWasMyReceiptRejectedPageIsGeneratedFromTheCode() throws {
+        let page = try String(contentsOf: Self.root.appendingPathComponent("docs/why-was-my-receipt-rejected.md"), encoding: .utf8)
+        #expect(page == UUIDMistake.catalogueMarkdown, "regenerate with: swift run eisal receipt mistakes > docs/why-was-my-receipt-rejected.md")
+    }
 }

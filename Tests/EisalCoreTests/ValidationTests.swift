@@ -181,3 +181,13 @@ struct EncoderTests {
         #expect(back == Numbers(a: 1_700_000_000, b: 7, c: nil, d: 10.5, e: true, f: [1, -2]))
     }
 }
+
+@Suite("Decimal lexemes")
+struct DecimalLexemeTests {
+    @Test(arguments: ["0", "-0", "10.50", "14.00", "0.00001", "-5", "13532.343", "999999999999999999", "123456789.123456789", "1e5", "-2.5E-3", "0.1234567890123456789"])
+    func fastPathEqualsFoundationParsing(_ lexeme: String) throws {
+        let d = try #require(ETADecimal(lexeme: lexeme))
+        #expect(d.value == Decimal(string: lexeme, locale: Locale(identifier: "en_US_POSIX")))
+        #expect(d.lexeme == lexeme)
+    }
+}

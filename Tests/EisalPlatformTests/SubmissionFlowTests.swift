@@ -106,3 +106,30 @@ struct SubmissionFlowTests {
         }
     }
 }
+
+@Suite("UUID mismatch at intake (live server)")
+struct IntakeExplainerTests {
+    @Test func rejectedReceiptCarriesTheExplainersVerdict() async throws {
+        try await Harness().run { client, startup in
+            let token = try await client.posToken(startup.pos)
+            var chain = ReceiptChain()
+            let built = try chain.next()
+            // The client hashed the receipt with its numbers re-formatted as floats (85.50 → 85.5).
+            let blankText = String(decoding: built.json, as: UTF8.self).replacingOccurrences(of: built.uuid, with: "")
+            let blank = try JSONParser().parse(blankText).root
+            let wrong = ReceiptUUID.hexDigest(CanonicalSerializer(style: CanonicalStyle(numbers: .shortestDouble)).bytes(blank, root: .receipt))
+            #expect(wrong != built.uuid)
+            let sent = Array(blankText.replacingOccurrences(of: #""uuid":"""#, with: #""uuid":"\#(wrong)""#).utf8)
+            var tampered = built
+            tampered.json = sent
+            let response = try await client.submit(ReceiptChain.submission([tampered]), token: token)
+            #expect(response.status == .accepted)
+            let error = try #require(response.json["rejectedDocuments"]?.elements.first?["error"])
+            #expect(error["propertyPath"]?.string == "header.uuid")
+            let detail = try #require(error["details"]?.elements.first)
+            #expect(detail["code"]?.string == "UUID.Mismatch")
+            #expect(detail["propertyPath"]?.string == "header.uuid")
+            #expect(detail["message"]?.string?.contains("floatNumbersShortest") == true, "\(detail["message"]?.string ?? "")")
+        }
+    }
+}

@@ -20,9 +20,7 @@ private struct NodeDecoder: Decoder {
         guard node.kind == .object else {
             throw DecodingError.typeMismatch([String: Any].self, .init(codingPath: codingPath, debugDescription: "expected an object, found \(node.kindDescription)"))
         }
-        var members: [String: JSONNode] = [:]
-        node.forEachMember { members[$0] = $1 }
-        return KeyedDecodingContainer(KeyedNode<Key>(members: members, codingPath: codingPath))
+        return KeyedDecodingContainer(KeyedNode<Key>(object: node, codingPath: codingPath))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -45,28 +43,29 @@ private struct IndexKey: CodingKey {
     init?(intValue: Int) { self.intValue = intValue }
 }
 
+/// Looks members up in place (objects of ETA documents are small), building no dictionary.
 private struct KeyedNode<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let members: [String: JSONNode]
+    let object: JSONNode
     let codingPath: [any CodingKey]
-    var allKeys: [Key] { members.keys.compactMap { Key(stringValue: $0) } }
+    var allKeys: [Key] { object.members.compactMap { Key(stringValue: $0.key) } }
 
-    func contains(_ key: Key) -> Bool { members[key.stringValue] != nil }
+    func contains(_ key: Key) -> Bool { object[key.stringValue] != nil }
 
     func node(_ key: Key) throws -> JSONNode {
-        guard let n = members[key.stringValue] else {
+        guard let n = object[key.stringValue] else {
             throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "missing \(key.stringValue)"))
         }
         return n
     }
 
-    func decodeNil(forKey key: Key) throws -> Bool { members[key.stringValue]?.isNull ?? true }
+    func decodeNil(forKey key: Key) throws -> Bool { object[key.stringValue]?.isNull ?? true }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         try SingleNode(node: node(key), codingPath: codingPath + [key]).decode(type)
     }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
-        guard let n = members[key.stringValue], !n.isNull else { return nil }
+        guard let n = object[key.stringValue], !n.isNull else { return nil }
         return try SingleNode(node: n, codingPath: codingPath + [key]).decode(type)
     }
 

@@ -13,9 +13,34 @@ public struct ETADecimal: Sendable, Hashable, Codable, CustomStringConvertible, 
 
     /// A decimal from a JSON number lexeme; `nil` if it is not one.
     public init?(lexeme: String) {
-        guard ETADecimal.isJSONNumber(lexeme), let value = Decimal(string: lexeme, locale: Locale(identifier: "en_US_POSIX")) else { return nil }
+        guard ETADecimal.isJSONNumber(lexeme) else { return nil }
+        if let fast = ETADecimal.plainValue(lexeme) {
+            value = fast
+        } else if let parsed = Decimal(string: lexeme, locale: Locale(identifier: "en_US_POSIX")) {
+            value = parsed
+        } else {
+            return nil
+        }
         self.lexeme = lexeme
-        self.value = value
+    }
+
+    /// Exact value of a plain lexeme (`-?digits[.digits]`, at most 18 significant digits)
+    /// without Foundation's string parser, which dominates validation time otherwise.
+    static func plainValue(_ lexeme: String) -> Decimal? {
+        var mantissa: UInt64 = 0, digits = 0, fraction = 0, afterPoint = false, negative = false
+        for b in lexeme.utf8 {
+            switch b {
+            case UInt8(ascii: "-"): negative = true
+            case UInt8(ascii: "."): afterPoint = true
+            case UInt8(ascii: "0") ... UInt8(ascii: "9"):
+                if mantissa > 0 || b != UInt8(ascii: "0") { digits += 1 }
+                guard digits <= 18 else { return nil }
+                mantissa = mantissa * 10 + UInt64(b - UInt8(ascii: "0"))
+                if afterPoint { fraction += 1 }
+            default: return nil
+            }
+        }
+        return Decimal(sign: negative && mantissa != 0 ? .minus : .plus, exponent: -fraction, significand: Decimal(mantissa))
     }
 
     /// A decimal from a value, written in plain notation (no exponent), e.g. `Decimal(14)` → `14`.

@@ -141,7 +141,10 @@ public enum ReceiptKind: String, Sendable, CaseIterable {
 
     /// The kind of a `receiptType` code, compared case-insensitively (stand-in decision).
     public init?(code: String) {
-        guard let kind = ReceiptKind.allCases.first(where: { $0.rawValue.lowercased() == code.lowercased() }) else { return nil }
+        // ASCII case folding: codes are ASCII, and this runs for every receipt.
+        func fold(_ s: String) -> [UInt8] { s.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 } }
+        let wanted = fold(code)
+        guard let kind = ReceiptKind.allCases.first(where: { fold($0.rawValue) == wanted }) else { return nil }
         self = kind
     }
 

@@ -22,6 +22,8 @@ struct ModelChecker {
 
     var kind: ReceiptKind? { ReceiptKind(code: receipt.documentType.receiptType) }
 
+    static let ruleOrder = Dictionary(uniqueKeysWithValues: ValidationRule.all.enumerated().map { ($1.id, $0) })
+
     mutating func run() {
         checkCodes()
         checkCore()
@@ -29,7 +31,8 @@ struct ModelChecker {
         checkDates()
         checkReferences()
         // Report in the order of the rule catalogue.
-        let order = Dictionary(uniqueKeysWithValues: ValidationRule.all.enumerated().map { ($1.id, $0) })
+        guard errors.count > 1 else { return }
+        let order = Self.ruleOrder
         errors = errors.enumerated().sorted {
             let a = order[$0.element.code ?? ""] ?? .max, b = order[$1.element.code ?? ""] ?? .max
             return a != b ? a < b : $0.offset < $1.offset

@@ -125,72 +125,119 @@ func issue(_ rule: ValidationRule, _ message: String, _ path: String) -> ETAErro
     return ETAError(code: rule.id, message: message, target: target, propertyPath: path)
 }
 
+/// Walks the token tree against the schema. The property path is a stack of components that is
+/// only turned into text when an error is reported, so valid receipts allocate no paths.
 private struct StructureWalker {
-    var errors: [ETAError] = []
-
-    mutating func add(_ rule: ValidationRule, _ message: String, _ path: String) {
-        errors.append(issue(rule, message, path))
+    enum Component {
+        case name(String)
+        case index(Int)
     }
 
-    func join(_ path: String, _ name: String) -> String { path.isEmpty ? name : path + "." + name }
+    var errors: [ETAError] = []
+    var stack: [Component] = []
 
-    mutating func check(_ node: JSONNode, _ schema: ObjectSchema, path: String) {
-        for field in schema.fields {
-            let fieldPath = join(path, field.name)
-            guard let value = node[field.name] else {
-                if field.required { add(.required, "\(fieldPath) is mandatory.", fieldPath) }
-                continue
+    var path: String {
+        var text = ""
+        for component in stack {
+            switch component {
+            case let .name(name): text += text.isEmpty ? name : "." + name
+            case let .index(i): text += "[\(i)]"
             }
-            check(value, field.kind, required: field.required, path: fieldPath)
+        }
+        return text
+    }
+
+    mutating func add(_ rule: ValidationRule, _ message: (String) -> String) {
+        let path = self.path
+        errors.append(issue(rule, message(path), path))
+    }
+
+    mutating func check(_ node: JSONNode, _ schema: ObjectSchema, path root: String) {
+        if !root.isEmpty { stack.append(.name(root)) }
+        check(node, schema)
+    }
+
+    mutating func check(_ node: JSONNode, _ schema: ObjectSchema) {
+        for field in schema.fields {
+            stack.append(.name(field.name))
+            if let value = node[field.name] {
+                check(value, field.kind, required: field.required)
+            } else if field.required {
+                add(.required) { "\($0) is mandatory." }
+            }
+            stack.removeLast()
         }
     }
 
-    mutating func check(_ value: JSONNode, _ kind: FieldKind, required: Bool, path: String) {
+    mutating func check(_ value: JSONNode, _ kind: FieldKind, required: Bool) {
         if value.isNull {
-            add(.type, "\(path) must not be null\(required ? "" : "; leave the property out instead").", path)
+            add(.type) { "\($0) must not be null\(required ? "" : "; leave the property out instead")." }
             return
         }
         switch kind {
         case let .string(maxLength, pattern, allowEmpty):
             guard let s = value.string else {
-                add(.type, "\(path) must be a string, found \(value.kindDescription).", path)
+                add(.type) { "\($0) must be a string, found \(value.kindDescription)." }
                 return
             }
             if s.isEmpty {
-                if required, !allowEmpty { add(.required, "\(path) is mandatory and must not be empty.", path) }
-                if !allowEmpty, !required, pattern != nil { add(.pattern, "\(path) must not be empty: \(pattern!.explanation).", path) }
+                if required, !allowEmpty { add(.required) { "\($0) is mandatory and must not be empty." } }
+                if !allowEmpty, !required, let pattern { add(.pattern) { "\($0) must not be empty: \(pattern.explanation)." } }
                 return
             }
             let length = s.utf16.count
-            if length > maxLength { add(.maxLength, "\(path) is \(length) characters long; the maximum is \(maxLength).", path) }
-            if let pattern, !pattern.matches(s) { add(.pattern, "\(path) \(pattern.explanation); found '\(s.prefix(80))'.", path) }
+            if length > maxLength { add(.maxLength) { "\($0) is \(length) characters long; the maximum is \(maxLength)." } }
+            if let pattern, !pattern.matches(s) { add(.pattern) { "\($0) \(pattern.explanation); found '\(s.prefix(80))'." } }
         case let .decimal(maxDecimals, nonNegative):
-            guard let lexeme = value.numberLexeme else {
-                add(.type, "\(path) must be a JSON number, found \(value.kindDescription).", path)
+            guard value.kind == .number else {
+                add(.type) { "\($0) must be a JSON number, found \(value.kindDescription)." }
                 return
             }
-            guard let d = ETADecimal(lexeme: lexeme), !d.hasExponent else {
-                add(.numberFormat, "\(path) must be written without an exponent; found \(lexeme).", path)
+            // The parser has checked the number grammar; look at the lexeme's bytes only.
+            let lexeme = value.rawBytes
+            var decimals = 0, afterPoint = false, exponent = false, nonZeroDigit = false
+            for b in lexeme {
+                switch b {
+                case UInt8(ascii: "."): afterPoint = true
+                case UInt8(ascii: "e"), UInt8(ascii: "E"): exponent = true
+                case UInt8(ascii: "0") ... UInt8(ascii: "9"):
+                    if !exponent {
+                        if afterPoint { decimals += 1 }
+                        if b != UInt8(ascii: "0") { nonZeroDigit = true }
+                    }
+                default: break
+                }
+            }
+            let text = { String(decoding: lexeme, as: UTF8.self) }
+            if exponent {
+                add(.numberFormat) { "\($0) must be written without an exponent; found \(text())." }
                 return
             }
-            if let maxDecimals, d.decimalPlaces > maxDecimals {
-                add(.numberFormat, "\(path) has \(d.decimalPlaces) decimals; at most \(maxDecimals) are allowed.", path)
+            if let maxDecimals, decimals > maxDecimals {
+                add(.numberFormat) { "\($0) has \(decimals) decimals; at most \(maxDecimals) are allowed." }
             }
-            if nonNegative, d.value < 0 { add(.nonNegative, "\(path) must not be negative; found \(lexeme).", path) }
+            if nonNegative, lexeme.first == UInt8(ascii: "-"), nonZeroDigit { add(.nonNegative) { "\($0) must not be negative; found \(text())." } }
         case let .object(schema):
             guard value.kind == .object else {
-                add(.type, "\(path) must be an object, found \(value.kindDescription).", path)
+                add(.type) { "\($0) must be an object, found \(value.kindDescription)." }
                 return
             }
-            check(value, schema, path: path)
+            check(value, schema)
         case let .array(element, minCount, maxCount):
             guard value.kind == .array else {
-                add(.type, "\(path) must be an array, found \(value.kindDescription).", path)
+                add(.type) { "\($0) must be an array, found \(value.kindDescription)." }
                 return
             }
-            if value.count < minCount { add(minCount > 0 && path == "itemData" ? .itemCount : .required, "\(path) must have at least \(minCount) element(s).", path) }
-            if let maxCount, value.count > maxCount { add(.itemCount, "\(path) has more than \(maxCount) elements.", path) }
-            for (i, e) in value.elements.enumerated() { check(e, element, required: true, path: "\(path)[\(i)]") }
+            if value.count < minCount {
+                let isItems = stack.count == 1
+                add(minCount > 0 && isItems ? .itemCount : .required) { "\($0) must have at least \(minCount) element(s)." }
+            }
+            if let maxCount, value.count > maxCount { add(.itemCount) { "\($0) has more than \(maxCount) elements." } }
+            for (i, e) in value.elements.enumerated() {
+                stack.append(.index(i))
+                check(e, element, required: true)
+                stack.removeLast()
+            }
         }
     }
 }

@@ -78,7 +78,17 @@ enum Identifiers {
     /// `TZRKK8MFZCPSTW9XCYWBMKME10`).
     static func random(_ length: Int) -> String {
         var rng = SystemRandomNumberGenerator()
-        return String(decoding: (0 ..< length).map { _ in alphabet[Int(rng.next() % 32)] }, as: UTF8.self)
+        var out: [UInt8] = []
+        out.reserveCapacity(length)
+        var bits: UInt64 = 0, available = 0
+        while out.count < length {
+            // One system random word gives twelve characters (5 bits each).
+            if available < 5 { bits = rng.next(); available = 64 }
+            out.append(alphabet[Int(bits & 31)])
+            bits >>= 5
+            available -= 5
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A UUID-shaped random secret (ETA shows client ids and secrets in this form).

@@ -127,6 +127,9 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
         var seenNumbers: Set<String> = []
         var candidates: [(node: JSONNode, uuid: String, claimed: String, number: String)] = []
         let submissionUUID = Identifiers.random(26)
+        // One explainer per submission: it runs only on a UUID mismatch and shares the
+        // whole-submission variants between the receipts it explains.
+        var explainer = UUIDExplainer(submission: document.root)
         for (i, node) in receipts.enumerated() {
             let header = node["header"]
             let number = header?["receiptNumber"]?.string ?? ""
@@ -145,8 +148,9 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
             }
             let computed = ReceiptUUID.compute(node)
             guard ReceiptUUID.matches(claimed: claimed, computed: computed) else {
+                let explanation = explainer.explain(node, claimed: claimed, computed: computed)
                 reject("The receipt UUID does not match its content: Eisal computes \(computed) from the receipt as received.", path: "header.uuid",
-                       details: [UUIDMismatchDetail.explain(receipt: node, submission: document.root, claimed: claimed, computed: computed)])
+                       details: explanation.etaError.map { [$0] })
                 continue
             }
             if !seenUUIDs.insert(computed).inserted {
@@ -197,12 +201,5 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
             receivedAt: now, previousUUID: text(header?["previousUUID"]).lowercased(), referenceUUID: text(header?["referenceUUID"]).lowercased(),
             raw: Array(node.rawBytes)
         )
-    }
-}
-
-/// The explainer's verdict as an additional error entry of a UUID mismatch.
-enum UUIDMismatchDetail {
-    static func explain(receipt: JSONNode, submission: JSONNode, claimed: String, computed: String) -> ETAError {
-        ETAError(code: "UUID.Mismatch", message: "Claimed \(claimed.isEmpty ? "an empty UUID" : claimed); the UUID is the lower-case hex SHA-256 of the receipt's canonical text with header.uuid set to \"\". See `eisal receipt explain` and docs/why-was-my-receipt-rejected.md.", target: "uuid", propertyPath: "header.uuid")
     }
 }

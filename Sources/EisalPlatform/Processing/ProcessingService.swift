@@ -29,8 +29,13 @@ struct ProcessingService<Store: PlatformStore>: Service {
     let owner = "worker-" + Identifiers.random(10)
 
     func run() async throws {
+        guard configuration.processingWorkers > 0 else {
+            // Intake-only node: stay up (a finished service would stop the whole group).
+            try? await gracefulShutdown()
+            return
+        }
         await withDiscardingTaskGroup { group in
-            for n in 0 ..< max(1, configuration.processingWorkers) {
+            for n in 0 ..< configuration.processingWorkers {
                 group.addTask { await workLoop(index: n) }
             }
         }
@@ -72,6 +77,9 @@ struct ProcessingService<Store: PlatformStore>: Service {
         var verdicts: [ReceiptVerdict] = []
         var invalid = 0
         let uuidsInSubmission = Dictionary(uniqueKeysWithValues: receipts.map { ($0.uuid, $0.position) })
+        // Platform rules, batched: one query for receipt numbers, one for the previousUUID chain.
+        let numberConflicts = try await store.receiptNumberConflicts(submissionUUID: job.submissionUUID)
+        let chain = try await store.chainKeys(uuids: Array(Set(receipts.map(\.previousUUID).filter { !$0.isEmpty && uuidsInSubmission[$0] == nil })))
         for record in receipts {
             if configuration.processingDelayMilliseconds > 0 { try await Task.sleep(for: .milliseconds(configuration.processingDelayMilliseconds)) }
             var receiptContext = context
@@ -84,7 +92,7 @@ struct ProcessingService<Store: PlatformStore>: Service {
                 errors = [ETAError(code: "Structure.Type", message: "The stored receipt could not be parsed: \(error.message)", target: "receipt", propertyPath: "")]
             }
             let samePOSBefore = receipts.contains { $0.posSerial == record.posSerial && $0.sellerRIN == record.sellerRIN && $0.position < record.position }
-            errors += try await platformRules(record, positions: uuidsInSubmission, samePOSBefore: samePOSBefore)
+            errors += try await platformRules(record, positions: uuidsInSubmission, samePOSBefore: samePOSBefore, numberTaken: numberConflicts.contains(record.uuid), chain: chain)
             if !errors.isEmpty { invalid += 1 }
             let text = JSONWriter().string(try JSONValueEncoder().encode(errors))
             verdicts.append(ReceiptVerdict(uuid: record.uuid, status: errors.isEmpty ? .valid : .invalid, errors: text))
@@ -98,33 +106,22 @@ struct ProcessingService<Store: PlatformStore>: Service {
         }
     }
 
-    func platformRules(_ r: ReceiptRecord, positions: [String: Int], samePOSBefore: Bool) async throws -> [ETAError] {
+    func platformRules(_ r: ReceiptRecord, positions: [String: Int], samePOSBefore: Bool, numberTaken: Bool, chain: [String: (posSerial: String, sellerRIN: String)]) async throws -> [ETAError] {
         var errors: [ETAError] = []
-        if try await store.receiptNumberTaken(taxpayerRIN: r.sellerRIN, branchCode: r.branchCode, posSerial: r.posSerial, receiptNumber: r.receiptNumber, excluding: r.uuid),
-           try await isEarlierDuplicateNumber(r) {
+        if numberTaken {
             errors.append(ETAError(code: PlatformRule.receiptNumberUnique, message: "Receipt number '\(r.receiptNumber)' was already used by this POS in branch '\(r.branchCode)'.", target: "receiptNumber", propertyPath: "header.receiptNumber"))
         }
         if r.previousUUID.isEmpty {
-            if try await store.posHasEarlierReceipts(posSerial: r.posSerial, taxpayerRIN: r.sellerRIN, before: r.receivedAt, excluding: r.uuid) || samePOSBefore {
+            let hasEarlier = try await store.posHasEarlierReceipts(posSerial: r.posSerial, taxpayerRIN: r.sellerRIN, before: r.receivedAt, excluding: r.uuid)
+            if samePOSBefore || hasEarlier {
                 errors.append(ETAError(code: PlatformRule.previousUUIDChain, message: "header.previousUUID is empty but POS '\(r.posSerial)' has issued receipts before: it must be the UUID of the previous receipt of this POS.", target: "previousUUID", propertyPath: "header.previousUUID"))
             }
         } else if positions[r.previousUUID] == nil {
-            let previous = try await store.receipt(uuid: r.previousUUID)
+            let previous = chain[r.previousUUID]
             if previous == nil || previous?.posSerial != r.posSerial || previous?.sellerRIN != r.sellerRIN {
                 errors.append(ETAError(code: PlatformRule.previousUUIDChain, message: "header.previousUUID \(r.previousUUID) is not a receipt of POS '\(r.posSerial)'.", target: "previousUUID", propertyPath: "header.previousUUID"))
             }
         }
         return errors
-    }
-
-    /// Numbers are unique among receipts that were not invalid; an earlier receipt (by reception,
-    /// then position) keeps the number.
-    func isEarlierDuplicateNumber(_ r: ReceiptRecord) async throws -> Bool {
-        var query = ReceiptQuery(taxpayerRIN: r.sellerRIN, pageNo: 1, pageSize: 50)
-        query.direction = "Submitted"
-        query.receiptNumber = r.receiptNumber
-        query.posSerial = r.posSerial
-        let others = try await store.search(query).items.filter { $0.uuid != r.uuid && $0.branchCode == r.branchCode && $0.status != .invalid }
-        return others.contains { $0.receivedAt < r.receivedAt || ($0.receivedAt == r.receivedAt && ($0.submissionUUID != r.submissionUUID || $0.position < r.position)) }
     }
 }

@@ -1,0 +1,151 @@
+import ArgumentParser
+import AsyncHTTPClient
+import EisalCore
+import EisalKit
+import EisalPlatform
+import EisalStoreSQLite
+import Foundation
+import NIOCore
+import ServiceLifecycle
+
+extension Bench {
+    /// `eisal bench ingest`: receipts/s accepted end to end over loopback, then how fast full
+    /// validation drains the queue. Server and client share this process (and its 2 cores).
+    struct Ingest: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Receipts/s accepted end to end over loopback (100-receipt submissions), with CPU and RSS.")
+
+        @Option(help: "Number of submissions.") var submissions = 200
+        @Option(help: "Receipts per submission.") var receiptsPerSubmission = 100
+        @Option(help: "Submissions in flight at once.") var concurrency = 8
+        @Option(help: "Processing workers.") var workers = 2
+        @Option(help: "Durability: full or normal.") var durability = "full"
+
+        func run() async throws {
+            let directory = NSTemporaryDirectory() + "eisal-bench-" + UUID().uuidString
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            var configuration = PlatformConfiguration(host: "127.0.0.1", port: 0, logLevel: .error, databasePath: directory + "/eisal.sqlite", durability: durability)
+            configuration.processingWorkers = workers
+            configuration.workerPollMilliseconds = 5
+
+            let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
+            let (app, startup) = try await buildApplication(configuration: configuration) { port in portContinuation.yield(port) }
+            let pos = startup.demoCredentials.first { $0.posSerial != nil }!
+            let store = try SQLiteStore(path: configuration.databasePath)
+
+            say("building \(submissions) submissions of \(receiptsPerSubmission) receipts …")
+            let bodies = try Self.bodies(submissions: submissions, perSubmission: receiptsPerSubmission)
+            let totalBytes = bodies.reduce(0) { $0 + $1.count }
+
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                let serviceGroup = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: .init(label: "bench"))
+                group.addTask { try await serviceGroup.run() }
+                var iterator = portStream.makeAsyncIterator()
+                guard let port = await iterator.next() else { throw ValidationError("server did not start") }
+                let base = "http://127.0.0.1:\(port)"
+                let token = try await Self.token(base: base, pos)
+
+                let cpu0 = ResourceUsage.cpuSeconds(), clock0 = ContinuousClock.now
+                var accepted = 0
+                try await withThrowingTaskGroup(of: Int.self) { senders in
+                    var next = 0
+                    func send(_ body: [UInt8]) async throws -> Int {
+                        var request = HTTPClientRequest(url: base + "/api/v1/receiptsubmissions")
+                        request.method = .POST
+                        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+                        request.headers.add(name: "Content-Type", value: "application/json")
+                        request.body = .bytes(ByteBuffer(bytes: body))
+                        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+                        let bytes = try await response.body.collect(upTo: 1 << 22)
+                        guard response.status == .accepted else { throw ValidationError("HTTP \(response.status.code): \(String(buffer: bytes))") }
+                        return try JSONParser().parse(Array(buffer: bytes)).root["acceptedDocuments"]?.count ?? 0
+                    }
+                    for _ in 0 ..< min(concurrency, bodies.count) {
+                        let body = bodies[next]; next += 1
+                        senders.addTask { try await send(body) }
+                    }
+                    while let n = try await senders.next() {
+                        accepted += n
+                        if next < bodies.count {
+                            let body = bodies[next]; next += 1
+                            senders.addTask { try await send(body) }
+                        }
+                    }
+                }
+                let intake = ContinuousClock.now - clock0
+                let cpuIntake = ResourceUsage.cpuSeconds() - cpu0
+                var pendingAtIntakeEnd = try await store.pendingJobCount()
+                let pendingSnapshot = pendingAtIntakeEnd
+                while pendingAtIntakeEnd > 0, workers > 0 {
+                    try await Task.sleep(for: .milliseconds(20))
+                    pendingAtIntakeEnd = try await store.pendingJobCount()
+                }
+                let total = ContinuousClock.now - clock0
+                let cpuTotal = ResourceUsage.cpuSeconds() - cpu0
+                let intakeSeconds = intake.seconds, totalSeconds = total.seconds
+                say(String(format: "accepted %d receipts in %.2f s: %.0f receipts/s accepted end to end (%.1f MB/s of JSON, %d submissions, concurrency %d, durability %@)",
+                           accepted, intakeSeconds, Double(accepted) / intakeSeconds, Double(totalBytes) / intakeSeconds / 1e6, bodies.count, concurrency, durability as NSString))
+                say(String(format: "  CPU during intake: %.2f s (%.0f%% of one core; 2 cores = 200%%)", cpuIntake, cpuIntake / intakeSeconds * 100))
+                if workers > 0 { say(String(format: "full validation: all %d receipts validated %.2f s after the first request: %.0f receipts/s overall; %d of %d jobs were still queued when intake finished",
+                           accepted, totalSeconds, Double(accepted) / totalSeconds, pendingSnapshot, bodies.count)) }
+                say(String(format: "  CPU total: %.2f s; peak RSS %.0f MB", cpuTotal, ResourceUsage.peakRSSMegabytes()))
+                group.cancelAll()
+            }
+        }
+
+        static func token(base: String, _ pos: IssuedCredentials) async throws -> String {
+            var request = HTTPClientRequest(url: base + "/connect/token")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.headers.add(name: "posserial", value: pos.posSerial ?? "")
+            request.headers.add(name: "pososversion", value: pos.posOSVersion ?? "")
+            request.headers.add(name: "presharedkey", value: pos.presharedKey ?? "")
+            request.body = .bytes(ByteBuffer(string: "grant_type=client_credentials&client_id=\(pos.clientID)&client_secret=\(pos.clientSecret)"))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            let body = try await response.body.collect(upTo: 1 << 16)
+            guard let token = try JSONParser().parse(Array(buffer: body)).root["access_token"]?.string else { throw ValidationError("no token: \(String(buffer: body))") }
+            return token
+        }
+
+        /// Chained, valid receipts of the demo POS, issued a minute ago, 1–6 lines each.
+        static func bodies(submissions: Int, perSubmission: Int) throws -> [[UInt8]] {
+            let issued = UTCDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970) - 60).iso8601
+            var previous = ""
+            var result: [[UInt8]] = []
+            let lines = ReceiptExamples.saleLines()
+            for s in 0 ..< submissions {
+                var body = Array(#"{"receipts":["#.utf8)
+                for n in 0 ..< perSubmission {
+                    let count = 1 + (s * perSubmission + n) % 6
+                    let receiptLines = (0 ..< count).map { i in lines[i % lines.count] }
+                    let built = try ReceiptBuilder(header: ReceiptHeader(dateTimeIssued: issued, receiptNumber: "B\(s)-\(n)", previousUUID: previous),
+                                                   seller: ReceiptExamples.demoSeller(), lines: receiptLines).build()
+                    previous = built.uuid
+                    if n > 0 { body.append(UInt8(ascii: ",")) }
+                    body += built.json
+                }
+                body += Array("]}".utf8)
+                result.append(body)
+            }
+            return result
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// CPU time and memory of this process.
+enum ResourceUsage {
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
+    static func peakRSSMegabytes() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+    }
+}
