@@ -157,13 +157,9 @@ public final class SQLiteStore: PlatformStore {
     public func existingReceiptUUIDs(_ uuids: [String]) async throws -> Set<String> {
         guard !uuids.isEmpty else { return [] }
         return try await pool.read { db in
-            var found: Set<String> = []
-            for chunk in stride(from: 0, to: uuids.count, by: 500) {
-                let part = Array(uuids[chunk ..< min(chunk + 500, uuids.count)])
-                let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
-                found.formUnion(try String.fetchAll(db, sql: "SELECT uuid FROM receipts WHERE uuid IN (\(marks))", arguments: StatementArguments(part)))
-            }
-            return found
+            Set(try Self.inChunks(uuids) { marks, arguments in
+                try String.fetchAll(db, sql: "SELECT uuid FROM receipts WHERE uuid IN (\(marks))", arguments: arguments)
+            })
         }
     }
 
@@ -221,6 +217,17 @@ public final class SQLiteStore: PlatformStore {
 
     // MARK: Receipts
 
+    /// Runs `query` for each chunk of at most 500 values (SQLite's variable limit) with the
+    /// `?,?,…` placeholders and arguments of that chunk, and joins the results.
+    static func inChunks<T>(_ values: [String], _ query: (String, StatementArguments) throws -> [T]) rethrows -> [T] {
+        var result: [T] = []
+        for start in stride(from: 0, to: values.count, by: 500) {
+            let part = Array(values[start ..< min(start + 500, values.count)])
+            result += try query(Array(repeating: "?", count: part.count).joined(separator: ","), StatementArguments(part))
+        }
+        return result
+    }
+
     public func receipt(uuid: String) async throws -> ReceiptRecord? {
         try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM receipts WHERE uuid = ?", arguments: [uuid.lowercased()]).map(Self.receipt) }
     }
@@ -228,13 +235,9 @@ public final class SQLiteStore: PlatformStore {
     public func receipts(uuids: [String]) async throws -> [ReceiptRecord] {
         guard !uuids.isEmpty else { return [] }
         return try await pool.read { db in
-            var result: [ReceiptRecord] = []
-            for chunk in stride(from: 0, to: uuids.count, by: 500) {
-                let part = Array(uuids[chunk ..< min(chunk + 500, uuids.count)])
-                let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
-                result += try Row.fetchAll(db, sql: "SELECT * FROM receipts WHERE uuid IN (\(marks))", arguments: StatementArguments(part)).map(Self.receipt)
+            try Self.inChunks(uuids) { marks, arguments in
+                try Row.fetchAll(db, sql: "SELECT * FROM receipts WHERE uuid IN (\(marks))", arguments: arguments).map(Self.receipt)
             }
-            return result
         }
     }
 
@@ -253,15 +256,10 @@ public final class SQLiteStore: PlatformStore {
     public func chainKeys(uuids: [String]) async throws -> [String: (posSerial: String, sellerRIN: String)] {
         guard !uuids.isEmpty else { return [:] }
         let rows: [(String, String, String)] = try await pool.read { db in
-            var result: [(String, String, String)] = []
-            for chunk in stride(from: 0, to: uuids.count, by: 500) {
-                let part = Array(uuids[chunk ..< min(chunk + 500, uuids.count)])
-                let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
-                for row in try Row.fetchAll(db, sql: "SELECT uuid, pos_serial, seller_rin FROM receipts WHERE uuid IN (\(marks))", arguments: StatementArguments(part)) {
-                    result.append((row["uuid"], row["pos_serial"], row["seller_rin"]))
-                }
+            try Self.inChunks(uuids) { marks, arguments in
+                try Row.fetchAll(db, sql: "SELECT uuid, pos_serial, seller_rin FROM receipts WHERE uuid IN (\(marks))", arguments: arguments)
+                    .map { ($0[0], $0[1], $0[2]) }
             }
-            return result
         }
         var keys: [String: (posSerial: String, sellerRIN: String)] = [:]
         for (uuid, pos, seller) in rows { keys[uuid] = (pos, seller) }
