@@ -140,6 +140,12 @@ public struct CanonicalSerializer: Sendable {
                         // An element of an array (members' containers are pushed with their key).
                         guard push(Frame(end: Int(t.next), isArray: t.kind == .array, name: frame.name, role: frame.role)) else { return false }
                         i += 1
+                    case .number, .true, .false:
+                        walker.writeQuotedCopy(Int(t.start), Int(t.end - t.start), &out)
+                        i += 1
+                    case .string where !t.hasEscapes:
+                        walker.writeQuotedCopy(Int(t.start), Int(t.end - t.start), &out)
+                        i += 1
                     default:
                         walker.writeScalar(i, &out)
                         i += 1
