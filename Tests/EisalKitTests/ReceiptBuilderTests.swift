@@ -45,3 +45,24 @@ struct ReceiptBuilderTests {
         }
     }
 }
+
+@Suite("Token tree decoding")
+struct TokenTreeDecodingTests {
+    /// The direct reader and the Codable conformance read the same models.
+    @Test(arguments: ReceiptExamples.Kind.allCases)
+    func directReaderEqualsCodable(_ kind: ReceiptExamples.Kind) throws {
+        let built = try ReceiptExamples.receipt(kind, issued: UTCDateTime("2026-11-23T10:00:00Z")!)
+        var receipt = built.receipt
+        receipt.header.orderdeliveryMode = "FC"
+        receipt.contractor = Contractor(name: "c", amount: "1.50", rate: 2)
+        receipt.beneficiary = Beneficiary(amount: "0.5", rate: "1.25")
+        receipt.extraReceiptDiscountData = [Discount(amount: "1.00", description: "x", rate: 3)]
+        receipt.itemData[0].additionalItemDiscount = Discount(amount: "0.10", description: "y")
+        let node = try JSONParser().parse(JSONWriter().bytes(try JSONValueEncoder().encode(receipt))).root
+        let direct = try Receipt(tokenTree: node)
+        let codable = try JSONNodeDecoder().decode(Receipt.self, from: node)
+        #expect(direct == codable)
+        #expect(direct == receipt)
+        #expect(throws: TokenTreeDecodingError.self) { try Receipt(tokenTree: try JSONParser().parse(#"{"header": 1}"#).root) }
+    }
+}

@@ -104,12 +104,14 @@ public struct ReceiptValidator: Sendable {
     }
 
     /// Runs every rule on `node` (one receipt as received).
-    public func validate(_ node: JSONNode, context: ValidationContext) -> ValidationReport {
-        var errors = validateStructure(node, maximumItems: context.maximumItems)
+    /// - Parameter structureChecked: the structure rules already passed on these exact bytes
+    ///   (the platform's intake ran them before accepting the receipt); they are not run again.
+    public func validate(_ node: JSONNode, context: ValidationContext, structureChecked: Bool = false) -> ValidationReport {
+        var errors = structureChecked ? [] : validateStructure(node, maximumItems: context.maximumItems)
         guard errors.isEmpty else { return ValidationReport(errors: errors, receipt: nil) }
         let receipt: Receipt
         do {
-            receipt = try JSONNodeDecoder().decode(Receipt.self, from: node)
+            receipt = try Receipt(tokenTree: node)
         } catch {
             errors.append(issue(.type, "The receipt could not be read: \(error)", ""))
             return ValidationReport(errors: errors, receipt: nil)

@@ -87,7 +87,8 @@ struct ProcessingService<Store: PlatformStore>: Service {
             var errors: [ETAError]
             do {
                 let document = try JSONParser().parse(record.raw)
-                errors = validator.validate(document.root, context: receiptContext).errors
+                // Intake accepted these exact bytes only after the structure rules passed.
+                errors = validator.validate(document.root, context: receiptContext, structureChecked: true).errors
             } catch {
                 errors = [ETAError(code: "Structure.Type", message: "The stored receipt could not be parsed: \(error.message)", target: "receipt", propertyPath: "")]
             }
