@@ -64,6 +64,9 @@ public struct UUIDExplainer: Sendable {
     }
 
     static let catalogue = UUIDMistake.catalogue
+    /// Largest submission body (bytes) for which the whole-submission variant is also tried in
+    /// pairs with other mistakes. 64 KiB.
+    public static let wrapperPairLimit = 64 * 1024
     /// Catalogue indices of the mistakes that change the hashed text.
     static let textual: [Int] = catalogue.indices.filter { catalogue[$0].changesText }
 
@@ -123,8 +126,13 @@ public struct UUIDExplainer: Sendable {
                 singleDigests[i] = d
             }
         }
+        // Pairs with the whole-submission variant re-serialize the whole body once each; past
+        // `wrapperPairLimit` bytes only the single wrapper variant is tried, so no receipt pays
+        // more than a few milliseconds for it.
+        let wrapperPairs = (submission?.byteRange.count ?? 0) <= Self.wrapperPairLimit
         for (n, a) in useful.enumerated() {
-            for b in useful[(n + 1)...] where Self.catalogue[a].dimension != Self.catalogue[b].dimension && applicable([a, b]) {
+            for b in useful[(n + 1)...] where Self.catalogue[a].dimension != Self.catalogue[b].dimension && applicable([a, b])
+                && (wrapperPairs || (a != wrapper && b != wrapper)) {
                 let d = hash([a, b])
                 if d == target { return [a, b] }
             }
