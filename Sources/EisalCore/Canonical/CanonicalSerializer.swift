@@ -28,7 +28,11 @@ public struct CanonicalSerializer: Sendable {
 
     public init(style: CanonicalStyle = .eta) {
         self.style = style
+        self.isETA = style == .eta
     }
+
+    /// `style == .eta`, decided once.
+    let isETA: Bool
 
     /// Appends the canonical text of `node` (an object) to `out`.
     public func serialize(_ node: JSONNode, root: CanonicalRoot, into out: inout [UInt8]) {
@@ -37,16 +41,20 @@ public struct CanonicalSerializer: Sendable {
 
     /// Calls `body` with the canonical text of `node`, without copying it into an array.
     public func withCanonicalBytes<R>(_ node: JSONNode, root: CanonicalRoot, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        var sink = ByteSink(capacity: node.byteRange.count + node.byteRange.count / 4 + 64)
-        defer { sink.deallocate() }
-        if style == .eta, !forceRecursiveWalk, node.kind == .object, writeETA(node, root: root, into: &sink) {
-            // Written by the linear pass.
-        } else {
-            sink.count = 0
-            var recorder = NoPathRecorder()
-            write(node, root: root, into: &sink, recorder: &recorder)
+        let capacity = node.byteRange.count + node.byteRange.count / 4 + 64
+        // Receipt-sized texts start on the stack; the sink moves to the heap only if it grows.
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: min(capacity, 32 * 1024)) { scratch in
+            var sink = ByteSink(borrowing: scratch)
+            defer { sink.deallocate() }
+            if isETA, !forceRecursiveWalk, node.kind == .object, writeETA(node, root: root, into: &sink) {
+                // Written by the linear pass.
+            } else {
+                sink.count = 0
+                var recorder = NoPathRecorder()
+                write(node, root: root, into: &sink, recorder: &recorder)
+            }
+            return try body(UnsafeBufferPointer(start: sink.base, count: sink.count))
         }
-        return try body(UnsafeBufferPointer(start: sink.base, count: sink.count))
     }
 
     /// Tests set this to compare the linear ETA pass with the general walker.
@@ -131,11 +139,19 @@ public struct CanonicalSerializer: Sendable {
                         lastKey = i
                         walker.writeName(t, &out)
                         i += 1
+                        // The member's value in the same step when it is a scalar (most members).
                         let value = tape[i]
-                        if value.kind == .object || value.kind == .array {
+                        switch value.kind {
+                        case .object, .array:
                             guard push(Frame(end: Int(value.next), isArray: value.kind == .array, name: lastKey, role: .plain)) else { return false }
-                            i += 1
+                        case .number, .true, .false:
+                            walker.writeQuotedCopy(Int(value.start), Int(value.end - value.start), &out)
+                        case .string where !value.hasEscapes:
+                            walker.writeQuotedCopy(Int(value.start), Int(value.end - value.start), &out)
+                        default:
+                            walker.writeScalar(i, &out)
                         }
+                        i += 1
                     case .object, .array:
                         // An element of an array (members' containers are pushed with their key).
                         guard push(Frame(end: Int(t.next), isArray: t.kind == .array, name: frame.name, role: frame.role)) else { return false }
@@ -204,13 +220,23 @@ struct ByteSink {
     var base: UnsafeMutablePointer<UInt8>
     var count = 0
     var capacity: Int
+    /// Whether `base` was allocated here (a borrowed buffer is never freed by the sink).
+    var ownsBase: Bool
 
     init(capacity: Int) {
         self.capacity = max(capacity, 64)
         base = .allocate(capacity: self.capacity)
+        ownsBase = true
     }
 
-    func deallocate() { base.deallocate() }
+    /// Starts in `buffer` (e.g. a temporary stack allocation); grows into the heap if needed.
+    init(borrowing buffer: UnsafeMutableBufferPointer<UInt8>) {
+        base = buffer.baseAddress!
+        capacity = buffer.count
+        ownsBase = false
+    }
+
+    func deallocate() { if ownsBase { base.deallocate() } }
 
     @inline(__always)
     mutating func reserve(_ extra: Int) {
@@ -221,9 +247,10 @@ struct ByteSink {
         let newCapacity = max(needed, capacity * 2)
         let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         newBase.update(from: base, count: count)
-        base.deallocate()
+        if ownsBase { base.deallocate() }
         base = newBase
         capacity = newCapacity
+        ownsBase = true
     }
 
     @inline(__always)

@@ -48,15 +48,26 @@ public enum DocumentDigest {
 public enum Hex {
     /// Lower-case hex of a sequence of bytes.
     public static func lowercase<S: Sequence<UInt8>>(_ bytes: S) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        Array(bytes).withUnsafeBytes { lowercase(raw: $0) }
     }
+
+    /// Lower-case hex of a SHA-256 digest (no intermediate array).
+    public static func lowercase(_ digest: SHA256.Digest) -> String {
+        digest.withUnsafeBytes { lowercase(raw: $0) }
+    }
+
+    static func lowercase(raw bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
+            for (i, b) in bytes.enumerated() {
+                buffer[2 * i] = digit(b >> 4)
+                buffer[2 * i + 1] = digit(b & 0xF)
+            }
+            return bytes.count * 2
+        }
+    }
+
+    @inline(__always)
+    static func digit(_ v: UInt8) -> UInt8 { v < 10 ? v + 48 : v + 87 }
 }
 
 import Foundation
