@@ -31,6 +31,9 @@ public struct CanonicalSerializer: Sendable {
         self.isETA = style == .eta
     }
 
+    /// ETA's serializer, made once.
+    public static let eta = CanonicalSerializer(style: .eta)
+
     /// `style == .eta`, decided once.
     let isETA: Bool
 
@@ -65,9 +68,12 @@ public struct CanonicalSerializer: Sendable {
     /// compares the two on varied and hostile documents.
     /// Returns `false` (having written part of the text) when the document nests deeper than
     /// the pass supports; the caller then starts over with the general walker.
-    func writeETA(_ node: JSONNode, root: CanonicalRoot, into out: inout ByteSink) -> Bool {
+    func writeETA(_ node: JSONNode, root: CanonicalRoot, into result: inout ByteSink) -> Bool {
         node.document.bytes.withUnsafeBufferPointer { bytesBuffer in
             node.document.tape.withUnsafeBufferPointer { tapeBuffer in
+                // A local copy lets the sink's pointer and count live in registers.
+                var out = result
+                defer { result = out }
                 let walker = CanonicalWalker(bytes: bytesBuffer.baseAddress!, byteCount: bytesBuffer.count, tape: tapeBuffer.baseAddress!, style: .eta, recorder: NoPathRecorder())
                 let tape = tapeBuffer.baseAddress!
                 struct Frame {
@@ -78,8 +84,8 @@ public struct CanonicalSerializer: Sendable {
                 }
                 // Nesting never exceeds the number of tokens; receipts need 5 levels.
                 let capacity = min(tapeBuffer.count, 256)
-                let stack = UnsafeMutablePointer<Frame>.allocate(capacity: capacity)
-                defer { stack.deallocate() }
+                return withUnsafeTemporaryAllocation(of: Frame.self, capacity: capacity) { frames in
+                let stack = frames.baseAddress!
                 var depth = 0
                 func push(_ frame: Frame) -> Bool {
                     guard depth < capacity else { return false }
@@ -99,8 +105,37 @@ public struct CanonicalSerializer: Sendable {
                     while depth > 0, i == stack[depth - 1].end { depth -= 1 }
                     guard depth > 0 else { break }
                     let frame = stack[depth - 1]
+                    if !frame.isArray, frame.role == .plain {
+                        // Hot loop: the members of a plain object, a key and its scalar value per
+                        // step, until the object ends or a member holds a container.
+                        let end = frame.end
+                        var descended = false
+                        while i < end {
+                            lastKey = i
+                            let key = tape[i]
+                            if !walker.writeShortName(key, &out) { walker.writeName(key, &out) }
+                            let value = tape[i + 1]
+                            switch value.kind {
+                            case .object, .array:
+                                guard push(Frame(end: Int(value.next), isArray: value.kind == .array, name: lastKey, role: .plain)) else { return false }
+                                descended = true
+                            case .number, .true, .false:
+                                walker.writeQuotedCopy(Int(value.start), Int(value.end - value.start), &out)
+                            case .string where !value.hasEscapes:
+                                walker.writeQuotedCopy(Int(value.start), Int(value.end - value.start), &out)
+                            default:
+                                walker.writeScalar(i + 1, &out)
+                            }
+                            i += 2
+                            if descended { break }
+                        }
+                        continue
+                    }
                     let t = tape[i]
-                    if frame.isArray { walker.writeName(tape[frame.name], &out) }
+                    if frame.isArray {
+                        let name = tape[frame.name]
+                        if !walker.writeShortName(name, &out) { walker.writeName(name, &out) }
+                    }
                     switch t.kind {
                     case .key:
                         if frame.role != .plain {
@@ -168,6 +203,7 @@ public struct CanonicalSerializer: Sendable {
                     }
                 }
                 return true
+                }
             }
         }
     }
@@ -432,6 +468,7 @@ struct CanonicalWalker<Recorder: PathRecording> {
 
     @inline(__always)
     func writeName(_ t: JSONToken, _ out: inout ByteSink) {
+        if (isETA || style.names == .upperCased), writeShortName(t, &out) { return }
         let start = Int(t.start), length = Int(t.end - t.start)
         if !t.hasEscapes, isETA || style.names == .upperCased {
             // Copy while upper-casing ASCII, 8 bytes at a time (SWAR); fall back when any byte
@@ -447,12 +484,7 @@ struct CanonicalWalker<Recorder: PathRecording> {
                 let valid = length - k
                 let mask: UInt64 = valid >= 8 ? ~0 : (1 << (UInt64(valid) * 8)) - 1
                 if x & mask & 0x8080_8080_8080_8080 != 0 { high = true; break }
-                let heptets = x & 0x7F7F_7F7F_7F7F_7F7F
-                let atLeastA = heptets &+ 0x1F1F_1F1F_1F1F_1F1F
-                let aboveZ = heptets &+ 0x0505_0505_0505_0505
-                let isLower = atLeastA & ~aboveZ & 0x8080_8080_8080_8080
-                let upper = x &- (isLower >> 2)
-                UnsafeMutableRawPointer(dst + 1 + k).storeBytes(of: upper.littleEndian, as: UInt64.self)
+                UnsafeMutableRawPointer(dst + 1 + k).storeBytes(of: Self.upperASCII(x).littleEndian, as: UInt64.self)
                 k += 8
             }
             if !high {
@@ -478,12 +510,50 @@ struct CanonicalWalker<Recorder: PathRecording> {
                 return
             }
         }
-        // Escaped or non-ASCII names: decode, map, re-escape.
+        writeNameSlowly(t, &out)
+    }
+
+    /// Escaped or non-ASCII names: decode, map, re-escape (kept out of line so the fast path inlines).
+    @inline(never)
+    func writeNameSlowly(_ t: JSONToken, _ out: inout ByteSink) {
         var name = decodedKey(t)
         if isETA || style.names == .upperCased { name = CanonicalText.invariantUpperCased(name) }
         out.append(UInt8(ascii: "\""))
         writeText(Array(name.utf8), &out)
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// ETA's form of an unescaped ASCII name of at most 16 bytes (most names) as two words;
+    /// `false` when the name needs ``writeName(_:_:)``.
+    @inline(__always)
+    func writeShortName(_ t: JSONToken, _ out: inout ByteSink) -> Bool {
+        let start = Int(t.start), length = Int(t.end - t.start)
+        guard !t.hasEscapes, length <= 16, start + 16 <= byteCount else { return false }
+        let source = UnsafeRawPointer(bytes + start)
+        let w0 = UInt64(littleEndian: source.loadUnaligned(as: UInt64.self))
+        let w1 = UInt64(littleEndian: source.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        let m0: UInt64 = length >= 8 ? ~0 : (1 << (UInt64(length) * 8)) - 1
+        let m1: UInt64 = length >= 16 ? ~0 : (length <= 8 ? 0 : (1 << (UInt64(length - 8) * 8)) - 1)
+        guard (w0 & m0 | w1 & m1) & 0x8080_8080_8080_8080 == 0 else { return false }
+        out.reserve(length + 2 + 16)
+        let dst = out.base + out.count
+        dst[0] = UInt8(ascii: "\"")
+        let target = UnsafeMutableRawPointer(dst + 1)
+        target.storeBytes(of: Self.upperASCII(w0).littleEndian, as: UInt64.self)
+        target.storeBytes(of: Self.upperASCII(w1).littleEndian, toByteOffset: 8, as: UInt64.self)
+        dst[length + 1] = UInt8(ascii: "\"")
+        out.count += length + 2
+        return true
+    }
+
+    /// Eight ASCII bytes with `a`–`z` upper-cased (SWAR; bytes ≥ 0x80 must not be present).
+    @inline(__always)
+    static func upperASCII(_ x: UInt64) -> UInt64 {
+        let heptets = x & 0x7F7F_7F7F_7F7F_7F7F
+        let atLeastA = heptets &+ 0x1F1F_1F1F_1F1F_1F1F
+        let aboveZ = heptets &+ 0x0505_0505_0505_0505
+        let isLower = atLeastA & ~aboveZ & 0x8080_8080_8080_8080
+        return x &- (isLower >> 2)
     }
 
     /// `"` + input bytes `start..<start+length` + `"`; short values are copied as two 8-byte words.

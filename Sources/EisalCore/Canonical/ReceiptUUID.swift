@@ -12,7 +12,7 @@ public enum ReceiptUUID {
     /// The UUID of `receipt` (one element of `receipts[]`, as received): SHA-256 of its canonical
     /// text with `header.uuid` blanked in place, as 64 lower-case hex characters.
     public static func compute(_ receipt: JSONNode) -> String {
-        CanonicalSerializer(style: .eta).withCanonicalBytes(receipt, root: .receipt) { text in
+        CanonicalSerializer.eta.withCanonicalBytes(receipt, root: .receipt) { text in
             var hasher = SHA256()
             hasher.update(bufferPointer: UnsafeRawBufferPointer(text))
             return Hex.lowercase(hasher.finalize())
