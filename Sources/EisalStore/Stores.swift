@@ -60,6 +60,8 @@ public protocol ReceiptStore: Sendable {
     func posHasEarlierReceipts(posSerial: String, taxpayerRIN: String, before receivedAt: Int64, excluding: String) async throws -> Bool
     /// Return receipts that reference `uuid`.
     func returns(referencing uuid: String) async throws -> [ReceiptRecord]
+    /// Which of `uuids` are referenced by at least one return receipt (one query for a page of rows).
+    func uuidsWithReturns(among uuids: [String]) async throws -> Set<String>
     func search(_ query: ReceiptQuery) async throws -> Page<ReceiptRecord>
 }
 

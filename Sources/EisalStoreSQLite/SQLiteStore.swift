@@ -277,6 +277,15 @@ public final class SQLiteStore: PlatformStore {
         try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM receipts WHERE reference_uuid = ? ORDER BY issued_at", arguments: [uuid]).map(Self.receipt) }
     }
 
+    public func uuidsWithReturns(among uuids: [String]) async throws -> Set<String> {
+        guard !uuids.isEmpty else { return [] }
+        return try await pool.read { db in
+            Set(try Self.inChunks(uuids) { marks, arguments in
+                try String.fetchAll(db, sql: "SELECT DISTINCT reference_uuid FROM receipts WHERE reference_uuid IN (\(marks))", arguments: arguments)
+            })
+        }
+    }
+
     public func search(_ q: ReceiptQuery) async throws -> Page<ReceiptRecord> {
         var filter: String
         var arguments: [(any DatabaseValueConvertible)?] = []

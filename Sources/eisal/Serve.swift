@@ -49,13 +49,13 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let configuration = c
         let (app, startup) = try await buildApplication(configuration: configuration, metrics: registry) { port in
-            Serve.printBanner(startup: nil, host: configuration.host, port: port)
+            Serve.printBanner(host: configuration.host, port: port)
         }
         Serve.printStartup(startup, host: configuration.host, port: configuration.port)
         try await app.runService()
     }
 
-    static func printBanner(startup: PlatformStartup?, host: String, port: Int) {
+    static func printBanner(host: String, port: Int) {
         say("eisal: listening on http://\(host):\(port)")
     }
 

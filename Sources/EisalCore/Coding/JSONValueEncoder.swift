@@ -12,7 +12,7 @@ public struct JSONValueEncoder: Sendable {
     public func encode<T: Encodable>(_ value: T) throws -> JSONValue {
         let box = ValueBox()
         try value.encode(to: ValueEncoder(box: box, codingPath: []))
-        return box.value.json
+        return box.json
     }
 }
 
@@ -26,8 +26,6 @@ private final class ValueBox {
     }
 
     var node: Node = .empty
-
-    var value: ValueBox { self }
 
     var json: JSONValue {
         switch node {

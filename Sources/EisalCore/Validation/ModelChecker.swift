@@ -62,7 +62,7 @@ struct ModelChecker {
             let p = "itemData[\(i)]"
             if !tables.itemTypes.contains(item.itemType) {
                 add(.itemType, "Item type '\(item.itemType)' is not GS1 or EGS.", "\(p).itemType")
-            } else if !itemCodeFits(item, sellerRIN: r.seller.rin) {
+            } else if !itemCodeFits(item) {
                 add(.itemCode, item.itemType == "GS1"
                     ? "GS1 item code '\(item.itemCode)' must be 8 to 14 digits."
                     : "EGS item code '\(item.itemCode)' must look like EG-{9-digit RIN}-{code}.", "\(p).itemCode")
@@ -96,7 +96,7 @@ struct ModelChecker {
         }
     }
 
-    func itemCodeFits(_ item: ReceiptItem, sellerRIN: String) -> Bool {
+    func itemCodeFits(_ item: ReceiptItem) -> Bool {
         let code = Array(item.itemCode.utf8)
         if item.itemType == "GS1" {
             return (8 ... 14).contains(code.count) && code.allSatisfy { $0 >= 48 && $0 <= 57 }

@@ -47,6 +47,12 @@ struct QueryService<Store: PlatformStore>: Sendable {
         return .object(members)
     }
 
+    /// Rows for a page of receipts, with one query for `hasReturnReceipts`.
+    func rows(_ receipts: [ReceiptRecord]) async throws -> [JSONValue] {
+        let withReturns = try await store.uuidsWithReturns(among: receipts.map(\.uuid))
+        return receipts.map { row($0, hasReturns: withReturns.contains($0.uuid)) }
+    }
+
     func errorsValue(_ text: String) -> JSONValue { (try? JSONParser().parse(text).root.value) ?? .array([]) }
 
     static func metadata(total: Int, pageNo: Int, pageSize: Int) -> JSONValue {
@@ -62,8 +68,7 @@ struct QueryService<Store: PlatformStore>: Sendable {
         let (pageNo, pageSize) = try query.paging()
         let status = try query.status()
         let page = try await store.receipts(ofSubmission: uuid, status: status, receiptNumber: query["ReceiptNumber"], uuid: query["DocumentId"] ?? query["Uuid"], pageNo: pageNo, pageSize: pageSize)
-        var rows: [JSONValue] = []
-        for r in page.items { rows.append(row(r, hasReturns: try await !store.returns(referencing: r.uuid).isEmpty)) }
+        let rows = try await self.rows(page.items)
         return .object([
             ("submissionUuid", .string(s.uuid)), ("sellerId", .string(s.taxpayerRIN)), ("dateTimeReceived", Self.dateTime(s.receivedAt)),
             ("submitterName", .string(s.submitterName)), ("deviceSerialNumber", s.posSerial.map { .string($0) } ?? .null),
@@ -170,8 +175,7 @@ struct QueryService<Store: PlatformStore>: Sendable {
             }
         }
         let page = try await store.search(q)
-        var rows: [JSONValue] = []
-        for r in page.items { rows.append(row(r, hasReturns: try await !store.returns(referencing: r.uuid).isEmpty)) }
+        let rows = try await self.rows(page.items)
         return .object([("receipts", .array(rows)), ("metadata", Self.metadata(total: page.totalCount, pageNo: pageNo, pageSize: pageSize))])
     }
 }
