@@ -17,6 +17,7 @@ struct LinearPassTests {
             try JSONParser().parse(#"{"header": [1, {"uuid": "x"}], "a": [[[]], [{}], "\u0041\/\"", null, true], "signatures": {"uuid": 1}, "receipts": [{"header": {"uuid": "y", "z": [1]}}]}"#),
             try JSONParser(limits: .init(maximumDepth: 400)).parse(String(repeating: #"{"a":["#, count: 150) + "1" + String(repeating: "]}", count: 150)),
         ]
+        documents += try Self.edgeLengthDocuments().map { try JSONParser().parse($0) }
         for c in MalformedInputs.generate(count: 600) { if let d = try? JSONParser().parse(c.bytes) { documents.append(d) } }
         #expect(documents.count > 100)
         for document in documents {
@@ -25,5 +26,31 @@ struct LinearPassTests {
                 #expect(linear == general, "\(String(decoding: document.bytes.prefix(60), as: UTF8.self)) as \(root)")
             }
         }
+    }
+
+    @Test func upperCasesOnlyLettersAToZ() throws {
+        let text = #"{"az`{~@[_09az-long-name-of-26":"az","b":12.50,"ÿé":"é"}"#
+        let expected = #""AZ`{~@[_09AZ-LONG-NAME-OF-26""az""B""12.50""ŸÉ""é""#
+        let (linear, general) = both(try JSONParser().parse(Array(text.utf8)).root, .document)
+        #expect(String(decoding: linear, as: UTF8.self) == expected)
+        #expect(linear == general)
+    }
+
+    /// Names and values of every length around the word-copy bounds (16 and 32 bytes), with every
+    /// ASCII character class, non-ASCII and escaped names, and members ending the text (so fewer
+    /// than 32 bytes follow them).
+    static func edgeLengthDocuments() -> [[UInt8]] {
+        let alphabet = Array("aZz09_`{~@[^|}-. AzÀ")
+        var documents: [[UInt8]] = []
+        for length in 0 ... 40 {
+            var name = ""
+            for k in 0 ..< length { name.append(alphabet[(k * 7 + length) % (alphabet.count - 1)]) }
+            let value = String(repeating: "v", count: length)
+            let number = length == 0 ? "0" : "1" + String(repeating: "0", count: min(length, 30))
+            let escapedName = name.isEmpty ? "\\u0061" : "\\u00e9" + name
+            documents.append(Array(#"{"\#(name)":"\#(value)","x\#(name)":\#(number),"\#(escapedName)":[true,{"\#(name)é":"\#(value)"}],"\#(name)y":"\#(value)"}"#.utf8))
+            documents.append(Array(#"{"header":{"uuid":"u","\#(name)":"\#(value)"},"\#(name)":[\#(number),"\#(value)"]}"#.utf8))
+        }
+        return documents
     }
 }

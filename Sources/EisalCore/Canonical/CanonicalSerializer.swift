@@ -113,17 +113,14 @@ public struct CanonicalSerializer: Sendable {
                         while i < end {
                             lastKey = i
                             let key = tape[i]
-                            if !walker.writeShortName(key, &out) { walker.writeName(key, &out) }
+                            if !walker.writeVerbatimName(key, &out) { walker.writeName(key, &out) }
                             let value = tape[i + 1]
-                            switch value.kind {
-                            case .object, .array:
+                            if value.verbatim {
+                                walker.writeVerbatimValue(value, &out)
+                            } else if value.kind == .object || value.kind == .array {
                                 guard push(Frame(end: Int(value.next), isArray: value.kind == .array, name: lastKey, role: .plain)) else { return false }
                                 descended = true
-                            case .number, .true, .false:
-                                walker.writeQuotedCopy(Int(value.start), Int(value.end - value.start), &out)
-                            case .string where !value.hasEscapes:
-                                walker.writeQuotedCopy(Int(value.start), Int(value.end - value.start), &out)
-                            default:
+                            } else {
                                 walker.writeScalar(i + 1, &out)
                             }
                             i += 2
@@ -134,7 +131,7 @@ public struct CanonicalSerializer: Sendable {
                     let t = tape[i]
                     if frame.isArray {
                         let name = tape[frame.name]
-                        if !walker.writeShortName(name, &out) { walker.writeName(name, &out) }
+                        if !walker.writeVerbatimName(name, &out) { walker.writeName(name, &out) }
                     }
                     switch t.kind {
                     case .key:
@@ -154,7 +151,7 @@ public struct CanonicalSerializer: Sendable {
                                 break
                             }
                             lastKey = i
-                            walker.writeName(t, &out)
+                            if !walker.writeVerbatimName(t, &out) { walker.writeName(t, &out) }
                             i += 1
                             // The value's role depends on the key it belongs to.
                             let valueRole: Role
@@ -172,17 +169,15 @@ public struct CanonicalSerializer: Sendable {
                             continue
                         }
                         lastKey = i
-                        walker.writeName(t, &out)
+                        if !walker.writeVerbatimName(t, &out) { walker.writeName(t, &out) }
                         i += 1
                         // The member's value in the same step when it is a scalar (most members).
                         let value = tape[i]
                         switch value.kind {
                         case .object, .array:
                             guard push(Frame(end: Int(value.next), isArray: value.kind == .array, name: lastKey, role: .plain)) else { return false }
-                        case .number, .true, .false:
-                            walker.writeQuotedCopy(Int(value.start), Int(value.end - value.start), &out)
-                        case .string where !value.hasEscapes:
-                            walker.writeQuotedCopy(Int(value.start), Int(value.end - value.start), &out)
+                        case _ where value.verbatim:
+                            walker.writeVerbatimValue(value, &out)
                         default:
                             walker.writeScalar(i, &out)
                         }
@@ -544,6 +539,62 @@ struct CanonicalWalker<Recorder: PathRecording> {
         dst[length + 1] = UInt8(ascii: "\"")
         out.count += length + 2
         return true
+    }
+
+    /// ETA's form of a ``JSONToken/verbatim`` name of at most 32 bytes (nearly every name),
+    /// copied and upper-cased a word at a time without a per-byte check; `false` otherwise.
+    @inline(__always)
+    func writeVerbatimName(_ t: JSONToken, _ out: inout ByteSink) -> Bool {
+        let start = Int(t.start), length = Int(t.end &- t.start)
+        guard t.verbatim, length <= 32, start &+ 32 <= byteCount else { return false }
+        out.reserve(length &+ 2 &+ 32)
+        let source = UnsafeRawPointer(bytes + start)
+        let dst = out.base + out.count
+        dst[0] = UInt8(ascii: "\"")
+        let target = UnsafeMutableRawPointer(dst + 1)
+        // Bytes past the name are copied too, then overwritten or left past `count`.
+        target.storeBytes(of: Self.upperNameWord(source.loadUnaligned(as: UInt64.self)), as: UInt64.self)
+        target.storeBytes(of: Self.upperNameWord(source.loadUnaligned(fromByteOffset: 8, as: UInt64.self)), toByteOffset: 8, as: UInt64.self)
+        if length > 16 {
+            target.storeBytes(of: Self.upperNameWord(source.loadUnaligned(fromByteOffset: 16, as: UInt64.self)), toByteOffset: 16, as: UInt64.self)
+            target.storeBytes(of: Self.upperNameWord(source.loadUnaligned(fromByteOffset: 24, as: UInt64.self)), toByteOffset: 24, as: UInt64.self)
+        }
+        dst[length &+ 1] = UInt8(ascii: "\"")
+        out.count &+= length &+ 2
+        return true
+    }
+
+    /// Eight bytes of a verbatim (all-ASCII) name with `a`–`z` upper-cased. Bytes past the name
+    /// may be anything: an ASCII byte never carries into the next, and a carry out of a byte past
+    /// the name only reaches later bytes, which are past the name as well (little-endian).
+    @inline(__always)
+    static func upperNameWord(_ x: UInt64) -> UInt64 {
+        let atLeastA = x &+ 0x1F1F_1F1F_1F1F_1F1F
+        let aboveZ = x &+ 0x0505_0505_0505_0505
+        return x &- ((atLeastA & ~aboveZ & 0x8080_8080_8080_8080) >> 2)
+    }
+
+    /// `"` + the text of a ``JSONToken/verbatim`` value + `"`.
+    @inline(__always)
+    func writeVerbatimValue(_ t: JSONToken, _ out: inout ByteSink) {
+        let start = Int(t.start), length = Int(t.end &- t.start)
+        guard length <= 32, start &+ 32 <= byteCount else {
+            writeQuotedCopy(start, length, &out)
+            return
+        }
+        out.reserve(length &+ 2 &+ 32)
+        let source = UnsafeRawPointer(bytes + start)
+        let dst = out.base + out.count
+        dst[0] = UInt8(ascii: "\"")
+        let target = UnsafeMutableRawPointer(dst + 1)
+        target.storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
+        target.storeBytes(of: source.loadUnaligned(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
+        if length > 16 {
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: 16, as: UInt64.self), toByteOffset: 16, as: UInt64.self)
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: 24, as: UInt64.self), toByteOffset: 24, as: UInt64.self)
+        }
+        dst[length &+ 1] = UInt8(ascii: "\"")
+        out.count &+= length &+ 2
     }
 
     /// Eight ASCII bytes with `a`–`z` upper-cased (SWAR; bytes ≥ 0x80 must not be present).

@@ -12,10 +12,15 @@ public enum ReceiptUUID {
     /// The UUID of `receipt` (one element of `receipts[]`, as received): SHA-256 of its canonical
     /// text with `header.uuid` blanked in place, as 64 lower-case hex characters.
     public static func compute(_ receipt: JSONNode) -> String {
+        Hex.lowercase(digest(receipt))
+    }
+
+    /// The SHA-256 digest behind ``compute(_:)`` (the UUID before hex encoding).
+    public static func digest(_ receipt: JSONNode) -> SHA256.Digest {
         CanonicalSerializer.eta.withCanonicalBytes(receipt, root: .receipt) { text in
             var hasher = SHA256()
             hasher.update(bufferPointer: UnsafeRawBufferPointer(text))
-            return Hex.lowercase(hasher.finalize())
+            return hasher.finalize()
         }
     }
 

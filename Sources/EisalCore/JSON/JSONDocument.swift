@@ -14,17 +14,50 @@ public enum JSONKind: UInt8, Sendable, Hashable {
 /// just past the whole subtree, so siblings can be skipped in O(1).
 @usableFromInline
 struct JSONToken: Sendable {
-    @usableFromInline var kind: JSONKind
-    /// Strings and keys: the text holds at least one backslash escape.
-    @usableFromInline var hasEscapes: Bool
-    /// Containers: number of members or elements.
-    @usableFromInline var count: UInt32
+    /// `kind` (bits 0–2), `hasEscapes` (bit 3), `verbatim` (bit 4) and `count` (bits 5–31),
+    /// packed so a token takes 16 bytes: the serializer streams the tape, so its size is
+    /// memory traffic.
+    @usableFromInline var bits: UInt32
     /// Byte offset where the value starts (strings and keys: just after the opening quote).
     @usableFromInline var start: UInt32
     /// Byte offset just past the value (strings and keys: the closing quote).
     @usableFromInline var end: UInt32
     /// Tape index just past this token's subtree.
     @usableFromInline var next: UInt32
+
+    /// Inputs must be shorter than this (2^28 bytes), so no container can hold more members
+    /// than `count` can record: every member but the last takes at least two bytes.
+    static let maximumInputLength = 1 << 28
+
+    @inline(__always)
+    init(kind: JSONKind, hasEscapes: Bool, verbatim: Bool, count: UInt32, start: UInt32, end: UInt32, next: UInt32) {
+        bits = UInt32(kind.rawValue) | (hasEscapes ? 8 : 0) | (verbatim ? 16 : 0) | count << 5
+        self.start = start
+        self.end = end
+        self.next = next
+    }
+
+    /// What kind of value or key this token is.
+    @inlinable var kind: JSONKind {
+        @inline(__always) get { unsafeBitCast(UInt8(truncatingIfNeeded: bits & 7), to: JSONKind.self) }
+    }
+
+    /// Strings and keys: the text holds at least one backslash escape.
+    @inlinable var hasEscapes: Bool {
+        @inline(__always) get { bits & 8 != 0 }
+    }
+
+    /// The canonical serializer may copy the text as is: numbers, `true`, `false`, strings
+    /// without escapes, and keys without escapes that are all ASCII (so upper-casing is bytewise).
+    @inlinable var verbatim: Bool {
+        @inline(__always) get { bits & 16 != 0 }
+    }
+
+    /// Containers: number of members or elements.
+    @inlinable var count: UInt32 {
+        @inline(__always) get { bits >> 5 }
+        @inline(__always) set { bits = bits & 31 | newValue << 5 }
+    }
 }
 
 /// A parsed JSON text: the bytes as received plus an order-preserving token tape.

@@ -50,7 +50,7 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
         public static let duplicateKey = Code(.duplicateKey)
         /// Something other than white space follows the root value.
         public static let trailingCharacters = Code(.trailingCharacters)
-        /// The input is larger than the parser can address.
+        /// The input is 256 MiB or larger (more than the parser addresses).
         public static let inputTooLarge = Code(.inputTooLarge)
 
         public var description: String { base.rawValue }
@@ -81,7 +81,7 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
         case .nestingTooDeep: "Objects and arrays are nested too deeply at byte \(byteOffset)."
         case .duplicateKey: "Duplicate property name at byte \(byteOffset)."
         case .trailingCharacters: "Unexpected text after the JSON value at byte \(byteOffset)."
-        case .inputTooLarge: "The input is too large."
+        case .inputTooLarge: "The input is too large (256 MiB or more)."
         }
     }
 

@@ -26,7 +26,7 @@ public struct JSONParser: Sendable {
 
     /// Parses `bytes`. A leading UTF-8 byte-order mark is skipped (it is never hashed).
     public func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONDocument {
-        guard bytes.count < Int(UInt32.max) else { throw JSONParseError(code: .inputTooLarge, byteOffset: 0) }
+        guard bytes.count < JSONToken.maximumInputLength else { throw JSONParseError(code: .inputTooLarge, byteOffset: 0) }
         let tape = try bytes.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> [JSONToken] in
             var state = ParserState(input: buffer, limits: limits)
             try state.parseDocument()
@@ -100,7 +100,7 @@ private struct ParserState {
             position += 1
         }
         let index = UInt32(tape.count)
-        tape.append(JSONToken(kind: kind, hasEscapes: false, count: 0, start: UInt32(start), end: UInt32(position), next: index + 1))
+        tape.append(JSONToken(kind: kind, hasEscapes: false, verbatim: kind != .null, count: 0, start: UInt32(start), end: UInt32(position), next: index + 1))
     }
 
     mutating func enter() throws(JSONParseError) {
@@ -112,7 +112,7 @@ private struct ParserState {
         try enter()
         let start = position
         let index = tape.count
-        tape.append(JSONToken(kind: .object, hasEscapes: false, count: 0, start: UInt32(start), end: 0, next: 0))
+        tape.append(JSONToken(kind: .object, hasEscapes: false, verbatim: false, count: 0, start: UInt32(start), end: 0, next: 0))
         position += 1
         var count: UInt32 = 0
         skipWhitespace()
@@ -199,7 +199,7 @@ private struct ParserState {
         try enter()
         let start = position
         let index = tape.count
-        tape.append(JSONToken(kind: .array, hasEscapes: false, count: 0, start: UInt32(start), end: 0, next: 0))
+        tape.append(JSONToken(kind: .array, hasEscapes: false, verbatim: false, count: 0, start: UInt32(start), end: 0, next: 0))
         position += 1
         var count: UInt32 = 0
         skipWhitespace()
@@ -230,6 +230,7 @@ private struct ParserState {
         position += 1 // opening quote
         let start = position
         var escaped = false
+        var nonASCII = false
         let n = input.count
         while true {
             // Fast path over plain ASCII.
@@ -246,11 +247,12 @@ private struct ParserState {
                 escaped = true
                 try parseEscape()
             } else {
+                nonASCII = true
                 try validateUTF8Sequence()
             }
         }
         let index = UInt32(tape.count)
-        tape.append(JSONToken(kind: kind, hasEscapes: escaped, count: 0, start: UInt32(start), end: UInt32(position), next: index + 1))
+        tape.append(JSONToken(kind: kind, hasEscapes: escaped, verbatim: !escaped && !(kind == .key && nonASCII), count: 0, start: UInt32(start), end: UInt32(position), next: index + 1))
         position += 1 // closing quote
     }
 
@@ -347,7 +349,7 @@ private struct ParserState {
         }
         if position - start > limits.maximumNumberLength { throw fail(.numberTooLong, start) }
         let index = UInt32(tape.count)
-        tape.append(JSONToken(kind: .number, hasEscapes: false, count: 0, start: UInt32(start), end: UInt32(position), next: index + 1))
+        tape.append(JSONToken(kind: .number, hasEscapes: false, verbatim: true, count: 0, start: UInt32(start), end: UInt32(position), next: index + 1))
     }
 }
 
