@@ -44,7 +44,8 @@ extension Bench {
                 let base = "http://127.0.0.1:\(port)"
                 let token = try await Self.token(base: base, pos)
 
-                let cpu0 = ResourceUsage.cpuSeconds(), clock0 = ContinuousClock.now
+                say("sending \(bodies.count) submissions (\(totalBytes) bytes) …")
+                let cpu0 = ResourceUsage.cpuSeconds(), written0 = ResourceUsage.bytesWritten(), clock0 = ContinuousClock.now
                 var accepted = 0
                 try await withThrowingTaskGroup(of: Int.self) { senders in
                     var next = 0
@@ -73,6 +74,7 @@ extension Bench {
                 }
                 let intake = ContinuousClock.now - clock0
                 let cpuIntake = ResourceUsage.cpuSeconds() - cpu0
+                let writtenIntake = ResourceUsage.bytesWritten() - written0
                 var pendingAtIntakeEnd = try await store.pendingJobCount()
                 let pendingSnapshot = pendingAtIntakeEnd
                 while pendingAtIntakeEnd > 0, workers > 0 {
@@ -84,7 +86,8 @@ extension Bench {
                 let intakeSeconds = intake.seconds, totalSeconds = total.seconds
                 say(String(format: "accepted %d receipts in %.2f s: %.0f receipts/s accepted end to end (%.1f MB/s of JSON, %d submissions, concurrency %d, durability %@)",
                            accepted, intakeSeconds, Double(accepted) / intakeSeconds, Double(totalBytes) / intakeSeconds / 1e6, bodies.count, concurrency, durability as NSString))
-                say(String(format: "  CPU during intake: %.2f s (%.0f%% of one core; 2 cores = 200%%)", cpuIntake, cpuIntake / intakeSeconds * 100))
+                say(String(format: "  CPU during intake: %.2f s (%.0f%% of one core; 2 cores = 200%%), %.0f µs per receipt; %.1f MB written (%.1f KB per receipt, sockets included)",
+                           cpuIntake, cpuIntake / intakeSeconds * 100, cpuIntake / Double(max(accepted, 1)) * 1e6, Double(writtenIntake) / 1e6, Double(writtenIntake) / Double(max(accepted, 1)) / 1e3))
                 if workers > 0 { say(String(format: "full validation: all %d receipts validated %.2f s after the first request: %.0f receipts/s overall; %d of %d jobs were still queued when intake finished",
                            accepted, totalSeconds, Double(accepted) / totalSeconds, pendingSnapshot, bodies.count)) }
                 say(String(format: "  CPU total: %.2f s; peak RSS %.0f MB", cpuTotal, ResourceUsage.peakRSSMegabytes()))
@@ -141,6 +144,13 @@ enum ResourceUsage {
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// Bytes this process has passed to write-like system calls (`wchar` in /proc/self/io).
+    static func bytesWritten() -> Int {
+        guard let io = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8),
+              let line = io.split(separator: "\n").first(where: { $0.hasPrefix("wchar:") }) else { return 0 }
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
     }
 
     static func peakRSSMegabytes() -> Double {

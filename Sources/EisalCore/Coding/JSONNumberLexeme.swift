@@ -1,6 +1,6 @@
 // A decimal that remembers how it was written. Receipt amounts are decimals as written:
-// `10.50` keeps its two decimals for hashing and `value` is exact (Foundation `Decimal`),
-// never a binary `Double`.
+// `10.50` keeps its two decimals for hashing, and the value is exact (128-bit fixed point,
+// or Foundation `Decimal` for lexemes that do not fit), never a binary `Double`.
 
 import Foundation
 
@@ -8,45 +8,39 @@ import Foundation
 public struct ETADecimal: Sendable, Hashable, Codable, CustomStringConvertible, ExpressibleByIntegerLiteral, ExpressibleByStringLiteral {
     /// The number as written in JSON, e.g. `"10.50"`.
     public let lexeme: String
+    /// The exact value on 128-bit fixed point, for plain lexemes of at most 36 digits (all of
+    /// ETA's numbers); `nil` for exponent forms and longer lexemes.
+    let fixed: FixedDecimal?
+
     /// The exact value.
-    public let value: Decimal
+    public var value: Decimal {
+        if let fixed { return fixed.decimal }
+        return Decimal(string: lexeme, locale: Locale(identifier: "en_US_POSIX")) ?? 0
+    }
 
     /// A decimal from a JSON number lexeme; `nil` if it is not one.
     public init?(lexeme: String) {
         guard ETADecimal.isJSONNumber(lexeme) else { return nil }
-        if let fast = ETADecimal.plainValue(lexeme) {
-            value = fast
-        } else if let parsed = Decimal(string: lexeme, locale: Locale(identifier: "en_US_POSIX")) {
-            value = parsed
-        } else {
-            return nil
-        }
-        self.lexeme = lexeme
+        self.init(validatedLexeme: lexeme)
+        if fixed == nil, Decimal(string: lexeme, locale: Locale(identifier: "en_US_POSIX")) == nil { return nil }
     }
 
-    /// Exact value of a plain lexeme (`-?digits[.digits]`, at most 18 significant digits)
-    /// without Foundation's string parser, which dominates validation time otherwise.
-    static func plainValue(_ lexeme: String) -> Decimal? {
-        var mantissa: UInt64 = 0, digits = 0, fraction = 0, afterPoint = false, negative = false
-        for b in lexeme.utf8 {
-            switch b {
-            case UInt8(ascii: "-"): negative = true
-            case UInt8(ascii: "."): afterPoint = true
-            case UInt8(ascii: "0") ... UInt8(ascii: "9"):
-                if mantissa > 0 || b != UInt8(ascii: "0") { digits += 1 }
-                guard digits <= 18 else { return nil }
-                mantissa = mantissa * 10 + UInt64(b - UInt8(ascii: "0"))
-                if afterPoint { fraction += 1 }
-            default: return nil
-            }
-        }
-        return Decimal(sign: negative && mantissa != 0 ? .minus : .plus, exponent: -fraction, significand: Decimal(mantissa))
+    /// A number lexeme read by ``JSONParser`` (so already in the number grammar); `nil` when it
+    /// has no exact value.
+    static func parsed(_ lexeme: String) -> ETADecimal? {
+        let decimal = ETADecimal(validatedLexeme: lexeme)
+        return decimal.fixed != nil ? decimal : ETADecimal(lexeme: lexeme)
+    }
+
+    /// A lexeme already known to be in the number grammar.
+    init(validatedLexeme lexeme: String) {
+        self.lexeme = lexeme
+        self.fixed = FixedDecimal(plainLexeme: lexeme.utf8)
     }
 
     /// A decimal from a value, written in plain notation (no exponent), e.g. `Decimal(14)` → `14`.
     public init(_ value: Decimal) {
-        self.value = value
-        self.lexeme = ETADecimal.plainText(value)
+        self.init(validatedLexeme: ETADecimal.plainText(value))
     }
 
     /// A decimal with exactly `scale` decimals (rounded half away from zero), e.g. `14.00`.
@@ -59,8 +53,7 @@ public struct ETADecimal: Sendable, Hashable, Codable, CustomStringConvertible, 
             let decimals = text.firstIndex(of: ".").map { text.distance(from: $0, to: text.endIndex) - 1 } ?? -1
             if decimals < 0 { text += "." + String(repeating: "0", count: scale) } else if decimals < scale { text += String(repeating: "0", count: scale - decimals) }
         }
-        self.value = rounded
-        self.lexeme = text
+        self.init(validatedLexeme: text)
     }
 
     public init(integerLiteral value: Int) { self.init(Decimal(value)) }

@@ -38,14 +38,14 @@ extension JSONNode {
 
     @inline(__always)
     func decimal(_ key: String) throws(TokenTreeDecodingError) -> ETADecimal {
-        guard let lexeme = try required(key).numberLexeme, let d = ETADecimal(lexeme: lexeme) else { throw TokenTreeDecodingError(member: key) }
+        guard let lexeme = try required(key).numberLexeme, let d = ETADecimal.parsed(lexeme) else { throw TokenTreeDecodingError(member: key) }
         return d
     }
 
     @inline(__always)
     func optionalDecimal(_ key: String) throws(TokenTreeDecodingError) -> ETADecimal? {
         guard let value = self[key], !value.isNull else { return nil }
-        guard let lexeme = value.numberLexeme, let d = ETADecimal(lexeme: lexeme) else { throw TokenTreeDecodingError(member: key) }
+        guard let lexeme = value.numberLexeme, let d = ETADecimal.parsed(lexeme) else { throw TokenTreeDecodingError(member: key) }
         return d
     }
 
