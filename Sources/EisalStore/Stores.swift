@@ -43,7 +43,9 @@ public protocol SubmissionStore: Sendable {
     func commitSubmission(_ submission: SubmissionRecord, receipts: [ReceiptRecord]) async throws
     func submission(uuid: String) async throws -> SubmissionRecord?
     /// Receipts of a submission in submission order, paged, optionally filtered.
-    func receipts(ofSubmission uuid: String, status: ReceiptStatus?, receiptNumber: String?, uuid receiptUUID: String?, pageNo: Int, pageSize: Int) async throws -> Page<ReceiptRecord>
+    /// `withText: false` leaves ``ReceiptRecord/raw`` empty (listings do not show it).
+    func receipts(ofSubmission uuid: String, status: ReceiptStatus?, receiptNumber: String?, uuid receiptUUID: String?, pageNo: Int, pageSize: Int,
+                  withText: Bool) async throws -> Page<ReceiptRecord>
 }
 
 /// Receipts as processing and retrieval see them.
@@ -58,10 +60,11 @@ public protocol ReceiptStore: Sendable {
     func chainKeys(uuids: [String]) async throws -> [String: (posSerial: String, sellerRIN: String)]
     /// Whether the POS has any receipt other than `excluding` received before `receivedAt` (or in an earlier submission position).
     func posHasEarlierReceipts(posSerial: String, taxpayerRIN: String, before receivedAt: Int64, excluding: String) async throws -> Bool
-    /// Return receipts that reference `uuid`.
+    /// Return receipts that reference `uuid` (without their texts).
     func returns(referencing uuid: String) async throws -> [ReceiptRecord]
     /// Which of `uuids` are referenced by at least one return receipt (one query for a page of rows).
     func uuidsWithReturns(among uuids: [String]) async throws -> Set<String>
+    /// One page of matching receipts, without their texts.
     func search(_ query: ReceiptQuery) async throws -> Page<ReceiptRecord>
 }
 

@@ -65,8 +65,45 @@ public final class SQLiteStore: PlatformStore {
                     attempts INTEGER NOT NULL DEFAULT 0, lease_owner TEXT, lease_until INTEGER);
                 """)
         }
+        migrator.registerMigration("v2-receipt-bodies") { db in
+            // Receipt texts move to their own append-only table: verdict updates then rewrite
+            // ~400-byte rows instead of pages full of 2 KB texts, and listings stop reading
+            // texts they do not show. Receipts get a stable integer key (`VACUUM` may renumber an
+            // implicit rowid) and the two mostly-empty columns get partial indexes.
+            try db.execute(sql: """
+                CREATE TABLE receipts_v2 (id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, submission_uuid TEXT NOT NULL, long_id TEXT NOT NULL,
+                    receipt_number TEXT NOT NULL, position INTEGER NOT NULL, seller_rin TEXT NOT NULL, seller_name TEXT NOT NULL, branch_code TEXT NOT NULL,
+                    pos_serial TEXT NOT NULL, buyer_type TEXT NOT NULL, buyer_id TEXT NOT NULL, buyer_name TEXT NOT NULL, receipt_type TEXT NOT NULL,
+                    type_version TEXT NOT NULL, currency TEXT NOT NULL, total_amount TEXT NOT NULL, exchange_rate TEXT NOT NULL, payment_method TEXT NOT NULL,
+                    date_time_issued TEXT NOT NULL, issued_at INTEGER NOT NULL, received_at INTEGER NOT NULL, previous_uuid TEXT NOT NULL,
+                    reference_uuid TEXT NOT NULL, status TEXT NOT NULL, errors TEXT NOT NULL, verdicts INTEGER NOT NULL DEFAULT 0);
+                CREATE TABLE receipt_bodies (id INTEGER PRIMARY KEY, raw BLOB NOT NULL);
+                INSERT INTO receipts_v2 SELECT rowid, \(receiptColumns) FROM receipts ORDER BY rowid;
+                INSERT INTO receipt_bodies SELECT rowid, raw FROM receipts ORDER BY rowid;
+                DROP TABLE receipts;
+                ALTER TABLE receipts_v2 RENAME TO receipts;
+                CREATE INDEX receipts_submission ON receipts (submission_uuid, position);
+                CREATE INDEX receipts_seller ON receipts (seller_rin, issued_at);
+                CREATE INDEX receipts_buyer ON receipts (buyer_id, issued_at) WHERE buyer_id <> '';
+                CREATE INDEX receipts_pos ON receipts (pos_serial, received_at);
+                CREATE INDEX receipts_reference ON receipts (reference_uuid) WHERE reference_uuid <> '';
+                CREATE INDEX receipts_number ON receipts (seller_rin, branch_code, pos_serial, receipt_number);
+                """)
+        }
         return migrator
     }
+
+    /// The columns ``receipt(_:)`` reads, in its order (the text, when joined, comes after them).
+    static let receiptColumns = """
+        uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial, buyer_type, buyer_id, \
+        buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method, date_time_issued, issued_at, received_at, \
+        previous_uuid, reference_uuid, status, errors, verdicts
+        """
+
+    /// Receipt rows with their texts.
+    static let selectReceiptsWithText = "SELECT \(receiptColumns.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")), b.raw FROM receipts r JOIN receipt_bodies b ON b.id = r.id"
+    /// Receipt rows without their texts (listings).
+    static let selectReceipts = "SELECT \(receiptColumns) FROM receipts"
 
     // MARK: Registry
 
@@ -174,14 +211,16 @@ public final class SQLiteStore: PlatformStore {
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO receipts (uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial,
                     buyer_type, buyer_id, buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method,
-                    date_time_issued, issued_at, received_at, previous_uuid, reference_uuid, status, errors, raw)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    date_time_issued, issued_at, received_at, previous_uuid, reference_uuid, status, errors)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
+            let insertText = try db.cachedStatement(sql: "INSERT INTO receipt_bodies (id, raw) VALUES (?, ?)")
             for r in receipts {
                 try insert.execute(arguments: [r.uuid, r.submissionUUID, r.longId, r.receiptNumber, r.position, r.sellerRIN, r.sellerName, r.branchCode,
                                                r.posSerial, r.buyerType, r.buyerId, r.buyerName, r.receiptType, r.typeVersion, r.currency, r.totalAmount,
                                                r.exchangeRate, r.paymentMethod, r.dateTimeIssued, r.issuedAt, r.receivedAt, r.previousUUID,
-                                               r.referenceUUID, r.status.rawValue, r.errors, Data(r.raw)])
+                                               r.referenceUUID, r.status.rawValue, r.errors])
+                try insertText.execute(arguments: [db.lastInsertedRowID, Data(r.raw)])
             }
             try db.execute(sql: "INSERT INTO jobs (submission_uuid, created_at) VALUES (?, ?)", arguments: [s.uuid, s.receivedAt])
         }
@@ -191,10 +230,10 @@ public final class SQLiteStore: PlatformStore {
         try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM submissions WHERE uuid = ?", arguments: [uuid]).map(Self.submission) }
     }
 
-    /// Columns in table order (`SELECT *`), read by position: GRDB's by-name lookup is
-    /// case-insensitive and costs more than the rest of the row.
+    /// Columns in ``receiptColumns`` order, then the text when it was joined. Read by position:
+    /// GRDB's by-name lookup is case-insensitive and costs more than the rest of the row.
     static func receipt(_ row: Row) -> ReceiptRecord {
-        let raw: Data = row[26] ?? Data()
+        let raw: Data = row.count > 26 ? (row[26] ?? Data()) : Data()
         return ReceiptRecord(uuid: row[0], submissionUUID: row[1], longId: row[2], receiptNumber: row[3], position: row[4], sellerRIN: row[5],
                              sellerName: row[6], branchCode: row[7], posSerial: row[8], buyerType: row[9], buyerId: row[10], buyerName: row[11],
                              receiptType: row[12], typeVersion: row[13], currency: row[14], totalAmount: row[15], exchangeRate: row[16],
@@ -202,7 +241,8 @@ public final class SQLiteStore: PlatformStore {
                              referenceUUID: row[22], status: ReceiptStatus(rawValue: row[23]) ?? .submitted, errors: row[24], raw: [UInt8](raw))
     }
 
-    public func receipts(ofSubmission uuid: String, status: ReceiptStatus?, receiptNumber: String?, uuid receiptUUID: String?, pageNo: Int, pageSize: Int) async throws -> Page<ReceiptRecord> {
+    public func receipts(ofSubmission uuid: String, status: ReceiptStatus?, receiptNumber: String?, uuid receiptUUID: String?, pageNo: Int, pageSize: Int,
+                         withText: Bool) async throws -> Page<ReceiptRecord> {
         var filter = "submission_uuid = ?"
         var arguments: [(any DatabaseValueConvertible)?] = [uuid]
         if let status { filter += " AND status = ?"; arguments.append(status.rawValue) }
@@ -212,7 +252,8 @@ public final class SQLiteStore: PlatformStore {
         let condition = filter
         return try await pool.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM receipts WHERE \(condition)", arguments: sendableArguments) ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM receipts WHERE \(condition) ORDER BY position LIMIT ? OFFSET ?",
+            let select = withText ? Self.selectReceiptsWithText : Self.selectReceipts
+            let rows = try Row.fetchAll(db, sql: "\(select) WHERE \(condition) ORDER BY position LIMIT ? OFFSET ?",
                                         arguments: sendableArguments + [pageSize, max(0, pageNo - 1) * pageSize])
             return Page(items: rows.map(Self.receipt), totalCount: total)
         }
@@ -232,14 +273,14 @@ public final class SQLiteStore: PlatformStore {
     }
 
     public func receipt(uuid: String) async throws -> ReceiptRecord? {
-        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM receipts WHERE uuid = ?", arguments: [uuid.lowercased()]).map(Self.receipt) }
+        try await pool.read { db in try Row.fetchOne(db, sql: "\(Self.selectReceiptsWithText) WHERE uuid = ?", arguments: [uuid.lowercased()]).map(Self.receipt) }
     }
 
     public func receipts(uuids: [String]) async throws -> [ReceiptRecord] {
         guard !uuids.isEmpty else { return [] }
         return try await pool.read { db in
             try Self.inChunks(uuids) { marks, arguments in
-                try Row.fetchAll(db, sql: "SELECT * FROM receipts WHERE uuid IN (\(marks))", arguments: arguments).map(Self.receipt)
+                try Row.fetchAll(db, sql: "\(Self.selectReceiptsWithText) WHERE uuid IN (\(marks))", arguments: arguments).map(Self.receipt)
             }
         }
     }
@@ -277,14 +318,14 @@ public final class SQLiteStore: PlatformStore {
     }
 
     public func returns(referencing uuid: String) async throws -> [ReceiptRecord] {
-        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM receipts WHERE reference_uuid = ? ORDER BY issued_at", arguments: [uuid]).map(Self.receipt) }
+        try await pool.read { db in try Row.fetchAll(db, sql: "\(Self.selectReceipts) WHERE reference_uuid = ? AND reference_uuid <> '' ORDER BY issued_at", arguments: [uuid]).map(Self.receipt) }
     }
 
     public func uuidsWithReturns(among uuids: [String]) async throws -> Set<String> {
         guard !uuids.isEmpty else { return [] }
         return try await pool.read { db in
             Set(try Self.inChunks(uuids) { marks, arguments in
-                try String.fetchAll(db, sql: "SELECT DISTINCT reference_uuid FROM receipts WHERE reference_uuid IN (\(marks))", arguments: arguments)
+                try String.fetchAll(db, sql: "SELECT DISTINCT reference_uuid FROM receipts WHERE reference_uuid IN (\(marks)) AND reference_uuid <> ''", arguments: arguments)
             })
         }
     }
@@ -294,11 +335,11 @@ public final class SQLiteStore: PlatformStore {
         var arguments: [(any DatabaseValueConvertible)?] = []
         switch q.direction?.lowercased() {
         case "received":
-            filter = "buyer_id = ?"; arguments.append(q.taxpayerRIN)
+            filter = "buyer_id = ? AND buyer_id <> ''"; arguments.append(q.taxpayerRIN)
         case "submitted", "issued", "sent":
             filter = "seller_rin = ?"; arguments.append(q.taxpayerRIN)
         default:
-            filter = "(seller_rin = ? OR buyer_id = ?)"; arguments += [q.taxpayerRIN, q.taxpayerRIN]
+            filter = "(seller_rin = ? OR (buyer_id = ? AND buyer_id <> ''))"; arguments += [q.taxpayerRIN, q.taxpayerRIN]
         }
         func add(_ clause: String, _ value: (any DatabaseValueConvertible)?) {
             guard let value else { return }
@@ -327,7 +368,7 @@ public final class SQLiteStore: PlatformStore {
         let condition = filter
         return try await pool.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM receipts WHERE \(condition)", arguments: sendableArguments) ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM receipts WHERE \(condition) ORDER BY issued_at DESC, uuid LIMIT ? OFFSET ?",
+            let rows = try Row.fetchAll(db, sql: "\(Self.selectReceipts) WHERE \(condition) ORDER BY issued_at DESC, uuid LIMIT ? OFFSET ?",
                                         arguments: sendableArguments + [q.pageSize, max(0, q.pageNo - 1) * q.pageSize])
             return Page(items: rows.map(Self.receipt), totalCount: total)
         }

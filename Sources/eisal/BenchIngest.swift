@@ -83,6 +83,7 @@ extension Bench {
                 }
                 let total = ContinuousClock.now - clock0
                 let cpuTotal = ResourceUsage.cpuSeconds() - cpu0
+                let writtenTotal = ResourceUsage.bytesWritten() - written0
                 let intakeSeconds = intake.seconds, totalSeconds = total.seconds
                 say(String(format: "accepted %d receipts in %.2f s: %.0f receipts/s accepted end to end (%.1f MB/s of JSON, %d submissions, concurrency %d, durability %@)",
                            accepted, intakeSeconds, Double(accepted) / intakeSeconds, Double(totalBytes) / intakeSeconds / 1e6, bodies.count, concurrency, durability as NSString))
@@ -90,7 +91,9 @@ extension Bench {
                            cpuIntake, cpuIntake / intakeSeconds * 100, cpuIntake / Double(max(accepted, 1)) * 1e6, Double(writtenIntake) / 1e6, Double(writtenIntake) / Double(max(accepted, 1)) / 1e3))
                 if workers > 0 { say(String(format: "full validation: all %d receipts validated %.2f s after the first request: %.0f receipts/s overall; %d of %d jobs were still queued when intake finished",
                            accepted, totalSeconds, Double(accepted) / totalSeconds, pendingSnapshot, bodies.count)) }
-                say(String(format: "  CPU total: %.2f s; peak RSS %.0f MB", cpuTotal, ResourceUsage.peakRSSMegabytes()))
+                say(String(format: "  CPU total: %.2f s (%.0f µs per receipt); %.1f MB written in all (%.1f KB per receipt); peak RSS %.0f MB",
+                           cpuTotal, cpuTotal / Double(max(accepted, 1)) * 1e6, Double(writtenTotal) / 1e6, Double(writtenTotal) / Double(max(accepted, 1)) / 1e3,
+                           ResourceUsage.peakRSSMegabytes()))
                 group.cancelAll()
             }
         }

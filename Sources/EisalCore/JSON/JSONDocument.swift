@@ -168,19 +168,29 @@ public struct JSONNode: Sendable {
 
     /// The value of member `key` of an object, or `nil` (also for non-objects).
     public subscript(key: String) -> JSONNode? {
-        let tape = document.tape
-        guard tape[index].kind == .object else { return nil }
         var wanted = key
-        return wanted.withUTF8 { wantedBytes -> JSONNode? in
-            var i = index + 1
-            for _ in 0 ..< tape[index].count {
-                if document.keyEquals(tape[i], wantedBytes) {
-                    return JSONNode(document: document, index: i + 1)
+        let found: Int? = wanted.withUTF8 { wantedBytes in
+            document.tape.withUnsafeBufferPointer { tape in
+                document.bytes.withUnsafeBufferPointer { bytes in
+                    let object = tape[index]
+                    guard object.kind == .object else { return nil }
+                    let length = wantedBytes.count
+                    var i = index + 1
+                    for _ in 0 ..< object.count {
+                        let t = tape[i]
+                        if t.hasEscapes {
+                            if document.keyEquals(t, wantedBytes) { return i + 1 }
+                        } else if Int(t.end &- t.start) == length,
+                                  length == 0 || memcmp(bytes.baseAddress! + Int(t.start), wantedBytes.baseAddress!, length) == 0 {
+                            return i + 1
+                        }
+                        i = Int(tape[i + 1].next)
+                    }
+                    return nil
                 }
-                i = Int(tape[i + 1].next)
             }
-            return nil
         }
+        return found.map { JSONNode(document: document, index: $0) }
     }
 }
 

@@ -57,7 +57,7 @@ struct ProcessingService<Store: PlatformStore>: Service {
     }
 
     func process(_ job: ClaimedJob) async throws {
-        let page = try await store.receipts(ofSubmission: job.submissionUUID, status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: Int.max / 2)
+        let page = try await store.receipts(ofSubmission: job.submissionUUID, status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: Int.max / 2, withText: true)
         let receipts = page.items
         // Prefetch the receipts that returns refer to.
         let references = Array(Set(receipts.map(\.referenceUUID).filter { !$0.isEmpty }))
@@ -80,6 +80,12 @@ struct ProcessingService<Store: PlatformStore>: Service {
         // Platform rules, batched: one query for receipt numbers, one for the previousUUID chain.
         let numberConflicts = try await store.receiptNumberConflicts(submissionUUID: job.submissionUUID)
         let chain = try await store.chainKeys(uuids: Array(Set(receipts.map(\.previousUUID).filter { !$0.isEmpty && uuidsInSubmission[$0] == nil })))
+        // First position of each POS (per seller) in this submission.
+        var firstPosition: [POSKey: Int] = [:]
+        for record in receipts {
+            let key = POSKey(posSerial: record.posSerial, sellerRIN: record.sellerRIN)
+            firstPosition[key] = min(firstPosition[key] ?? .max, record.position)
+        }
         for record in receipts {
             if configuration.processingDelayMilliseconds > 0 { try await Task.sleep(for: .milliseconds(configuration.processingDelayMilliseconds)) }
             var receiptContext = context
@@ -92,10 +98,10 @@ struct ProcessingService<Store: PlatformStore>: Service {
             } catch {
                 errors = [ETAError(code: "Structure.Type", message: "The stored receipt could not be parsed: \(error.message)", target: "receipt", propertyPath: "")]
             }
-            let samePOSBefore = receipts.contains { $0.posSerial == record.posSerial && $0.sellerRIN == record.sellerRIN && $0.position < record.position }
+            let samePOSBefore = (firstPosition[POSKey(posSerial: record.posSerial, sellerRIN: record.sellerRIN)] ?? record.position) < record.position
             errors += try await platformRules(record, positions: uuidsInSubmission, samePOSBefore: samePOSBefore, numberTaken: numberConflicts.contains(record.uuid), chain: chain)
             if !errors.isEmpty { invalid += 1 }
-            let text = JSONWriter().string(try JSONValueEncoder().encode(errors))
+            let text = errors.isEmpty ? "[]" : JSONWriter().string(try JSONValueEncoder().encode(errors))
             verdicts.append(ReceiptVerdict(uuid: record.uuid, status: errors.isEmpty ? .valid : .invalid, errors: text))
         }
         let status: SubmissionStatus = invalid == 0 ? .valid : (invalid == receipts.count || !configuration.emitPartiallyValid ? .invalid : .partiallyValid)
@@ -125,4 +131,10 @@ struct ProcessingService<Store: PlatformStore>: Service {
         }
         return errors
     }
+}
+
+/// A POS of a seller (the previousUUID chain runs per POS).
+struct POSKey: Hashable {
+    var posSerial: String
+    var sellerRIN: String
 }

@@ -67,7 +67,7 @@ struct QueryService<Store: PlatformStore>: Sendable {
         guard let s = try await store.submission(uuid: uuid), principal.mayActFor(s.taxpayerRIN) else { throw PlatformError.notFound("Submission \(uuid)", target: "submissionUuid") }
         let (pageNo, pageSize) = try query.paging()
         let status = try query.status()
-        let page = try await store.receipts(ofSubmission: uuid, status: status, receiptNumber: query["ReceiptNumber"], uuid: query["DocumentId"] ?? query["Uuid"], pageNo: pageNo, pageSize: pageSize)
+        let page = try await store.receipts(ofSubmission: uuid, status: status, receiptNumber: query["ReceiptNumber"], uuid: query["DocumentId"] ?? query["Uuid"], pageNo: pageNo, pageSize: pageSize, withText: false)
         let rows = try await self.rows(page.items)
         return .object([
             ("submissionUuid", .string(s.uuid)), ("sellerId", .string(s.taxpayerRIN)), ("dateTimeReceived", Self.dateTime(s.receivedAt)),
