@@ -91,6 +91,7 @@ let package = Package(
             name: "EisalPlatformTests",
             dependencies: [
                 "EisalPlatform", "EisalKit", "EisalStoreSQLite",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -1,0 +1,54 @@
+import EisalStore
+@testable import EisalStoreSQLite
+import Foundation
+import GRDB
+import Testing
+
+@Suite("SQLite store migrations (real file)")
+struct StoreMigrationTests {
+    /// A database written by the v1 schema (receipt texts inline) opens with every receipt, its
+    /// text and its verdict intact, and keeps working.
+    @Test func version1DatabaseKeepsEveryReceipt() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eisal-migration-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("eisal.sqlite").path
+
+        let v1 = try DatabaseQueue(path: path)
+        try SQLiteStore.migrator.migrate(v1, upTo: "v1")
+        try await v1.write { db in
+            try db.execute(sql: "INSERT INTO submissions VALUES ('S1', '100000001', 'c', 'P1', 'n', 'POS', 1, 'h', 'Valid', 2, 1, NULL)")
+            for (n, uuid, reference, status) in [(0, "a1", "", "Valid"), (1, "b2", "a1", "Invalid")] {
+                try db.execute(sql: """
+                    INSERT INTO receipts (uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial,
+                        buyer_type, buyer_id, buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method,
+                        date_time_issued, issued_at, received_at, previous_uuid, reference_uuid, status, errors, verdicts, raw)
+                    VALUES (?, 'S1', 'L', ?, ?, '100000001', 'Seller', '0', 'P1', 'P', '', '', ?, '1.2', 'EGP', '10.50', '0', 'C',
+                        '2026-11-23T10:00:00Z', 100, 200, '', ?, ?, '[]', 1, ?)
+                    """, arguments: [uuid, "R-\(n)", n, reference.isEmpty ? "s" : "r", reference, status, Data("{\"n\":\(n)}".utf8)])
+            }
+        }
+        try v1.close()
+
+        let store = try SQLiteStore(path: path)
+        let a1 = try #require(try await store.receipt(uuid: "a1"))
+        #expect(a1.raw == Array(#"{"n":0}"#.utf8))
+        #expect(a1.status == .valid && a1.totalAmount == "10.50" && a1.receiptNumber == "R-0")
+        let listed = try await store.receipts(ofSubmission: "S1", status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: 10, withText: true)
+        #expect(listed.items.map(\.uuid) == ["a1", "b2"])
+        #expect(listed.items.map(\.raw) == [Array(#"{"n":0}"#.utf8), Array(#"{"n":1}"#.utf8)])
+        #expect(try await store.returns(referencing: "a1").map(\.uuid) == ["b2"])
+        #expect(try await store.uuidsWithReturns(among: ["a1", "b2"]) == ["a1"])
+        #expect(try await store.verdictCounts(submissionUUID: "S1") == ["a1": 1, "b2": 1])
+
+        // New receipts after the migration get their own texts.
+        try await store.commitSubmission(
+            SubmissionRecord(uuid: "S2", taxpayerRIN: "100000001", clientID: "c", posSerial: "P1", submitterName: "n", channel: "POS", receivedAt: 300, payloadHash: "h2", receiptCount: 1),
+            receipts: [ReceiptRecord(uuid: "c3", submissionUUID: "S2", longId: "L", receiptNumber: "R-2", position: 0, sellerRIN: "100000001", sellerName: "Seller",
+                                     branchCode: "0", posSerial: "P1", buyerType: "P", buyerId: "", buyerName: "", receiptType: "s", typeVersion: "1.2",
+                                     currency: "EGP", totalAmount: "1", exchangeRate: "0", paymentMethod: "C", dateTimeIssued: "2026-11-23T10:05:00Z",
+                                     issuedAt: 400, receivedAt: 300, previousUUID: "a1", referenceUUID: "", raw: Array(#"{"n":2}"#.utf8))])
+        #expect(try await store.receipt(uuid: "c3")?.raw == Array(#"{"n":2}"#.utf8))
+        #expect(try await store.receipt(uuid: "a1")?.raw == Array(#"{"n":0}"#.utf8))
+    }
+}
