@@ -7,7 +7,7 @@ import Foundation
 /// `eisal bench …`: throughput measurements. Run in release mode:
 /// `swift run -c release eisal bench core`.
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Measure throughput.", subcommands: [Core.self, Explain.self, Ingest.self])
+    static let configuration = CommandConfiguration(abstract: "Measure throughput.", subcommands: [Core.self, Validate.self, Explain.self, Ingest.self])
 
     struct Core: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Canonical serialization + UUID over varied receipts, beside raw SHA-256 of the same bytes.")
@@ -84,6 +84,36 @@ struct Bench: ParsableCommand {
 }
 
 extension Bench {
+    /// The per-receipt CPU stages of intake and full validation, one core, no I/O.
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Per-receipt CPU of parsing, structure rules, model reading and full validation (one core).")
+
+        @Option(help: "How many distinct receipts.") var receipts = 10_000
+        @Option(help: "Timed rounds (the best round is reported).") var rounds = 5
+
+        func run() throws {
+            let corpus = try BenchCorpus.receipts(count: receipts)
+            let documents = try corpus.map { try JSONParser().parse($0) }
+            let validator = ReceiptValidator()
+            let context = ValidationContext(now: UTCDateTime("2026-11-23T10:30:00Z")!)
+            func measure(_ name: String, _ body: () throws -> Int) rethrows {
+                var best = Duration.seconds(1_000_000)
+                var sink = 0
+                for _ in 0 ..< rounds {
+                    let start = ContinuousClock.now
+                    sink &+= try body()
+                    best = min(best, ContinuousClock.now - start)
+                }
+                print(String(format: "%@ %8.2f µs per receipt%@", name.padding(toLength: 36, withPad: " ", startingAt: 0) as NSString, best.seconds / Double(receipts) * 1e6, sink == 42 ? "!" : ""))
+            }
+            try measure("parse") { try corpus.reduce(0) { $0 &+ (try JSONParser().parse($1).root.count) } }
+            measure("receipt UUID") { documents.reduce(0) { $0 &+ ReceiptUUID.compute($1.root).utf8.count } }
+            measure("structure rules") { documents.reduce(0) { $0 &+ validator.validateStructure($1.root).count } }
+            measure("model reading") { documents.reduce(0) { $0 &+ ((try? Receipt(tokenTree: $1.root))?.itemData.count ?? 0) } }
+            measure("full validation (structure passed)") { documents.reduce(0) { $0 &+ validator.validate($1.root, context: context, structureChecked: true).errors.count } }
+        }
+    }
+
     /// Worst case of the UUID explainer: every receipt of a ≥ 1.5 MB submission claims a UUID
     /// no known mistake reproduces, so the whole catalogue and every pair is tried.
     struct Explain: ParsableCommand {

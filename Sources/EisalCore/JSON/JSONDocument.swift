@@ -168,29 +168,62 @@ public struct JSONNode: Sendable {
 
     /// The value of member `key` of an object, or `nil` (also for non-objects).
     public subscript(key: String) -> JSONNode? {
+        var cursor = MemberCursor(self)
+        return cursor.find(key)
+    }
+}
+
+/// Finds members of one object by name, trying first the member after the previous match: code
+/// that reads members in about the order they were written (a schema, a model) pays one
+/// comparison per lookup instead of a scan.
+struct MemberCursor {
+    let node: JSONNode
+    /// Tape index of the first key (the object's first member), and just past the object.
+    let first: Int, end: Int
+    /// Tape index of the key to try first.
+    var hint: Int
+
+    init(_ node: JSONNode) {
+        self.node = node
+        let t = node.document.tape[node.index]
+        first = node.index + 1
+        end = t.kind == .object ? Int(t.next) : first
+        hint = first
+    }
+
+    /// The value of member `key`, or `nil` (also for non-objects).
+    mutating func find(_ key: String) -> JSONNode? {
+        guard first < end else { return nil }
         var wanted = key
+        let document = node.document
+        let (first, end, hint) = (first, end, hint)
         let found: Int? = wanted.withUTF8 { wantedBytes in
             document.tape.withUnsafeBufferPointer { tape in
                 document.bytes.withUnsafeBufferPointer { bytes in
-                    let object = tape[index]
-                    guard object.kind == .object else { return nil }
                     let length = wantedBytes.count
-                    var i = index + 1
-                    for _ in 0 ..< object.count {
-                        let t = tape[i]
-                        if t.hasEscapes {
-                            if document.keyEquals(t, wantedBytes) { return i + 1 }
-                        } else if Int(t.end &- t.start) == length,
-                                  length == 0 || memcmp(bytes.baseAddress! + Int(t.start), wantedBytes.baseAddress!, length) == 0 {
-                            return i + 1
-                        }
+                    func matches(_ t: JSONToken) -> Bool {
+                        if t.hasEscapes { return document.keyEquals(t, wantedBytes) }
+                        return Int(t.end &- t.start) == length
+                            && (length == 0 || memcmp(bytes.baseAddress! + Int(t.start), wantedBytes.baseAddress!, length) == 0)
+                    }
+                    var i = hint
+                    while i < end {
+                        if matches(tape[i]) { return i }
+                        i = Int(tape[i + 1].next)
+                    }
+                    i = first
+                    while i < hint {
+                        if matches(tape[i]) { return i }
                         i = Int(tape[i + 1].next)
                     }
                     return nil
                 }
             }
         }
-        return found.map { JSONNode(document: document, index: $0) }
+        guard let found else { return nil }
+        let next = Int(node.document.tape[found + 1].next)
+        self.hint = next < end ? next : first
+        return JSONNode(document: document, index: found + 1)
     }
 }
 

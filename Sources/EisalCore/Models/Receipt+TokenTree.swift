@@ -16,66 +16,81 @@ public struct TokenTreeDecodingError: Error, Sendable, CustomStringConvertible {
     public var description: String { "missing or mistyped member '\(member)'" }
 }
 
-extension JSONNode {
+/// Reads the members of one object in about the order they were written (see ``MemberCursor``).
+struct MemberReader {
+    var cursor: MemberCursor
+
+    init(_ node: JSONNode) { cursor = MemberCursor(node) }
+
     @inline(__always)
-    func required(_ key: String) throws(TokenTreeDecodingError) -> JSONNode {
-        guard let value = self[key], !value.isNull else { throw TokenTreeDecodingError(member: key) }
+    mutating func present(_ key: String) -> JSONNode? {
+        guard let value = cursor.find(key), !value.isNull else { return nil }
         return value
     }
 
     @inline(__always)
-    func text(_ key: String) throws(TokenTreeDecodingError) -> String {
+    mutating func required(_ key: String) throws(TokenTreeDecodingError) -> JSONNode {
+        guard let value = present(key) else { throw TokenTreeDecodingError(member: key) }
+        return value
+    }
+
+    @inline(__always)
+    mutating func text(_ key: String) throws(TokenTreeDecodingError) -> String {
         guard let s = try required(key).string else { throw TokenTreeDecodingError(member: key) }
         return s
     }
 
     @inline(__always)
-    func optionalText(_ key: String) throws(TokenTreeDecodingError) -> String? {
-        guard let value = self[key], !value.isNull else { return nil }
+    mutating func optionalText(_ key: String) throws(TokenTreeDecodingError) -> String? {
+        guard let value = present(key) else { return nil }
         guard let s = value.string else { throw TokenTreeDecodingError(member: key) }
         return s
     }
 
     @inline(__always)
-    func decimal(_ key: String) throws(TokenTreeDecodingError) -> ETADecimal {
+    mutating func decimal(_ key: String) throws(TokenTreeDecodingError) -> ETADecimal {
         guard let lexeme = try required(key).numberLexeme, let d = ETADecimal.parsed(lexeme) else { throw TokenTreeDecodingError(member: key) }
         return d
     }
 
     @inline(__always)
-    func optionalDecimal(_ key: String) throws(TokenTreeDecodingError) -> ETADecimal? {
-        guard let value = self[key], !value.isNull else { return nil }
+    mutating func optionalDecimal(_ key: String) throws(TokenTreeDecodingError) -> ETADecimal? {
+        guard let value = present(key) else { return nil }
         guard let lexeme = value.numberLexeme, let d = ETADecimal.parsed(lexeme) else { throw TokenTreeDecodingError(member: key) }
         return d
     }
 
-    func object<T: TokenTreeDecodable>(_ key: String) throws(TokenTreeDecodingError) -> T {
+    mutating func object<T: TokenTreeDecodable>(_ key: String) throws(TokenTreeDecodingError) -> T {
         try T(tokenTree: required(key))
     }
 
-    func optionalObject<T: TokenTreeDecodable>(_ key: String) throws(TokenTreeDecodingError) -> T? {
-        guard let value = self[key], !value.isNull else { return nil }
+    mutating func optionalObject<T: TokenTreeDecodable>(_ key: String) throws(TokenTreeDecodingError) -> T? {
+        guard let value = present(key) else { return nil }
         return try T(tokenTree: value)
     }
 
-    func list<T: TokenTreeDecodable>(_ key: String) throws(TokenTreeDecodingError) -> [T] {
-        let value = try required(key)
+    mutating func list<T: TokenTreeDecodable>(_ key: String) throws(TokenTreeDecodingError) -> [T] {
+        try Self.list(required(key), key)
+    }
+
+    mutating func optionalList<T: TokenTreeDecodable>(_ key: String) throws(TokenTreeDecodingError) -> [T]? {
+        guard let value = present(key) else { return nil }
+        return try Self.list(value, key)
+    }
+
+    static func list<T: TokenTreeDecodable>(_ value: JSONNode, _ key: String) throws(TokenTreeDecodingError) -> [T] {
         guard value.kind == .array else { throw TokenTreeDecodingError(member: key) }
         var result: [T] = []
         result.reserveCapacity(value.count)
         for element in value.elements { result.append(try T(tokenTree: element)) }
         return result
     }
-
-    func optionalList<T: TokenTreeDecodable>(_ key: String) throws(TokenTreeDecodingError) -> [T]? {
-        guard let value = self[key], !value.isNull else { return nil }
-        return try list(key)
-    }
 }
 
 extension Receipt: TokenTreeDecodable {
     public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
         guard n.kind == .object else { throw TokenTreeDecodingError(member: "receipt") }
+        var n = MemberReader(n)
         self.init(
             header: try n.object("header"), documentType: try n.object("documentType"), seller: try n.object("seller"), buyer: try n.object("buyer"),
             itemData: try n.list("itemData"), totalSales: try n.decimal("totalSales"), totalCommercialDiscount: try n.optionalDecimal("totalCommercialDiscount"),
@@ -89,6 +104,7 @@ extension Receipt: TokenTreeDecodable {
 
 extension ReceiptHeader: TokenTreeDecodable {
     public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
+        var n = MemberReader(n)
         self.init(
             dateTimeIssued: try n.text("dateTimeIssued"), receiptNumber: try n.text("receiptNumber"), uuid: try n.text("uuid"),
             previousUUID: try n.text("previousUUID"), referenceUUID: try n.optionalText("referenceUUID"), referenceOldUUID: try n.optionalText("referenceOldUUID"),
@@ -101,12 +117,14 @@ extension ReceiptHeader: TokenTreeDecodable {
 
 extension ReceiptDocumentType: TokenTreeDecodable {
     public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
+        var n = MemberReader(n)
         self.init(receiptType: try n.text("receiptType"), typeVersion: try n.text("typeVersion"))
     }
 }
 
 extension Seller: TokenTreeDecodable {
     public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
+        var n = MemberReader(n)
         self.init(rin: try n.text("rin"), companyTradeName: try n.text("companyTradeName"), branchCode: try n.text("branchCode"),
                   branchAddress: try n.object("branchAddress"), deviceSerialNumber: try n.text("deviceSerialNumber"),
                   syndicateLicenseNumber: try n.optionalText("syndicateLicenseNumber"), activityCode: try n.text("activityCode"))
@@ -115,6 +133,7 @@ extension Seller: TokenTreeDecodable {
 
 extension BranchAddress: TokenTreeDecodable {
     public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
+        var n = MemberReader(n)
         self.init(country: try n.text("country"), governate: try n.text("governate"), regionCity: try n.text("regionCity"), street: try n.text("street"),
                   buildingNumber: try n.text("buildingNumber"), postalCode: try n.optionalText("postalCode"), floor: try n.optionalText("floor"),
                   room: try n.optionalText("room"), landmark: try n.optionalText("landmark"), additionalInformation: try n.optionalText("additionalInformation"))
@@ -123,6 +142,7 @@ extension BranchAddress: TokenTreeDecodable {
 
 extension Buyer: TokenTreeDecodable {
     public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
+        var n = MemberReader(n)
         self.init(type: try n.text("type"), id: try n.optionalText("id"), name: try n.optionalText("name"),
                   mobileNumber: try n.optionalText("mobileNumber"), paymentNumber: try n.optionalText("paymentNumber"))
     }
@@ -130,6 +150,7 @@ extension Buyer: TokenTreeDecodable {
 
 extension ReceiptItem: TokenTreeDecodable {
     public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
+        var n = MemberReader(n)
         self.init(
             internalCode: try n.text("internalCode"), description: try n.text("description"), itemType: try n.text("itemType"), itemCode: try n.text("itemCode"),
             unitType: try n.text("unitType"), quantity: try n.decimal("quantity"), unitPrice: try n.decimal("unitPrice"), netSale: try n.decimal("netSale"),
@@ -143,30 +164,35 @@ extension ReceiptItem: TokenTreeDecodable {
 
 extension Discount: TokenTreeDecodable {
     public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
+        var n = MemberReader(n)
         self.init(amount: try n.decimal("amount"), description: try n.text("description"), rate: try n.optionalDecimal("rate"))
     }
 }
 
 extension TaxableItem: TokenTreeDecodable {
     public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
+        var n = MemberReader(n)
         self.init(taxType: try n.text("taxType"), amount: try n.decimal("amount"), subType: try n.text("subType"), rate: try n.decimal("rate"))
     }
 }
 
 extension TaxTotal: TokenTreeDecodable {
     public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
+        var n = MemberReader(n)
         self.init(taxType: try n.text("taxType"), amount: try n.decimal("amount"))
     }
 }
 
 extension Contractor: TokenTreeDecodable {
     public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
+        var n = MemberReader(n)
         self.init(name: try n.text("name"), amount: try n.decimal("amount"), rate: try n.decimal("rate"))
     }
 }
 
 extension Beneficiary: TokenTreeDecodable {
     public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
+        var n = MemberReader(n)
         self.init(amount: try n.decimal("amount"), rate: try n.decimal("rate"))
     }
 }

@@ -160,9 +160,10 @@ private struct StructureWalker {
     }
 
     mutating func check(_ node: JSONNode, _ schema: ObjectSchema) {
+        var members = MemberCursor(node)
         for field in schema.fields {
             stack.append(.name(field.name))
-            if let value = node[field.name] {
+            if let value = members.find(field.name) {
                 check(value, field.kind, required: field.required)
             } else if field.required {
                 add(.required) { "\($0) is mandatory." }
