@@ -17,6 +17,7 @@ public final class SQLiteStore: PlatformStore {
     }
 
     let pool: DatabasePool
+    let durability: Durability
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     public init(path: String, durability: Durability = .full) throws {
@@ -30,6 +31,7 @@ public final class SQLiteStore: PlatformStore {
             try db.execute(sql: "PRAGMA mmap_size = 1073741824")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
         }
+        self.durability = durability
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
     }
@@ -69,7 +71,9 @@ public final class SQLiteStore: PlatformStore {
             // Receipt texts move to their own append-only table: verdict updates then rewrite
             // ~400-byte rows instead of pages full of 2 KB texts, and listings stop reading
             // texts they do not show. Receipts get a stable integer key (`VACUUM` may renumber an
-            // implicit rowid) and the two mostly-empty columns get partial indexes.
+            // implicit rowid). A submission's receipts are committed together, so their keys are
+            // one range, kept on the submission instead of an index; the two mostly-empty
+            // columns get partial indexes; the POS index folds into the receipt-number one.
             try db.execute(sql: """
                 CREATE TABLE receipts_v2 (id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, submission_uuid TEXT NOT NULL, long_id TEXT NOT NULL,
                     receipt_number TEXT NOT NULL, position INTEGER NOT NULL, seller_rin TEXT NOT NULL, seller_name TEXT NOT NULL, branch_code TEXT NOT NULL,
@@ -82,12 +86,15 @@ public final class SQLiteStore: PlatformStore {
                 INSERT INTO receipt_bodies SELECT rowid, raw FROM receipts ORDER BY rowid;
                 DROP TABLE receipts;
                 ALTER TABLE receipts_v2 RENAME TO receipts;
-                CREATE INDEX receipts_submission ON receipts (submission_uuid, position);
                 CREATE INDEX receipts_seller ON receipts (seller_rin, issued_at);
                 CREATE INDEX receipts_buyer ON receipts (buyer_id, issued_at) WHERE buyer_id <> '';
-                CREATE INDEX receipts_pos ON receipts (pos_serial, received_at);
                 CREATE INDEX receipts_reference ON receipts (reference_uuid) WHERE reference_uuid <> '';
-                CREATE INDEX receipts_number ON receipts (seller_rin, branch_code, pos_serial, receipt_number);
+                CREATE INDEX receipts_number ON receipts (seller_rin, pos_serial, branch_code, receipt_number);
+                ALTER TABLE submissions ADD COLUMN first_receipt_id INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE submissions ADD COLUMN last_receipt_id INTEGER NOT NULL DEFAULT -1;
+                UPDATE submissions SET
+                    first_receipt_id = coalesce((SELECT min(id) FROM receipts WHERE submission_uuid = submissions.uuid), 0),
+                    last_receipt_id = coalesce((SELECT max(id) FROM receipts WHERE submission_uuid = submissions.uuid), -1);
                 """)
         }
         return migrator
@@ -100,10 +107,13 @@ public final class SQLiteStore: PlatformStore {
         previous_uuid, reference_uuid, status, errors, verdicts
         """
 
+    /// Receipts of the submission named by the next two arguments (its uuid twice): its key range.
+    static let ofSubmission = "r.id BETWEEN (SELECT first_receipt_id FROM submissions WHERE uuid = ?) AND (SELECT last_receipt_id FROM submissions WHERE uuid = ?)"
+
     /// Receipt rows with their texts.
     static let selectReceiptsWithText = "SELECT \(receiptColumns.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")), b.raw FROM receipts r JOIN receipt_bodies b ON b.id = r.id"
     /// Receipt rows without their texts (listings).
-    static let selectReceipts = "SELECT \(receiptColumns) FROM receipts"
+    static let selectReceipts = "SELECT \(receiptColumns) FROM receipts r"
 
     // MARK: Registry
 
@@ -205,9 +215,6 @@ public final class SQLiteStore: PlatformStore {
 
     public func commitSubmission(_ s: SubmissionRecord, receipts: [ReceiptRecord]) async throws {
         try await pool.write { db in
-            try db.execute(sql: "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           arguments: [s.uuid, s.taxpayerRIN, s.clientID, s.posSerial, s.submitterName, s.channel, s.receivedAt, s.payloadHash,
-                                       s.status.rawValue, s.receiptCount, s.invalidCount, s.signatures])
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO receipts (uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial,
                     buyer_type, buyer_id, buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method,
@@ -215,13 +222,25 @@ public final class SQLiteStore: PlatformStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let insertText = try db.cachedStatement(sql: "INSERT INTO receipt_bodies (id, raw) VALUES (?, ?)")
+            // One writer and one transaction: the receipts' keys are consecutive.
+            var firstID: Int64 = 0, lastID: Int64 = -1
             for r in receipts {
                 try insert.execute(arguments: [r.uuid, r.submissionUUID, r.longId, r.receiptNumber, r.position, r.sellerRIN, r.sellerName, r.branchCode,
                                                r.posSerial, r.buyerType, r.buyerId, r.buyerName, r.receiptType, r.typeVersion, r.currency, r.totalAmount,
                                                r.exchangeRate, r.paymentMethod, r.dateTimeIssued, r.issuedAt, r.receivedAt, r.previousUUID,
                                                r.referenceUUID, r.status.rawValue, r.errors])
-                try insertText.execute(arguments: [db.lastInsertedRowID, Data(r.raw)])
+                let id = db.lastInsertedRowID
+                if lastID < firstID { firstID = id }
+                lastID = id
+                try insertText.execute(arguments: [id, Data(r.raw)])
             }
+            precondition(lastID - firstID + 1 == Int64(receipts.count), "receipt keys of one commit are consecutive")
+            try db.execute(sql: """
+                INSERT INTO submissions (uuid, taxpayer_rin, client_id, pos_serial, submitter_name, channel, received_at, payload_hash, status,
+                    receipt_count, invalid_count, signatures, first_receipt_id, last_receipt_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [s.uuid, s.taxpayerRIN, s.clientID, s.posSerial, s.submitterName, s.channel, s.receivedAt, s.payloadHash,
+                                 s.status.rawValue, s.receiptCount, s.invalidCount, s.signatures, firstID, lastID])
             try db.execute(sql: "INSERT INTO jobs (submission_uuid, created_at) VALUES (?, ?)", arguments: [s.uuid, s.receivedAt])
         }
     }
@@ -243,15 +262,15 @@ public final class SQLiteStore: PlatformStore {
 
     public func receipts(ofSubmission uuid: String, status: ReceiptStatus?, receiptNumber: String?, uuid receiptUUID: String?, pageNo: Int, pageSize: Int,
                          withText: Bool) async throws -> Page<ReceiptRecord> {
-        var filter = "submission_uuid = ?"
-        var arguments: [(any DatabaseValueConvertible)?] = [uuid]
+        var filter = Self.ofSubmission
+        var arguments: [(any DatabaseValueConvertible)?] = [uuid, uuid]
         if let status { filter += " AND status = ?"; arguments.append(status.rawValue) }
         if let receiptNumber { filter += " AND receipt_number = ?"; arguments.append(receiptNumber) }
         if let receiptUUID { filter += " AND uuid = ?"; arguments.append(receiptUUID.lowercased()) }
         let sendableArguments = StatementArguments(arguments)
         let condition = filter
         return try await pool.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM receipts WHERE \(condition)", arguments: sendableArguments) ?? 0
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM receipts r WHERE \(condition)", arguments: sendableArguments) ?? 0
             let select = withText ? Self.selectReceiptsWithText : Self.selectReceipts
             let rows = try Row.fetchAll(db, sql: "\(select) WHERE \(condition) ORDER BY position LIMIT ? OFFSET ?",
                                         arguments: sendableArguments + [pageSize, max(0, pageNo - 1) * pageSize])
@@ -288,12 +307,12 @@ public final class SQLiteStore: PlatformStore {
     public func receiptNumberConflicts(submissionUUID: String) async throws -> Set<String> {
         try await pool.read { db in
             Set(try String.fetchAll(db, sql: """
-                SELECT r.uuid FROM receipts r WHERE r.submission_uuid = ? AND EXISTS (
+                SELECT r.uuid FROM receipts r WHERE \(Self.ofSubmission) AND EXISTS (
                     SELECT 1 FROM receipts o WHERE o.seller_rin = r.seller_rin AND o.branch_code = r.branch_code AND o.pos_serial = r.pos_serial
                     AND o.receipt_number = r.receipt_number AND o.uuid <> r.uuid AND o.status <> 'Invalid'
                     AND (o.received_at < r.received_at OR (o.received_at = r.received_at AND (o.submission_uuid < r.submission_uuid
                          OR (o.submission_uuid = r.submission_uuid AND o.position < r.position)))))
-                """, arguments: [submissionUUID]))
+                """, arguments: [submissionUUID, submissionUUID]))
         }
     }
 
@@ -367,7 +386,7 @@ public final class SQLiteStore: PlatformStore {
         let sendableArguments = StatementArguments(arguments)
         let condition = filter
         return try await pool.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM receipts WHERE \(condition)", arguments: sendableArguments) ?? 0
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM receipts r WHERE \(condition)", arguments: sendableArguments) ?? 0
             let rows = try Row.fetchAll(db, sql: "\(Self.selectReceipts) WHERE \(condition) ORDER BY issued_at DESC, uuid LIMIT ? OFFSET ?",
                                         arguments: sendableArguments + [q.pageSize, max(0, q.pageNo - 1) * q.pageSize])
             return Page(items: rows.map(Self.receipt), totalCount: total)
@@ -376,8 +395,26 @@ public final class SQLiteStore: PlatformStore {
 
     // MARK: Jobs
 
+    /// A write transaction whose commit is not synced to disk (`synchronous=NORMAL` for this
+    /// commit only). For job bookkeeping: the next synced commit (every intake commit) makes it
+    /// durable, and losing it to a power cut loses nothing accepted: the job is claimed or
+    /// validated again, its verdicts rolled back with it. A killed process loses nothing either way.
+    func unsyncedWrite<T>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T where T: Sendable {
+        let relax = durability == .full
+        return try await pool.writeWithoutTransaction { db in
+            if relax { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            defer { if relax { try? db.execute(sql: "PRAGMA synchronous = FULL") } }
+            var result: T?
+            try db.inTransaction {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
     public func claimJob(owner: String, now: Int64, leaseSeconds: Int64) async throws -> ClaimedJob? {
-        try await pool.write { db in
+        try await unsyncedWrite { db in
             guard let row = try Row.fetchOne(db, sql: """
                 UPDATE jobs SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
                 WHERE id = (SELECT id FROM jobs WHERE lease_until IS NULL OR lease_until < ? ORDER BY id LIMIT 1)
@@ -388,7 +425,7 @@ public final class SQLiteStore: PlatformStore {
     }
 
     public func completeJob(_ job: ClaimedJob, verdicts: [ReceiptVerdict], status: SubmissionStatus, invalidCount: Int, now: Int64) async throws -> Bool {
-        try await pool.write { db in
+        try await unsyncedWrite { db in
             try db.execute(sql: "DELETE FROM jobs WHERE id = ? AND lease_owner = ?", arguments: [job.id, job.owner])
             guard db.changesCount == 1 else { return false }
             let update = try db.cachedStatement(sql: "UPDATE receipts SET status = ?, errors = ?, verdicts = verdicts + 1 WHERE uuid = ?")
@@ -409,7 +446,7 @@ public final class SQLiteStore: PlatformStore {
     public func verdictCounts(submissionUUID: String) async throws -> [String: Int] {
         try await pool.read { db in
             var counts: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT uuid, verdicts FROM receipts WHERE submission_uuid = ?", arguments: [submissionUUID]) {
+            for row in try Row.fetchAll(db, sql: "SELECT uuid, verdicts FROM receipts r WHERE \(Self.ofSubmission)", arguments: [submissionUUID, submissionUUID]) {
                 counts[row["uuid"]] = row["verdicts"]
             }
             return counts

@@ -32,6 +32,12 @@ public struct ETADecimal: Sendable, Hashable, Codable, CustomStringConvertible, 
         return decimal.fixed != nil ? decimal : ETADecimal(lexeme: lexeme)
     }
 
+    /// A lexeme and its fixed-point value, computed by the caller.
+    init(lexeme: String, fixed: FixedDecimal) {
+        self.lexeme = lexeme
+        self.fixed = fixed
+    }
+
     /// A lexeme already known to be in the number grammar.
     init(validatedLexeme lexeme: String) {
         self.lexeme = lexeme

@@ -16,81 +16,169 @@ public struct TokenTreeDecodingError: Error, Sendable, CustomStringConvertible {
     public var description: String { "missing or mistyped member '\(member)'" }
 }
 
-/// Reads the members of one object in about the order they were written (see ``MemberCursor``).
+/// A model read by ``MemberReader`` (all receipt models).
+protocol TapeDecodable: TokenTreeDecodable {
+    init(members: inout MemberReader) throws(TokenTreeDecodingError)
+}
+
+extension JSONNode {
+    /// Reads `T` from this node through a ``MemberReader`` over the document's storage.
+    func decode<T: TapeDecodable>(_: T.Type) throws(TokenTreeDecodingError) -> T {
+        let result: Result<T, TokenTreeDecodingError> = document.tape.withUnsafeBufferPointer { tape in
+            document.bytes.withUnsafeBufferPointer { bytes in
+                var reader = MemberReader(tape: tape.baseAddress!, bytes: bytes.baseAddress!, object: index)
+                return Result { () throws(TokenTreeDecodingError) -> T in try T(members: &reader) }
+            }
+        }
+        return try result.get()
+    }
+}
+
+/// Reads the members of one object straight from the tape and the bytes (valid only inside
+/// ``JSONNode/decode(_:)``), trying first the member after the previous match: models read
+/// their members in about the order they are written, so each lookup is one comparison.
 struct MemberReader {
-    var cursor: MemberCursor
+    let tape: UnsafePointer<JSONToken>
+    let bytes: UnsafePointer<UInt8>
+    /// Tape index of the first key, and just past the object (equal when not an object).
+    let first: Int, end: Int
+    var hint: Int
 
-    init(_ node: JSONNode) { cursor = MemberCursor(node) }
+    init(tape: UnsafePointer<JSONToken>, bytes: UnsafePointer<UInt8>, object index: Int) {
+        self.tape = tape
+        self.bytes = bytes
+        first = index + 1
+        end = tape[index].kind == .object ? Int(tape[index].next) : first
+        hint = first
+    }
 
-    @inline(__always)
-    mutating func present(_ key: String) -> JSONNode? {
-        guard let value = cursor.find(key), !value.isNull else { return nil }
-        return value
+    /// Tape index of the value of member `key`, when present and not null.
+    mutating func present(_ key: StaticString) -> Int? {
+        let length = key.utf8CodeUnitCount, name = key.utf8Start
+        func matches(_ t: JSONToken) -> Bool {
+            if t.hasEscapes { return decoded(t) == Array(UnsafeBufferPointer(start: name, count: length)) }
+            return Int(t.end &- t.start) == length && memcmp(bytes + Int(t.start), name, length) == 0
+        }
+        var i = hint
+        var found: Int?
+        while i < end {
+            if matches(tape[i]) { found = i; break }
+            i = Int(tape[i + 1].next)
+        }
+        if found == nil {
+            i = first
+            while i < hint {
+                if matches(tape[i]) { found = i; break }
+                i = Int(tape[i + 1].next)
+            }
+        }
+        guard let key = found else { return nil }
+        let next = Int(tape[key + 1].next)
+        hint = next < end ? next : first
+        return tape[key + 1].kind == .null ? nil : key + 1
+    }
+
+    func decoded(_ t: JSONToken) -> [UInt8] {
+        let raw = UnsafeBufferPointer(start: bytes + Int(t.start), count: Int(t.end &- t.start))
+        guard t.hasEscapes else { return Array(raw) }
+        var out: [UInt8] = []
+        JSONEscapes.unescape(Array(raw)[...], into: &out)
+        return out
+    }
+
+    func string(at index: Int) -> String? {
+        let t = tape[index]
+        guard t.kind == .string else { return nil }
+        if t.hasEscapes { return String(decoding: decoded(t), as: UTF8.self) }
+        return String(decoding: UnsafeBufferPointer(start: bytes + Int(t.start), count: Int(t.end &- t.start)), as: UTF8.self)
+    }
+
+    func decimal(at index: Int) -> ETADecimal? {
+        let t = tape[index]
+        guard t.kind == .number else { return nil }
+        let text = UnsafeBufferPointer(start: bytes + Int(t.start), count: Int(t.end &- t.start))
+        let lexeme = String(decoding: text, as: UTF8.self)
+        // The parser has checked the number grammar; exponent forms and long lexemes take the full path.
+        if let fixed = FixedDecimal(plainLexeme: text) { return ETADecimal(lexeme: lexeme, fixed: fixed) }
+        return ETADecimal(lexeme: lexeme)
     }
 
     @inline(__always)
-    mutating func required(_ key: String) throws(TokenTreeDecodingError) -> JSONNode {
-        guard let value = present(key) else { throw TokenTreeDecodingError(member: key) }
-        return value
+    mutating func required(_ key: StaticString) throws(TokenTreeDecodingError) -> Int {
+        guard let index = present(key) else { throw TokenTreeDecodingError(member: "\(key)") }
+        return index
     }
 
     @inline(__always)
-    mutating func text(_ key: String) throws(TokenTreeDecodingError) -> String {
-        guard let s = try required(key).string else { throw TokenTreeDecodingError(member: key) }
+    mutating func text(_ key: StaticString) throws(TokenTreeDecodingError) -> String {
+        guard let s = string(at: try required(key)) else { throw TokenTreeDecodingError(member: "\(key)") }
         return s
     }
 
     @inline(__always)
-    mutating func optionalText(_ key: String) throws(TokenTreeDecodingError) -> String? {
-        guard let value = present(key) else { return nil }
-        guard let s = value.string else { throw TokenTreeDecodingError(member: key) }
+    mutating func optionalText(_ key: StaticString) throws(TokenTreeDecodingError) -> String? {
+        guard let index = present(key) else { return nil }
+        guard let s = string(at: index) else { throw TokenTreeDecodingError(member: "\(key)") }
         return s
     }
 
     @inline(__always)
-    mutating func decimal(_ key: String) throws(TokenTreeDecodingError) -> ETADecimal {
-        guard let lexeme = try required(key).numberLexeme, let d = ETADecimal.parsed(lexeme) else { throw TokenTreeDecodingError(member: key) }
+    mutating func decimal(_ key: StaticString) throws(TokenTreeDecodingError) -> ETADecimal {
+        guard let d = decimal(at: try required(key)) else { throw TokenTreeDecodingError(member: "\(key)") }
         return d
     }
 
     @inline(__always)
-    mutating func optionalDecimal(_ key: String) throws(TokenTreeDecodingError) -> ETADecimal? {
-        guard let value = present(key) else { return nil }
-        guard let lexeme = value.numberLexeme, let d = ETADecimal.parsed(lexeme) else { throw TokenTreeDecodingError(member: key) }
+    mutating func optionalDecimal(_ key: StaticString) throws(TokenTreeDecodingError) -> ETADecimal? {
+        guard let index = present(key) else { return nil }
+        guard let d = decimal(at: index) else { throw TokenTreeDecodingError(member: "\(key)") }
         return d
     }
 
-    mutating func object<T: TokenTreeDecodable>(_ key: String) throws(TokenTreeDecodingError) -> T {
-        try T(tokenTree: required(key))
+    func read<T: TapeDecodable>(_ index: Int) throws(TokenTreeDecodingError) -> T {
+        var reader = MemberReader(tape: tape, bytes: bytes, object: index)
+        return try T(members: &reader)
     }
 
-    mutating func optionalObject<T: TokenTreeDecodable>(_ key: String) throws(TokenTreeDecodingError) -> T? {
-        guard let value = present(key) else { return nil }
-        return try T(tokenTree: value)
+    mutating func object<T: TapeDecodable>(_ key: StaticString) throws(TokenTreeDecodingError) -> T {
+        try read(required(key))
     }
 
-    mutating func list<T: TokenTreeDecodable>(_ key: String) throws(TokenTreeDecodingError) -> [T] {
-        try Self.list(required(key), key)
+    mutating func optionalObject<T: TapeDecodable>(_ key: StaticString) throws(TokenTreeDecodingError) -> T? {
+        guard let index = present(key) else { return nil }
+        return try read(index)
     }
 
-    mutating func optionalList<T: TokenTreeDecodable>(_ key: String) throws(TokenTreeDecodingError) -> [T]? {
-        guard let value = present(key) else { return nil }
-        return try Self.list(value, key)
+    mutating func list<T: TapeDecodable>(_ key: StaticString) throws(TokenTreeDecodingError) -> [T] {
+        try elements(required(key), key)
     }
 
-    static func list<T: TokenTreeDecodable>(_ value: JSONNode, _ key: String) throws(TokenTreeDecodingError) -> [T] {
-        guard value.kind == .array else { throw TokenTreeDecodingError(member: key) }
+    mutating func optionalList<T: TapeDecodable>(_ key: StaticString) throws(TokenTreeDecodingError) -> [T]? {
+        guard let index = present(key) else { return nil }
+        return try elements(index, key)
+    }
+
+    func elements<T: TapeDecodable>(_ index: Int, _ key: StaticString) throws(TokenTreeDecodingError) -> [T] {
+        let t = tape[index]
+        guard t.kind == .array else { throw TokenTreeDecodingError(member: "\(key)") }
         var result: [T] = []
-        result.reserveCapacity(value.count)
-        for element in value.elements { result.append(try T(tokenTree: element)) }
+        result.reserveCapacity(Int(t.count))
+        var i = index + 1
+        for _ in 0 ..< t.count {
+            result.append(try read(i))
+            i = Int(tape[i].next)
+        }
         return result
     }
 }
 
-extension Receipt: TokenTreeDecodable {
-    public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
-        guard n.kind == .object else { throw TokenTreeDecodingError(member: "receipt") }
-        var n = MemberReader(n)
+extension Receipt: TapeDecodable {
+    public init(tokenTree node: JSONNode) throws(TokenTreeDecodingError) {
+        guard node.kind == .object else { throw TokenTreeDecodingError(member: "receipt") }
+        self = try node.decode(Receipt.self)
+    }
+
+    init(members n: inout MemberReader) throws(TokenTreeDecodingError) {
         self.init(
             header: try n.object("header"), documentType: try n.object("documentType"), seller: try n.object("seller"), buyer: try n.object("buyer"),
             itemData: try n.list("itemData"), totalSales: try n.decimal("totalSales"), totalCommercialDiscount: try n.optionalDecimal("totalCommercialDiscount"),
@@ -102,9 +190,12 @@ extension Receipt: TokenTreeDecodable {
     }
 }
 
-extension ReceiptHeader: TokenTreeDecodable {
-    public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
-        var n = MemberReader(n)
+extension ReceiptHeader: TapeDecodable {
+    public init(tokenTree node: JSONNode) throws(TokenTreeDecodingError) {
+        self = try node.decode(ReceiptHeader.self)
+    }
+
+    init(members n: inout MemberReader) throws(TokenTreeDecodingError) {
         self.init(
             dateTimeIssued: try n.text("dateTimeIssued"), receiptNumber: try n.text("receiptNumber"), uuid: try n.text("uuid"),
             previousUUID: try n.text("previousUUID"), referenceUUID: try n.optionalText("referenceUUID"), referenceOldUUID: try n.optionalText("referenceOldUUID"),
@@ -115,42 +206,57 @@ extension ReceiptHeader: TokenTreeDecodable {
     }
 }
 
-extension ReceiptDocumentType: TokenTreeDecodable {
-    public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
-        var n = MemberReader(n)
+extension ReceiptDocumentType: TapeDecodable {
+    public init(tokenTree node: JSONNode) throws(TokenTreeDecodingError) {
+        self = try node.decode(ReceiptDocumentType.self)
+    }
+
+    init(members n: inout MemberReader) throws(TokenTreeDecodingError) {
         self.init(receiptType: try n.text("receiptType"), typeVersion: try n.text("typeVersion"))
     }
 }
 
-extension Seller: TokenTreeDecodable {
-    public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
-        var n = MemberReader(n)
+extension Seller: TapeDecodable {
+    public init(tokenTree node: JSONNode) throws(TokenTreeDecodingError) {
+        self = try node.decode(Seller.self)
+    }
+
+    init(members n: inout MemberReader) throws(TokenTreeDecodingError) {
         self.init(rin: try n.text("rin"), companyTradeName: try n.text("companyTradeName"), branchCode: try n.text("branchCode"),
                   branchAddress: try n.object("branchAddress"), deviceSerialNumber: try n.text("deviceSerialNumber"),
                   syndicateLicenseNumber: try n.optionalText("syndicateLicenseNumber"), activityCode: try n.text("activityCode"))
     }
 }
 
-extension BranchAddress: TokenTreeDecodable {
-    public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
-        var n = MemberReader(n)
+extension BranchAddress: TapeDecodable {
+    public init(tokenTree node: JSONNode) throws(TokenTreeDecodingError) {
+        self = try node.decode(BranchAddress.self)
+    }
+
+    init(members n: inout MemberReader) throws(TokenTreeDecodingError) {
         self.init(country: try n.text("country"), governate: try n.text("governate"), regionCity: try n.text("regionCity"), street: try n.text("street"),
                   buildingNumber: try n.text("buildingNumber"), postalCode: try n.optionalText("postalCode"), floor: try n.optionalText("floor"),
                   room: try n.optionalText("room"), landmark: try n.optionalText("landmark"), additionalInformation: try n.optionalText("additionalInformation"))
     }
 }
 
-extension Buyer: TokenTreeDecodable {
-    public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
-        var n = MemberReader(n)
+extension Buyer: TapeDecodable {
+    public init(tokenTree node: JSONNode) throws(TokenTreeDecodingError) {
+        self = try node.decode(Buyer.self)
+    }
+
+    init(members n: inout MemberReader) throws(TokenTreeDecodingError) {
         self.init(type: try n.text("type"), id: try n.optionalText("id"), name: try n.optionalText("name"),
                   mobileNumber: try n.optionalText("mobileNumber"), paymentNumber: try n.optionalText("paymentNumber"))
     }
 }
 
-extension ReceiptItem: TokenTreeDecodable {
-    public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
-        var n = MemberReader(n)
+extension ReceiptItem: TapeDecodable {
+    public init(tokenTree node: JSONNode) throws(TokenTreeDecodingError) {
+        self = try node.decode(ReceiptItem.self)
+    }
+
+    init(members n: inout MemberReader) throws(TokenTreeDecodingError) {
         self.init(
             internalCode: try n.text("internalCode"), description: try n.text("description"), itemType: try n.text("itemType"), itemCode: try n.text("itemCode"),
             unitType: try n.text("unitType"), quantity: try n.decimal("quantity"), unitPrice: try n.decimal("unitPrice"), netSale: try n.decimal("netSale"),
@@ -162,37 +268,60 @@ extension ReceiptItem: TokenTreeDecodable {
     }
 }
 
-extension Discount: TokenTreeDecodable {
-    public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
-        var n = MemberReader(n)
+extension Discount: TapeDecodable {
+    public init(tokenTree node: JSONNode) throws(TokenTreeDecodingError) {
+        self = try node.decode(Discount.self)
+    }
+
+    init(members n: inout MemberReader) throws(TokenTreeDecodingError) {
         self.init(amount: try n.decimal("amount"), description: try n.text("description"), rate: try n.optionalDecimal("rate"))
     }
 }
 
-extension TaxableItem: TokenTreeDecodable {
-    public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
-        var n = MemberReader(n)
+extension TaxableItem: TapeDecodable {
+    public init(tokenTree node: JSONNode) throws(TokenTreeDecodingError) {
+        self = try node.decode(TaxableItem.self)
+    }
+
+    init(members n: inout MemberReader) throws(TokenTreeDecodingError) {
         self.init(taxType: try n.text("taxType"), amount: try n.decimal("amount"), subType: try n.text("subType"), rate: try n.decimal("rate"))
     }
 }
 
-extension TaxTotal: TokenTreeDecodable {
-    public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
-        var n = MemberReader(n)
+extension TaxTotal: TapeDecodable {
+    public init(tokenTree node: JSONNode) throws(TokenTreeDecodingError) {
+        self = try node.decode(TaxTotal.self)
+    }
+
+    init(members n: inout MemberReader) throws(TokenTreeDecodingError) {
         self.init(taxType: try n.text("taxType"), amount: try n.decimal("amount"))
     }
 }
 
-extension Contractor: TokenTreeDecodable {
-    public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
-        var n = MemberReader(n)
+extension Contractor: TapeDecodable {
+    public init(tokenTree node: JSONNode) throws(TokenTreeDecodingError) {
+        self = try node.decode(Contractor.self)
+    }
+
+    init(members n: inout MemberReader) throws(TokenTreeDecodingError) {
         self.init(name: try n.text("name"), amount: try n.decimal("amount"), rate: try n.decimal("rate"))
     }
 }
 
-extension Beneficiary: TokenTreeDecodable {
-    public init(tokenTree n: JSONNode) throws(TokenTreeDecodingError) {
-        var n = MemberReader(n)
+extension Beneficiary: TapeDecodable {
+    public init(tokenTree node: JSONNode) throws(TokenTreeDecodingError) {
+        self = try node.decode(Beneficiary.self)
+    }
+
+    init(members n: inout MemberReader) throws(TokenTreeDecodingError) {
         self.init(amount: try n.decimal("amount"), rate: try n.decimal("rate"))
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
