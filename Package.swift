@@ -45,7 +45,7 @@ let package = Package(
         // The embedded default backend: GRDB on a SQLite file (WAL).
         .target(
             name: "EisalStoreSQLite",
-            dependencies: ["EisalStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["EisalStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         // The platform: HTTP routes, identity, intake, processing, query.

@@ -36,6 +36,9 @@ public struct PlatformConfiguration: Sendable {
     public var jobLeaseSeconds: Int64
     /// Idle poll interval of the workers in milliseconds. Default 50.
     public var workerPollMilliseconds: Int
+    /// Memory for handing accepted submissions to this node's workers without reading them back
+    /// from the store, in megabytes. Default 128; 0 turns the handoff off.
+    public var handoffMegabytes: Int
     /// Artificial delay per receipt during full validation, in milliseconds (fault tests). Default 0.
     public var processingDelayMilliseconds: Int
     /// Validation: submission window in seconds (nil = off). Default 86,400.
@@ -53,7 +56,7 @@ public struct PlatformConfiguration: Sendable {
         tokenLifetime: Int64 = 3600, duplicateWindow: Int64 = 600, maximumSubmissionBytes: Int = 1_572_864,
         maximumReceiptsPerSubmission: Int = 500, emitSubmissionIdAlias: Bool = true, emitPartiallyValid: Bool = false,
         processingWorkers: Int = 2, jobLeaseSeconds: Int64 = 30, workerPollMilliseconds: Int = 50,
-        processingDelayMilliseconds: Int = 0, submissionWindow: Int64? = 86_400, roundingTolerance: String = "0.5",
+        handoffMegabytes: Int = 128, processingDelayMilliseconds: Int = 0, submissionWindow: Int64? = 86_400, roundingTolerance: String = "0.5",
         adminKey: String? = nil, clock: PlatformClock = .system
     ) {
         self.host = host
@@ -71,6 +74,7 @@ public struct PlatformConfiguration: Sendable {
         self.processingWorkers = processingWorkers
         self.jobLeaseSeconds = jobLeaseSeconds
         self.workerPollMilliseconds = workerPollMilliseconds
+        self.handoffMegabytes = handoffMegabytes
         self.processingDelayMilliseconds = processingDelayMilliseconds
         self.submissionWindow = submissionWindow
         self.roundingTolerance = roundingTolerance

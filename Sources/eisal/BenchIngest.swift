@@ -19,6 +19,7 @@ extension Bench {
         @Option(help: "Submissions in flight at once.") var concurrency = 8
         @Option(help: "Processing workers.") var workers = 2
         @Option(help: "Durability: full or normal.") var durability = "full"
+        @Option(help: "Memory for handing accepted submissions to the workers, in MB (0: workers read the store).") var handoffMb = 128
 
         func run() async throws {
             let directory = NSTemporaryDirectory() + "eisal-bench-" + UUID().uuidString
@@ -26,6 +27,7 @@ extension Bench {
             var configuration = PlatformConfiguration(host: "127.0.0.1", port: 0, logLevel: .error, databasePath: directory + "/eisal.sqlite", durability: durability)
             configuration.processingWorkers = workers
             configuration.workerPollMilliseconds = 5
+            configuration.handoffMegabytes = handoffMb
 
             let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
             let (app, startup) = try await buildApplication(configuration: configuration) { port in portContinuation.yield(port) }

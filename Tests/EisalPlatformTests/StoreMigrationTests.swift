@@ -51,4 +51,17 @@ struct StoreMigrationTests {
         #expect(try await store.receipt(uuid: "c3")?.raw == Array(#"{"n":2}"#.utf8))
         #expect(try await store.receipt(uuid: "a1")?.raw == Array(#"{"n":0}"#.utf8))
     }
+
+    /// Durability `full` really syncs every commit (GRDB's WAL setup would leave the writer on NORMAL).
+    @Test func fullDurabilityIsInForceOnTheWriter() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eisal-sync-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let full = try SQLiteStore(path: directory.appendingPathComponent("full.sqlite").path, durability: .full)
+        #expect(try await full.writerSynchronousSetting() == 2)
+        // Job bookkeeping commits unsynced, then the writer is back on FULL for the next intake commit.
+        _ = try await full.claimJob(owner: "t", now: 0, leaseSeconds: 1)
+        #expect(try await full.writerSynchronousSetting() == 2)
+        let normal = try SQLiteStore(path: directory.appendingPathComponent("normal.sqlite").path, durability: .normal)
+        #expect(try await normal.writerSynchronousSetting() == 1)
+    }
 }

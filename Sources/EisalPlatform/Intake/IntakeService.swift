@@ -26,6 +26,8 @@ struct IntakeResult: Sendable {
 struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
     let store: Store
     let configuration: PlatformConfiguration
+    /// Where committed submissions are handed to this node's workers.
+    let handoff: SubmissionHandoff
     let validator = ReceiptValidator()
 
     func submit(body: [UInt8], principal: Principal) async throws -> IntakeResult {
@@ -165,6 +167,7 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
             candidates.append((node, computed, claimed, number))
         }
         let existing = try await store.existingReceiptUUIDs(candidates.map(\.uuid))
+        var nodes: [JSONNode] = []
         for (position, candidate) in candidates.enumerated() {
             if existing.contains(candidate.uuid) {
                 rejected.append(RejectedDocument(receiptNumber: candidate.number, uuid: candidate.claimed, error: ETAError(
@@ -173,6 +176,7 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
             }
             let longId = Identifiers.random(40)
             records.append(Self.record(candidate.node, uuid: candidate.uuid, submissionUUID: submissionUUID, longId: longId, position: position, now: now))
+            nodes.append(candidate.node)
             accepted.append(AcceptedDocument(uuid: candidate.uuid, longId: longId, receiptNumber: candidate.number))
         }
         guard !records.isEmpty else { return IntakeResult(submissionUUID: nil, accepted: [], rejected: rejected) }
@@ -183,6 +187,15 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
             receiptCount: records.count, signatures: signatures
         )
         try await store.commitSubmission(submission, receipts: records)
+        // The workers read each receipt from its node, so the records' copies of the texts are
+        // not kept. Held: the text, its tape (16 bytes a token, about one token per 10 bytes of
+        // text) and the records' columns.
+        let columns = records.map { record in
+            var columns = record
+            columns.raw = []
+            return columns
+        }
+        handoff.put(submissionUUID, .init(records: columns, receipts: nodes, bytes: document.bytes.count * 3 + records.count * 512))
         return IntakeResult(submissionUUID: submissionUUID, accepted: accepted, rejected: rejected)
     }
 

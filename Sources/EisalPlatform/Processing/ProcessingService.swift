@@ -26,6 +26,8 @@ struct ProcessingService<Store: PlatformStore>: Service {
     let store: Store
     let configuration: PlatformConfiguration
     let logger: Logger
+    /// Submissions this node accepted, handed over without a read from the store.
+    let handoff: SubmissionHandoff
     let owner = "worker-" + Identifiers.random(10)
 
     func run() async throws {
@@ -57,8 +59,13 @@ struct ProcessingService<Store: PlatformStore>: Service {
     }
 
     func process(_ job: ClaimedJob) async throws {
-        let page = try await store.receipts(ofSubmission: job.submissionUUID, status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: Int.max / 2, withText: true)
-        let receipts = page.items
+        let handed = handoff.take(job.submissionUUID)
+        let receipts: [ReceiptRecord]
+        if let handed {
+            receipts = handed.records
+        } else {
+            receipts = try await store.receipts(ofSubmission: job.submissionUUID, status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: Int.max / 2, withText: true).items
+        }
         // Prefetch the receipts that returns refer to.
         let references = Array(Set(receipts.map(\.referenceUUID).filter { !$0.isEmpty }))
         var referenced: [String: ReferencedReceipt] = [:]
@@ -86,15 +93,16 @@ struct ProcessingService<Store: PlatformStore>: Service {
             let key = POSKey(posSerial: record.posSerial, sellerRIN: record.sellerRIN)
             firstPosition[key] = min(firstPosition[key] ?? .max, record.position)
         }
-        for record in receipts {
+        for (k, record) in receipts.enumerated() {
             if configuration.processingDelayMilliseconds > 0 { try await Task.sleep(for: .milliseconds(configuration.processingDelayMilliseconds)) }
             var receiptContext = context
             receiptContext.now = UTCDateTime(secondsSinceEpoch: record.receivedAt)
             var errors: [ETAError]
             do {
-                let document = try JSONParser().parse(record.raw)
+                let node: JSONNode
+                if let handed { node = handed.receipts[k] } else { node = try JSONParser().parse(record.raw).root }
                 // Intake accepted these exact bytes only after the structure rules passed.
-                errors = validator.validate(document.root, context: receiptContext, structureChecked: true).errors
+                errors = validator.validate(node, context: receiptContext, structureChecked: true).errors
             } catch {
                 errors = [ETAError(code: "Structure.Type", message: "The stored receipt could not be parsed: \(error.message)", target: "receipt", propertyPath: "")]
             }
