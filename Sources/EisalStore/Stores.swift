@@ -40,7 +40,9 @@ public protocol SubmissionStore: Sendable {
     /// Which of `uuids` were already accepted earlier.
     func existingReceiptUUIDs(_ uuids: [String]) async throws -> Set<String>
     /// Commits the submission, its receipts and its processing job in ONE transaction.
-    func commitSubmission(_ submission: SubmissionRecord, receipts: [ReceiptRecord]) async throws
+    /// Receipts whose UUID is already stored are left out and returned; when all of them are,
+    /// nothing is committed. The submission's receipt count is the number committed.
+    func commitSubmission(_ submission: SubmissionRecord, receipts: [ReceiptRecord]) async throws -> Set<String>
     func submission(uuid: String) async throws -> SubmissionRecord?
     /// Receipts of a submission in submission order, paged, optionally filtered.
     /// `withText: false` leaves ``ReceiptRecord/raw`` empty (listings do not show it).

@@ -219,10 +219,11 @@ public final class SQLiteStore: PlatformStore {
         }
     }
 
-    public func commitSubmission(_ s: SubmissionRecord, receipts: [ReceiptRecord]) async throws {
+    public func commitSubmission(_ s: SubmissionRecord, receipts: [ReceiptRecord]) async throws -> Set<String> {
         try await pool.write { db in
+            // OR IGNORE: a receipt whose UUID is already stored is left out (reported back).
             let insert = try db.cachedStatement(sql: """
-                INSERT INTO receipts (uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial,
+                INSERT OR IGNORE INTO receipts (uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial,
                     buyer_type, buyer_id, buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method,
                     date_time_issued, issued_at, received_at, previous_uuid, reference_uuid, status, errors)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -230,6 +231,7 @@ public final class SQLiteStore: PlatformStore {
             let insertText = try db.cachedStatement(sql: "INSERT INTO receipt_bodies (id, raw) VALUES (?, ?)")
             // One writer and one transaction: the receipts' keys are consecutive.
             var firstID: Int64 = 0, lastID: Int64 = -1
+            var duplicates: Set<String> = []
             for r in receipts {
                 // Bound directly: GRDB's argument arrays cost more than the insert itself here.
                 var row = DirectBinding(insert.sqliteStatement)
@@ -241,6 +243,10 @@ public final class SQLiteStore: PlatformStore {
                 row.bind(r.receivedAt)
                 for text in [r.previousUUID, r.referenceUUID, r.status.rawValue, r.errors] { row.bind(text) }
                 try row.step(db)
+                guard db.changesCount == 1 else {
+                    duplicates.insert(r.uuid)
+                    continue
+                }
                 let id = db.lastInsertedRowID
                 if lastID < firstID { firstID = id }
                 lastID = id
@@ -251,14 +257,17 @@ public final class SQLiteStore: PlatformStore {
                     try body.step(db)
                 }
             }
-            precondition(lastID - firstID + 1 == Int64(receipts.count), "receipt keys of one commit are consecutive")
+            let committed = receipts.count - duplicates.count
+            guard committed > 0 else { return duplicates }
+            precondition(lastID - firstID + 1 == Int64(committed), "receipt keys of one commit are consecutive")
             try db.execute(sql: """
                 INSERT INTO submissions (uuid, taxpayer_rin, client_id, pos_serial, submitter_name, channel, received_at, payload_hash, status,
                     receipt_count, invalid_count, signatures, first_receipt_id, last_receipt_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [s.uuid, s.taxpayerRIN, s.clientID, s.posSerial, s.submitterName, s.channel, s.receivedAt, s.payloadHash,
-                                 s.status.rawValue, s.receiptCount, s.invalidCount, s.signatures, firstID, lastID])
+                                 s.status.rawValue, committed, s.invalidCount, s.signatures, firstID, lastID])
             try db.execute(sql: "INSERT INTO jobs (submission_uuid, created_at) VALUES (?, ?)", arguments: [s.uuid, s.receivedAt])
+            return duplicates
         }
     }
 
@@ -457,8 +466,19 @@ public final class SQLiteStore: PlatformStore {
         try await unsyncedWrite { db in
             try db.execute(sql: "DELETE FROM jobs WHERE id = ? AND lease_owner = ?", arguments: [job.id, job.owner])
             guard db.changesCount == 1 else { return false }
-            let update = try db.cachedStatement(sql: "UPDATE receipts SET status = ?, errors = ?, verdicts = verdicts + 1 WHERE uuid = ?")
-            for v in verdicts { try update.execute(arguments: [v.status.rawValue, v.errors, v.uuid]) }
+            let range = try Row.fetchOne(db, sql: "SELECT first_receipt_id, last_receipt_id FROM submissions WHERE uuid = ?", arguments: [job.submissionUUID])
+            let first: Int64 = range?[0] ?? 0, last: Int64 = range?[1] ?? -1
+            if last - first + 1 == Int64(verdicts.count) {
+                // A verdict for every receipt of the submission: one statement marks them all
+                // valid (by key range), then the invalid ones get their status and errors.
+                try db.execute(sql: "UPDATE receipts SET status = ?, errors = '[]', verdicts = verdicts + 1 WHERE id BETWEEN ? AND ?",
+                               arguments: [ReceiptStatus.valid.rawValue, first, last])
+                let update = try db.cachedStatement(sql: "UPDATE receipts SET status = ?, errors = ? WHERE uuid = ?")
+                for v in verdicts where v.status != .valid { try update.execute(arguments: [v.status.rawValue, v.errors, v.uuid]) }
+            } else {
+                let update = try db.cachedStatement(sql: "UPDATE receipts SET status = ?, errors = ?, verdicts = verdicts + 1 WHERE uuid = ?")
+                for v in verdicts { try update.execute(arguments: [v.status.rawValue, v.errors, v.uuid]) }
+            }
             try db.execute(sql: "UPDATE submissions SET status = ?, invalid_count = ? WHERE uuid = ?", arguments: [status.rawValue, invalidCount, job.submissionUUID])
             return true
         }

@@ -49,8 +49,7 @@ extension Bench {
             }
             for (submission, records) in batches {
                 _ = try await timed("intake: recentSubmission") { try await store.recentSubmission(taxpayerRIN: "100000001", payloadHash: submission.payloadHash, since: 0) }
-                _ = try await timed("intake: existingReceiptUUIDs") { try await store.existingReceiptUUIDs(records.map(\.uuid)) }
-                try await timed("intake: commitSubmission") { try await store.commitSubmission(submission, receipts: records) }
+                _ = try await timed("intake: commitSubmission") { try await store.commitSubmission(submission, receipts: records) }
             }
             while let job = try await timed("processing: claimJob", { try await store.claimJob(owner: "bench", now: 1_795_428_100, leaseSeconds: 60) }) {
                 let page = try await timed("processing: receipts(ofSubmission:)") {

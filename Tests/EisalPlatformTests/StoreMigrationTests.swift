@@ -4,7 +4,7 @@ import Foundation
 import GRDB
 import Testing
 
-@Suite("SQLite store migrations (real file)")
+@Suite("SQLite store (real file)")
 struct StoreMigrationTests {
     /// A database written by the v1 schema (receipt texts inline) opens with every receipt, its
     /// text and its verdict intact, and keeps working.
@@ -42,7 +42,7 @@ struct StoreMigrationTests {
         #expect(try await store.verdictCounts(submissionUUID: "S1") == ["a1": 1, "b2": 1])
 
         // New receipts after the migration get their own texts.
-        try await store.commitSubmission(
+        _ = try await store.commitSubmission(
             SubmissionRecord(uuid: "S2", taxpayerRIN: "100000001", clientID: "c", posSerial: "P1", submitterName: "n", channel: "POS", receivedAt: 300, payloadHash: "h2", receiptCount: 1),
             receipts: [ReceiptRecord(uuid: "c3", submissionUUID: "S2", longId: "L", receiptNumber: "R-2", position: 0, sellerRIN: "100000001", sellerName: "Seller",
                                      branchCode: "0", posSerial: "P1", buyerType: "P", buyerId: "", buyerName: "", receiptType: "s", typeVersion: "1.2",
@@ -63,5 +63,47 @@ struct StoreMigrationTests {
         #expect(try await full.writerSynchronousSetting() == 2)
         let normal = try SQLiteStore(path: directory.appendingPathComponent("normal.sqlite").path, durability: .normal)
         #expect(try await normal.writerSynchronousSetting() == 1)
+    }
+
+    static func record(_ uuid: String, submission: String, position: Int) -> ReceiptRecord {
+        ReceiptRecord(uuid: uuid, submissionUUID: submission, longId: "L", receiptNumber: "R-\(uuid)", position: position, sellerRIN: "100000001", sellerName: "S",
+                      branchCode: "0", posSerial: "P1", buyerType: "P", buyerId: "", buyerName: "", receiptType: "s", typeVersion: "1.2", currency: "EGP",
+                      totalAmount: "1", exchangeRate: "0", paymentMethod: "C", dateTimeIssued: "2026-11-23T10:00:00Z", issuedAt: 400, receivedAt: 300,
+                      previousUUID: "", referenceUUID: "", raw: Array("{\"u\":\"\(uuid)\"}".utf8))
+    }
+
+    static func submission(_ uuid: String, count: Int) -> SubmissionRecord {
+        SubmissionRecord(uuid: uuid, taxpayerRIN: "100000001", clientID: "c", posSerial: "P1", submitterName: "n", channel: "POS", receivedAt: 300,
+                         payloadHash: uuid, receiptCount: count)
+    }
+
+    /// Receipts already stored are left out of a commit and reported, in the same transaction
+    /// (so two submissions racing with the same receipt cannot both store it).
+    @Test func duplicateReceiptsAreLeftOutAtCommit() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eisal-dup-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteStore(path: directory.appendingPathComponent("eisal.sqlite").path)
+        #expect(try await store.commitSubmission(Self.submission("S1", count: 2), receipts: [Self.record("a", submission: "S1", position: 0), Self.record("b", submission: "S1", position: 1)]).isEmpty)
+        // One stored already, one new: the new one is committed alone, with its own key range.
+        let mixed = try await store.commitSubmission(Self.submission("S2", count: 2), receipts: [Self.record("b", submission: "S2", position: 0), Self.record("c", submission: "S2", position: 1)])
+        #expect(mixed == ["b"])
+        #expect(try await store.submission(uuid: "S2")?.receiptCount == 1)
+        #expect(try await store.receipts(ofSubmission: "S2", status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: 10, withText: true).items.map(\.uuid) == ["c"])
+        #expect(try await store.receipt(uuid: "b")?.submissionUUID == "S1")
+        #expect(try await store.receipt(uuid: "c")?.raw == Array(#"{"u":"c"}"#.utf8))
+        // All stored already: nothing is committed, not even the submission or its job.
+        let jobsBefore = try await store.pendingJobCount()
+        #expect(try await store.commitSubmission(Self.submission("S3", count: 1), receipts: [Self.record("a", submission: "S3", position: 0)]) == ["a"])
+        #expect(try await store.submission(uuid: "S3") == nil)
+        #expect(try await store.pendingJobCount() == jobsBefore)
+        // Verdicts by key range leave every receipt of the submission with one verdict.
+        let job = try #require(try await store.claimJob(owner: "w", now: 0, leaseSeconds: 60))
+        let receipts = try await store.receipts(ofSubmission: job.submissionUUID, status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: 10, withText: false).items
+        let verdicts = receipts.enumerated().map { ReceiptVerdict(uuid: $1.uuid, status: $0 == 0 ? .invalid : .valid, errors: $0 == 0 ? #"[{"code":"X"}]"# : "[]") }
+        #expect(try await store.completeJob(job, verdicts: verdicts, status: .invalid, invalidCount: 1, now: 1))
+        let after = try await store.receipts(ofSubmission: job.submissionUUID, status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: 10, withText: false).items
+        #expect(after.map(\.status) == verdicts.map(\.status))
+        #expect(after.first?.errors == #"[{"code":"X"}]"#)
+        #expect(Set(try await store.verdictCounts(submissionUUID: job.submissionUUID).values) == [1])
     }
 }

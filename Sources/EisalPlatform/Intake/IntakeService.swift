@@ -166,18 +166,13 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
             }
             candidates.append((node, computed, claimed, number))
         }
-        let existing = try await store.existingReceiptUUIDs(candidates.map(\.uuid))
         var nodes: [JSONNode] = []
+        var longIds: [String] = []
         for (position, candidate) in candidates.enumerated() {
-            if existing.contains(candidate.uuid) {
-                rejected.append(RejectedDocument(receiptNumber: candidate.number, uuid: candidate.claimed, error: ETAError(
-                    code: "DuplicateReceipt", message: "A receipt with UUID \(candidate.uuid) was already submitted; it is not accepted twice.", target: candidate.claimed, propertyPath: "header.uuid")))
-                continue
-            }
             let longId = Identifiers.random(40)
             records.append(Self.record(candidate.node, uuid: candidate.uuid, submissionUUID: submissionUUID, longId: longId, position: position, now: now))
             nodes.append(candidate.node)
-            accepted.append(AcceptedDocument(uuid: candidate.uuid, longId: longId, receiptNumber: candidate.number))
+            longIds.append(longId)
         }
         guard !records.isEmpty else { return IntakeResult(submissionUUID: nil, accepted: [], rejected: rejected) }
         let signatures = document.root["signatures"].map { String(decoding: $0.rawBytes, as: UTF8.self) }
@@ -186,16 +181,29 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
             submitterName: principal.sub, channel: principal.ch, receivedAt: now, payloadHash: payloadHash,
             receiptCount: records.count, signatures: signatures
         )
-        try await store.commitSubmission(submission, receipts: records)
+        // Receipts accepted earlier (by any submission, also one committing at the same moment)
+        // are left out by the store in the same transaction and rejected here.
+        let duplicates = try await store.commitSubmission(submission, receipts: records)
+        for (k, candidate) in candidates.enumerated() {
+            if duplicates.contains(candidate.uuid) {
+                rejected.append(RejectedDocument(receiptNumber: candidate.number, uuid: candidate.claimed, error: ETAError(
+                    code: "DuplicateReceipt", message: "A receipt with UUID \(candidate.uuid) was already submitted; it is not accepted twice.", target: candidate.claimed, propertyPath: "header.uuid")))
+            } else {
+                accepted.append(AcceptedDocument(uuid: candidate.uuid, longId: longIds[k], receiptNumber: candidate.number))
+            }
+        }
+        guard !accepted.isEmpty else { return IntakeResult(submissionUUID: nil, accepted: [], rejected: rejected) }
         // The workers read each receipt from its node, so the records' copies of the texts are
         // not kept. Held: the text, its tape (16 bytes a token, about one token per 10 bytes of
         // text) and the records' columns.
-        let columns = records.map { record in
-            var columns = record
-            columns.raw = []
-            return columns
+        var columns: [ReceiptRecord] = [], committedNodes: [JSONNode] = []
+        for (record, node) in zip(records, nodes) where !duplicates.contains(record.uuid) {
+            var stored = record
+            stored.raw = []
+            columns.append(stored)
+            committedNodes.append(node)
         }
-        handoff.put(submissionUUID, .init(records: columns, receipts: nodes, bytes: document.bytes.count * 3 + records.count * 512))
+        handoff.put(submissionUUID, .init(records: columns, receipts: committedNodes, bytes: document.bytes.count * 3 + records.count * 512))
         return IntakeResult(submissionUUID: submissionUUID, accepted: accepted, rejected: rejected)
     }
 
