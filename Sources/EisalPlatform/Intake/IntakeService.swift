@@ -128,7 +128,8 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
         var seenUUIDs: Set<String> = []
         var seenNumbers: Set<String> = []
         var candidates: [(node: JSONNode, uuid: String, claimed: String, number: String)] = []
-        let submissionUUID = Identifiers.random(26)
+        var identifiers = Identifiers.Source()
+        let submissionUUID = identifiers.next(26)
         // One explainer per submission: it runs only on a UUID mismatch and shares the
         // whole-submission variants between the receipts it explains.
         var explainer = UUIDExplainer(submission: document.root)
@@ -169,7 +170,7 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
         var nodes: [JSONNode] = []
         var longIds: [String] = []
         for (position, candidate) in candidates.enumerated() {
-            let longId = Identifiers.random(40)
+            let longId = identifiers.next(40)
             records.append(Self.record(candidate.node, uuid: candidate.uuid, submissionUUID: submissionUUID, longId: longId, position: position, now: now))
             nodes.append(candidate.node)
             longIds.append(longId)
