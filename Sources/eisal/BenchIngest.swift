@@ -19,6 +19,7 @@ extension Bench {
         @Option(help: "Submissions in flight at once.") var concurrency = 8
         @Option(help: "Processing workers.") var workers = 2
         @Option(help: "Durability: full or normal.") var durability = "full"
+        @Option(help: "Offered load in receipts/s (0: as fast as the server accepts). With a rate, the report says whether validation kept up.") var rate = 0
         @Option(help: "Memory for handing accepted submissions to the workers, in MB (0: workers read the store).") var handoffMb = 128
 
         func run() async throws {
@@ -48,10 +49,13 @@ extension Bench {
 
                 say("sending \(bodies.count) submissions (\(totalBytes) bytes) …")
                 let cpu0 = ResourceUsage.cpuSeconds(), written0 = ResourceUsage.bytesWritten(), clock0 = ContinuousClock.now
-                var accepted = 0
+                var accepted = 0, maxQueued = 0
                 try await withThrowingTaskGroup(of: Int.self) { senders in
                     var next = 0
-                    func send(_ body: [UInt8]) async throws -> Int {
+                    // Paced sending: submission i leaves no earlier than i × (receipts per submission / rate).
+                    let interval: Duration = rate > 0 ? .seconds(Double(receiptsPerSubmission) / Double(rate)) : .zero
+                    func send(_ body: [UInt8], at index: Int) async throws -> Int {
+                        if rate > 0 { try await Task.sleep(until: clock0 + interval * index, clock: .continuous) }
                         var request = HTTPClientRequest(url: base + "/api/v1/receiptsubmissions")
                         request.method = .POST
                         request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -63,14 +67,17 @@ extension Bench {
                         return try JSONParser().parse(Array(buffer: bytes)).root["acceptedDocuments"]?.count ?? 0
                     }
                     for _ in 0 ..< min(concurrency, bodies.count) {
-                        let body = bodies[next]; next += 1
-                        senders.addTask { try await send(body) }
+                        let body = bodies[next], index = next
+                        next += 1
+                        senders.addTask { try await send(body, at: index) }
                     }
                     while let n = try await senders.next() {
                         accepted += n
+                        if rate > 0 { maxQueued = max(maxQueued, try await store.pendingJobCount()) }
                         if next < bodies.count {
-                            let body = bodies[next]; next += 1
-                            senders.addTask { try await send(body) }
+                            let body = bodies[next], index = next
+                            next += 1
+                            senders.addTask { try await send(body, at: index) }
                         }
                     }
                 }
@@ -93,6 +100,10 @@ extension Bench {
                            cpuIntake, cpuIntake / intakeSeconds * 100, cpuIntake / Double(max(accepted, 1)) * 1e6, Double(writtenIntake) / 1e6, Double(writtenIntake) / Double(max(accepted, 1)) / 1e3))
                 if workers > 0 { say(String(format: "full validation: all %d receipts validated %.2f s after the first request: %.0f receipts/s overall; %d of %d jobs were still queued when intake finished",
                            accepted, totalSeconds, Double(accepted) / totalSeconds, pendingSnapshot, bodies.count)) }
+                if rate > 0, workers > 0 {
+                    say(String(format: "offered %d receipts/s: validation finished %.3f s after the last 202; at most %d submissions waited for validation (%@)",
+                               rate, totalSeconds - intakeSeconds, maxQueued, (maxQueued <= concurrency * 2 ? "kept up" : "fell behind") as NSString))
+                }
                 say(String(format: "  CPU total: %.2f s (%.0f µs per receipt); %.1f MB written in all (%.1f KB per receipt); peak RSS %.0f MB",
                            cpuTotal, cpuTotal / Double(max(accepted, 1)) * 1e6, Double(writtenTotal) / 1e6, Double(writtenTotal) / Double(max(accepted, 1)) / 1e3,
                            ResourceUsage.peakRSSMegabytes()))
