@@ -29,7 +29,8 @@ struct SubmissionRoutes<Store: SubmissionStore & RegistryStore> {
             ])
             var members: [(String, JSONValue)] = [("submissionUUID", result.submissionUUID.map { .string($0) } ?? .null)]
             if configuration.emitSubmissionIdAlias { members.append(("submissionId", result.submissionUUID.map { .string($0) } ?? .null)) }
-            members.append(("acceptedDocuments", try JSONValueEncoder().encode(result.accepted)))
+            // Built directly: the generic encoder cost more than hashing the receipts.
+            members.append(("acceptedDocuments", .array(result.accepted.map { .object([("uuid", .string($0.uuid)), ("longId", .string($0.longId)), ("receiptNumber", .string($0.receiptNumber))]) })))
             members.append(("rejectedDocuments", try JSONValueEncoder().encode(result.rejected)))
             return try Response.json(.object(members), status: .accepted)
         }
