@@ -7,6 +7,7 @@
 import Crypto
 import EisalCore
 import Foundation
+import Synchronization
 
 /// Who is calling, as carried by a verified token.
 public struct Principal: Sendable, Hashable, Codable {
@@ -36,6 +37,8 @@ struct TokenService: Sendable {
     let key: SymmetricKey
     let lifetime: Int64
     let clock: PlatformClock
+    /// Tokens whose signature was already checked.
+    let verified = VerifiedTokens()
 
     static let header = base64URL(Array(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
 
@@ -48,6 +51,14 @@ struct TokenService: Sendable {
 
     /// The principal of a valid, unexpired token; `nil` otherwise.
     func verify(_ token: String) -> Principal? {
+        // A token is verified once; later uses only check its expiry against the clock.
+        if let known = verified.principal(for: token) { return known.exp > clock.now() ? known : nil }
+        guard let principal = verifySignature(token) else { return nil }
+        verified.remember(token, principal)
+        return principal
+    }
+
+    func verifySignature(_ token: String) -> Principal? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == Self.header,
               let signature = Self.decodeBase64URL(parts[2]), let payload = Self.decodeBase64URL(parts[1]) else { return nil }
@@ -120,5 +131,23 @@ enum Identifiers {
         guard let dollar = stored.firstIndex(of: "$") else { return false }
         let expected = hashSecret(secret, salt: String(stored[..<dollar]))
         return expected.utf8.count == stored.utf8.count && zip(expected.utf8, stored.utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+/// Tokens whose signature has been checked, with their principals (a POS sends the same token
+/// for its whole lifetime). Bounded: emptied when full.
+final class VerifiedTokens: Sendable {
+    private let state = Mutex<[String: Principal]>([:])
+    static let capacity = 4096
+
+    func principal(for token: String) -> Principal? {
+        state.withLock { $0[token] }
+    }
+
+    func remember(_ token: String, _ principal: Principal) {
+        state.withLock { known in
+            if known.count >= Self.capacity { known.removeAll(keepingCapacity: true) }
+            known[token] = principal
+        }
     }
 }
