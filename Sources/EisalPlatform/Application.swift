@@ -45,14 +45,15 @@ public func buildApplication(configuration: PlatformConfiguration, metrics: Prom
     IdentityRoutes(service: IdentityService(store: store, tokens: tokens)).register(on: router)
     AdminRoutes(registry: registry, adminKey: adminKey).register(on: router)
     let handoff = SubmissionHandoff(capacityBytes: configuration.handoffMegabytes << 20)
+    let signal = JobSignal()
     // Stand-in decision (spec/common.md): /api/v1/ and /api/v1.0/ are aliases for every route.
     for prefix in ["api/v1", "api/v1.0"] {
         let group = router.group(RouterPath(prefix))
-        SubmissionRoutes(intake: IntakeService(store: store, configuration: configuration, handoff: handoff), tokens: tokens, configuration: configuration).register(on: group)
+        SubmissionRoutes(intake: IntakeService(store: store, configuration: configuration, handoff: handoff, signal: signal), tokens: tokens, configuration: configuration).register(on: group)
         QueryRoutes(query: QueryService(store: store, configuration: configuration), tokens: tokens).register(on: group)
     }
 
-    let processing = ProcessingService(store: store, configuration: configuration, logger: logger, handoff: handoff)
+    let processing = ProcessingService(store: store, configuration: configuration, logger: logger, handoff: handoff, signal: signal)
     let app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "eisal"),

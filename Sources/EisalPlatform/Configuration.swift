@@ -30,7 +30,9 @@ public struct PlatformConfiguration: Sendable {
     public var emitSubmissionIdAlias: Bool
     /// Report a submission with valid and invalid receipts as `PartiallyValid` instead of `Invalid`. Default false.
     public var emitPartiallyValid: Bool
-    /// Number of processing workers. Default 2; 0 runs no validation (intake-only nodes and benchmarks).
+    /// Number of processing workers. Default 16: a worker is a task, not a thread, and spends
+    /// most of a job waiting for the store's single writer, so several overlap those waits (the
+    /// CPU work still runs on one thread per core). 0 runs no validation (intake-only nodes).
     public var processingWorkers: Int
     /// Job lease in seconds; a job held longer by a dead worker is taken over. Default 30.
     public var jobLeaseSeconds: Int64
@@ -55,7 +57,7 @@ public struct PlatformConfiguration: Sendable {
         databasePath: String = "./eisal-data/eisal.sqlite", durability: String = "full", seedDemoData: Bool = true,
         tokenLifetime: Int64 = 3600, duplicateWindow: Int64 = 600, maximumSubmissionBytes: Int = 1_572_864,
         maximumReceiptsPerSubmission: Int = 500, emitSubmissionIdAlias: Bool = true, emitPartiallyValid: Bool = false,
-        processingWorkers: Int = 2, jobLeaseSeconds: Int64 = 30, workerPollMilliseconds: Int = 50,
+        processingWorkers: Int = 16, jobLeaseSeconds: Int64 = 30, workerPollMilliseconds: Int = 50,
         handoffMegabytes: Int = 128, processingDelayMilliseconds: Int = 0, submissionWindow: Int64? = 86_400, roundingTolerance: String = "0.5",
         adminKey: String? = nil, clock: PlatformClock = .system
     ) {

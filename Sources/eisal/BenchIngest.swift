@@ -16,8 +16,8 @@ extension Bench {
 
         @Option(help: "Number of submissions.") var submissions = 200
         @Option(help: "Receipts per submission.") var receiptsPerSubmission = 100
-        @Option(help: "Submissions in flight at once.") var concurrency = 8
-        @Option(help: "Processing workers.") var workers = 2
+        @Option(help: "Submissions in flight at once.") var concurrency = 16
+        @Option(help: "Processing workers.") var workers = 16
         @Option(help: "Durability: full or normal.") var durability = "full"
         @Option(help: "Offered load in receipts/s (0: as fast as the server accepts). With a rate, the report says whether validation kept up.") var rate = 0
         @Option(help: "Memory for handing accepted submissions to the workers, in MB (0: workers read the store).") var handoffMb = 128
@@ -27,7 +27,6 @@ extension Bench {
             defer { try? FileManager.default.removeItem(atPath: directory) }
             var configuration = PlatformConfiguration(host: "127.0.0.1", port: 0, logLevel: .error, databasePath: directory + "/eisal.sqlite", durability: durability)
             configuration.processingWorkers = workers
-            configuration.workerPollMilliseconds = 5
             configuration.handoffMegabytes = handoffMb
 
             let (portStream, portContinuation) = AsyncStream<Int>.makeStream()

@@ -9,8 +9,11 @@ import Testing
 
 @Suite("Receipt submission end to end (live server)")
 struct SubmissionFlowTests {
-    @Test func validMixedAndInvalidSubmissionsReachTheirExactStatuses() async throws {
-        try await Harness().run { client, startup in
+    /// Run twice: with the in-memory handoff from intake to the workers, and without it (the
+    /// workers then read every receipt back from the store, as after a restart or on another node).
+    @Test(arguments: [128, 0])
+    func validMixedAndInvalidSubmissionsReachTheirExactStatuses(handoffMegabytes: Int) async throws {
+        try await Harness { $0.handoffMegabytes = handoffMegabytes }.run { client, startup in
             let token = try await client.posToken(startup.pos)
             var chain = ReceiptChain()
 

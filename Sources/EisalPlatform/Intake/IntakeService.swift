@@ -28,6 +28,8 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
     let configuration: PlatformConfiguration
     /// Where committed submissions are handed to this node's workers.
     let handoff: SubmissionHandoff
+    /// Wakes an idle worker of this node once a job is committed.
+    let signal: JobSignal
     let validator = ReceiptValidator()
 
     func submit(body: [UInt8], principal: Principal) async throws -> IntakeResult {
@@ -205,6 +207,7 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
             committedNodes.append(node)
         }
         handoff.put(submissionUUID, .init(records: columns, receipts: committedNodes, bytes: document.bytes.count * 3 + records.count * 512))
+        signal.notify()
         return IntakeResult(submissionUUID: submissionUUID, accepted: accepted, rejected: rejected)
     }
 

@@ -28,6 +28,8 @@ struct ProcessingService<Store: PlatformStore>: Service {
     let logger: Logger
     /// Submissions this node accepted, handed over without a read from the store.
     let handoff: SubmissionHandoff
+    /// Wakes idle workers when this node commits a job.
+    let signal: JobSignal
     let owner = "worker-" + Identifiers.random(10)
 
     func run() async throws {
@@ -54,7 +56,7 @@ struct ProcessingService<Store: PlatformStore>: Service {
             } catch {
                 logger.error("processing failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: .milliseconds(configuration.workerPollMilliseconds))
+            await signal.wait(timeout: .milliseconds(configuration.workerPollMilliseconds))
         }
     }
 

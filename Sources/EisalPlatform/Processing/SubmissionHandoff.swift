@@ -61,3 +61,64 @@ final class SubmissionHandoff: Sendable {
     /// Entries held now (tests and metrics).
     var count: Int { state.withLock { $0.entries.count } }
 }
+
+/// Wakes an idle worker when this node commits a job, so idle workers wait instead of polling
+/// the store (each claim attempt is a write); jobs committed by other nodes are still found by
+/// the workers' slow poll.
+final class JobSignal: Sendable {
+    private struct State: ~Copyable {
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        /// Notifications no worker was waiting for (bounded).
+        var pending = 0
+        var nextID: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// Wakes one waiting worker, or lets the next one that waits return at once.
+    func notify() {
+        let waiter: CheckedContinuation<Void, Never>? = state.withLock { state in
+            if let id = state.waiters.keys.first { return state.waiters.removeValue(forKey: id) }
+            state.pending = min(state.pending + 1, 1024)
+            return nil
+        }
+        waiter?.resume()
+    }
+
+    /// Returns after a notification or after `timeout`, whichever comes first.
+    func wait(timeout: Duration) async {
+        let id: UInt64? = state.withLock { state in
+            if state.pending > 0 {
+                state.pending -= 1
+                return nil
+            }
+            state.nextID += 1
+            return state.nextID
+        }
+        guard let id else { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let immediate: Bool = state.withLock { state in
+                // A notification may have arrived since the check above.
+                if state.pending > 0 {
+                    state.pending -= 1
+                    return true
+                }
+                state.waiters[id] = continuation
+                return false
+            }
+            if immediate {
+                continuation.resume()
+                return
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                self.expire(id)
+            }
+        }
+    }
+
+    private func expire(_ id: UInt64) {
+        let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+        waiter?.resume()
+    }
+}

@@ -1,0 +1,47 @@
+@testable import EisalCore
+@testable import EisalPlatform
+import EisalStore
+import Foundation
+import Testing
+
+@Suite("Intake-to-worker handoff")
+struct HandoffTests {
+    func entry(bytes: Int) throws -> SubmissionHandoff.Entry {
+        let document = try JSONParser().parse(#"{"receipts":[{"a":1}]}"#)
+        return .init(records: [], receipts: document.root["receipts"]?.elements ?? [], bytes: bytes)
+    }
+
+    @Test func entriesAreTakenOnceAndTheOldestGoFirstWhenFull() throws {
+        let handoff = SubmissionHandoff(capacityBytes: 1000)
+        handoff.put("A", try entry(bytes: 400))
+        handoff.put("B", try entry(bytes: 400))
+        handoff.put("C", try entry(bytes: 400)) // 1200 > 1000: A goes
+        #expect(handoff.take("A") == nil)
+        #expect(handoff.take("B")?.receipts.count == 1)
+        #expect(handoff.take("B") == nil)
+        #expect(handoff.count == 1)
+        handoff.put("D", try entry(bytes: 2000)) // larger than the whole capacity: not kept
+        #expect(handoff.take("D") == nil)
+        #expect(SubmissionHandoff(capacityBytes: 0).take("C") == nil)
+    }
+
+    @Test func signalWakesAWaiterOrIsKeptForTheNextOne() async {
+        let signal = JobSignal()
+        // A notification nobody waited for makes the next wait return at once.
+        signal.notify()
+        let start = ContinuousClock.now
+        await signal.wait(timeout: .seconds(30))
+        #expect(ContinuousClock.now - start < .seconds(5))
+        // Without a notification the wait ends at its timeout.
+        let quiet = ContinuousClock.now
+        await signal.wait(timeout: .milliseconds(50))
+        #expect(ContinuousClock.now - quiet >= .milliseconds(40))
+        // A waiting worker is woken by a notification long before its timeout.
+        let woken = ContinuousClock.now
+        async let waited: Void = signal.wait(timeout: .seconds(30))
+        try? await Task.sleep(for: .milliseconds(20))
+        signal.notify()
+        await waited
+        #expect(ContinuousClock.now - woken < .seconds(5))
+    }
+}
