@@ -6,7 +6,13 @@ struct LinearPassTests {
     func both(_ node: JSONNode, _ root: CanonicalRoot) -> ([UInt8], [UInt8]) {
         var general = CanonicalSerializer(style: .eta)
         general.forceRecursiveWalk = true
-        return (CanonicalSerializer(style: .eta).bytes(node, root: root), general.bytes(node, root: root))
+        let linear = CanonicalSerializer(style: .eta).bytes(node, root: root)
+        // The same pass starting from a one-byte buffer: every write must make room for itself
+        // (word copies write past the value; debug builds check the room before each).
+        var growing = CanonicalSerializer(style: .eta)
+        growing.initialCapacity = 1
+        #expect(growing.bytes(node, root: root) == linear)
+        return (linear, general.bytes(node, root: root))
     }
 
     @Test func agreeOnVariedAndHostileDocuments() throws {
@@ -51,6 +57,13 @@ struct LinearPassTests {
             documents.append(Array(#"{"\#(name)":"\#(value)","x\#(name)":\#(number),"\#(escapedName)":[true,{"\#(name)é":"\#(value)"}],"\#(name)y":"\#(value)"}"#.utf8))
             documents.append(Array(#"{"header":{"uuid":"u","\#(name)":"\#(value)"},"\#(name)":[\#(number),"\#(value)"]}"#.utf8))
         }
+        // Canonical text several times longer than the input (a long array name repeated before
+        // every element): the output buffer grows many times while members are written.
+        let objects = Array(repeating: #"{"k":1,"a-32-byte-long-member-name-xx":"value-of-32-bytes-long-xxxxxxxxx"}"#, count: 400).joined(separator: ",")
+        documents.append(Array(#"{"aVeryLongArrayNameOfMoreThan32Bytes":[\#(objects)],"n":[\#(Array(repeating: "1", count: 2000).joined(separator: ","))]}"#.utf8))
+        // Names longer than the room reserved for a whole short member, before short values.
+        let long = String(repeating: "n", count: 200)
+        documents.append(Array(#"{"a":[{"\#(long)":1,"\#(long)é":"v","b":"\#(long)"}]}"#.utf8))
         return documents
     }
 }

@@ -44,10 +44,11 @@ public struct CanonicalSerializer: Sendable {
 
     /// Calls `body` with the canonical text of `node`, without copying it into an array.
     public func withCanonicalBytes<R>(_ node: JSONNode, root: CanonicalRoot, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        let capacity = node.byteRange.count + node.byteRange.count / 4 + 64
+        let capacity = initialCapacity ?? (node.byteRange.count + node.byteRange.count / 4 + 64)
         // Receipt-sized texts start on the stack; the sink moves to the heap only if it grows.
         return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: min(capacity, 32 * 1024)) { scratch in
             var sink = ByteSink(borrowing: scratch)
+            sink.exactGrowth = initialCapacity != nil
             defer { sink.deallocate() }
             if isETA, !forceRecursiveWalk, node.kind == .object, writeETA(node, root: root, into: &sink) {
                 // Written by the linear pass.
@@ -60,8 +61,13 @@ public struct CanonicalSerializer: Sendable {
         }
     }
 
+    /// Room one plain member needs when its name and value are both at most 32 bytes.
+    static let memberReserve = 2 * (32 + 2 + 32)
+
     /// Tests set this to compare the linear ETA pass with the general walker.
     var forceRecursiveWalk = false
+    /// Tests set a tiny first buffer, which then grows by exactly what each write asks for.
+    var initialCapacity: Int?
 
     /// ETA's style in one linear pass over the tape (the hot path of every receipt UUID). It
     /// writes exactly what the general walker writes with ``CanonicalStyle/eta``; a test
@@ -112,11 +118,15 @@ public struct CanonicalSerializer: Sendable {
                         var descended = false
                         while i < end {
                             lastKey = i
+                            // Room for a short name and a short value (66 + 66 bytes) at once.
+                            out.reserve(CanonicalSerializer.memberReserve)
                             let key = tape[i]
-                            if !walker.writeVerbatimName(key, &out) { walker.writeName(key, &out) }
+                            // A long name reserves (and may use up) room of its own: the value then reserves too.
+                            let shortName = walker.writeVerbatimName(key, &out, reserved: true)
+                            if !shortName { walker.writeName(key, &out) }
                             let value = tape[i + 1]
                             if value.verbatim {
-                                walker.writeVerbatimValue(value, &out)
+                                walker.writeVerbatimValue(value, &out, reserved: shortName)
                             } else if value.kind == .object || value.kind == .array {
                                 guard push(Frame(end: Int(value.next), isArray: value.kind == .array, name: lastKey, role: .plain)) else { return false }
                                 descended = true
@@ -253,6 +263,8 @@ struct ByteSink {
     var capacity: Int
     /// Whether `base` was allocated here (a borrowed buffer is never freed by the sink).
     var ownsBase: Bool
+    /// Grow to exactly the room asked for (tests: any write that did not ask is then caught).
+    var exactGrowth = false
 
     init(capacity: Int) {
         self.capacity = max(capacity, 64)
@@ -275,7 +287,7 @@ struct ByteSink {
     }
 
     mutating func grow(_ needed: Int) {
-        let newCapacity = max(needed, capacity * 2)
+        let newCapacity = exactGrowth ? needed : max(needed, capacity * 2)
         let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         newBase.update(from: base, count: count)
         if ownsBase { base.deallocate() }
@@ -544,10 +556,11 @@ struct CanonicalWalker<Recorder: PathRecording> {
     /// ETA's form of a ``JSONToken/verbatim`` name of at most 32 bytes (nearly every name),
     /// copied and upper-cased a word at a time without a per-byte check; `false` otherwise.
     @inline(__always)
-    func writeVerbatimName(_ t: JSONToken, _ out: inout ByteSink) -> Bool {
+    func writeVerbatimName(_ t: JSONToken, _ out: inout ByteSink, reserved: Bool = false) -> Bool {
         let start = Int(t.start), length = Int(t.end &- t.start)
         guard t.verbatim, length <= 32, start &+ 32 <= byteCount else { return false }
-        out.reserve(length &+ 2 &+ 32)
+        if !reserved { out.reserve(length &+ 2 &+ 32) }
+        assert(out.capacity &- out.count >= 34, "room for the quote, four words and the closing quote")
         let source = UnsafeRawPointer(bytes + start)
         let dst = out.base + out.count
         dst[0] = UInt8(ascii: "\"")
@@ -576,13 +589,14 @@ struct CanonicalWalker<Recorder: PathRecording> {
 
     /// `"` + the text of a ``JSONToken/verbatim`` value + `"`.
     @inline(__always)
-    func writeVerbatimValue(_ t: JSONToken, _ out: inout ByteSink) {
+    func writeVerbatimValue(_ t: JSONToken, _ out: inout ByteSink, reserved: Bool = false) {
         let start = Int(t.start), length = Int(t.end &- t.start)
         guard length <= 32, start &+ 32 <= byteCount else {
             writeQuotedCopy(start, length, &out)
             return
         }
-        out.reserve(length &+ 2 &+ 32)
+        if !reserved { out.reserve(length &+ 2 &+ 32) }
+        assert(out.capacity &- out.count >= 34, "room for the quote, four words and the closing quote")
         let source = UnsafeRawPointer(bytes + start)
         let dst = out.base + out.count
         dst[0] = UInt8(ascii: "\"")
