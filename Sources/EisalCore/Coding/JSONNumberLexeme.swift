@@ -25,13 +25,6 @@ public struct ETADecimal: Sendable, Hashable, Codable, CustomStringConvertible, 
         if fixed == nil, Decimal(string: lexeme, locale: Locale(identifier: "en_US_POSIX")) == nil { return nil }
     }
 
-    /// A number lexeme read by ``JSONParser`` (so already in the number grammar); `nil` when it
-    /// has no exact value.
-    static func parsed(_ lexeme: String) -> ETADecimal? {
-        let decimal = ETADecimal(validatedLexeme: lexeme)
-        return decimal.fixed != nil ? decimal : ETADecimal(lexeme: lexeme)
-    }
-
     /// A lexeme and its fixed-point value, computed by the caller.
     init(lexeme: String, fixed: FixedDecimal) {
         self.lexeme = lexeme

@@ -65,9 +65,9 @@ struct CompiledSchema: Sendable {
 
     static let receipt = CompiledSchema(ReceiptSchema.receipt)
 
-    /// The tables as pointers for the walk. Schemas are made once and live as long as the
-    /// program (``receipt`` is static), so the copies are never freed.
-    var tables: Tables {
+    /// The tables as pointers for the walk, copied into memory that is never freed: call it
+    /// once per schema that lives as long as the program (``receiptTables``).
+    func permanentTables() -> Tables {
         Tables(objects: UnsafePointer(Self.permanent(objects)), fields: UnsafePointer(Self.permanent(fields)),
                kinds: UnsafePointer(Self.permanent(kinds)), names: UnsafePointer(Self.permanent(nameBytes)))
     }
@@ -85,7 +85,7 @@ struct CompiledSchema: Sendable {
         return copy
     }
 
-    static let receiptTables = receipt.tables
+    static let receiptTables = receipt.permanentTables()
 }
 
 /// Walks one receipt's tape against the compiled schema and collects structure errors.
