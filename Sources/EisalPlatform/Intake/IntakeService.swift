@@ -129,7 +129,7 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
         var records: [ReceiptRecord] = []
         var seenUUIDs: Set<String> = []
         var seenNumbers: Set<String> = []
-        var candidates: [(node: JSONNode, uuid: String, claimed: String, number: String)] = []
+        var candidates: [(node: JSONNode, facts: ReceiptFacts, uuid: String, claimed: String, number: String)] = []
         var identifiers = Identifiers.Source()
         let submissionUUID = identifiers.next(26)
         // One explainer per submission: it runs only on a UUID mismatch and shares the
@@ -147,8 +147,10 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
                 reject("The receipt does not match the structure of its receipt type version (\(structure.count) problem(s)).", path: structure[0].propertyPath ?? "", details: structure)
                 continue
             }
-            if let serial = principal.pos, let device = node["seller"]?["deviceSerialNumber"]?.string, device != serial {
-                reject("seller.deviceSerialNumber '\(device)' is not the POS this token was issued to ('\(serial)').", path: "seller.deviceSerialNumber")
+            // The structure rules passed: the members read here are strings.
+            let facts = ReceiptFacts(node)
+            if let serial = principal.pos, facts.deviceSerialNumber != serial {
+                reject("seller.deviceSerialNumber '\(facts.deviceSerialNumber)' is not the POS this token was issued to ('\(serial)').", path: "seller.deviceSerialNumber")
                 continue
             }
             let computed = ReceiptUUID.compute(node)
@@ -162,18 +164,18 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
                 reject("The same receipt appears twice in this submission.", path: "header.uuid")
                 continue
             }
-            let branch = node["seller"]?["branchCode"]?.string ?? ""
+            let branch = facts.branchCode
             if !seenNumbers.insert(branch + "\u{0}" + number).inserted {
                 reject("Receipt number '\(number)' appears twice for branch '\(branch)' in this submission.", path: "header.receiptNumber")
                 continue
             }
-            candidates.append((node, computed, claimed, number))
+            candidates.append((node, facts, computed, claimed, number))
         }
         var nodes: [JSONNode] = []
         var longIds: [String] = []
         for (position, candidate) in candidates.enumerated() {
             let longId = identifiers.next(40)
-            records.append(Self.record(candidate.node, uuid: candidate.uuid, submissionUUID: submissionUUID, longId: longId, position: position, now: now))
+            records.append(Self.record(candidate.node, facts: candidate.facts, uuid: candidate.uuid, submissionUUID: submissionUUID, longId: longId, position: position, now: now))
             nodes.append(candidate.node)
             longIds.append(longId)
         }
@@ -212,18 +214,14 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
     }
 
     /// The stored form of an accepted receipt: index columns plus the raw bytes as received.
-    static func record(_ node: JSONNode, uuid: String, submissionUUID: String, longId: String, position: Int, now: Int64) -> ReceiptRecord {
-        let header = node["header"], seller = node["seller"], buyer = node["buyer"]
-        func text(_ n: JSONNode?) -> String { n?.string ?? n?.numberLexeme ?? "" }
-        let issued = text(header?["dateTimeIssued"])
-        return ReceiptRecord(
-            uuid: uuid, submissionUUID: submissionUUID, longId: longId, receiptNumber: text(header?["receiptNumber"]), position: position,
-            sellerRIN: text(seller?["rin"]), sellerName: text(seller?["companyTradeName"]), branchCode: text(seller?["branchCode"]),
-            posSerial: text(seller?["deviceSerialNumber"]), buyerType: text(buyer?["type"]), buyerId: text(buyer?["id"]), buyerName: text(buyer?["name"]),
-            receiptType: text(node["documentType"]?["receiptType"]), typeVersion: text(node["documentType"]?["typeVersion"]),
-            currency: text(header?["currency"]), totalAmount: text(node["totalAmount"]), exchangeRate: text(header?["exchangeRate"]),
-            paymentMethod: text(node["paymentMethod"]), dateTimeIssued: issued, issuedAt: UTCDateTime(issued)?.secondsSinceEpoch ?? 0,
-            receivedAt: now, previousUUID: text(header?["previousUUID"]).lowercased(), referenceUUID: text(header?["referenceUUID"]).lowercased(),
+    static func record(_ node: JSONNode, facts f: ReceiptFacts, uuid: String, submissionUUID: String, longId: String, position: Int, now: Int64) -> ReceiptRecord {
+        ReceiptRecord(
+            uuid: uuid, submissionUUID: submissionUUID, longId: longId, receiptNumber: f.receiptNumber, position: position,
+            sellerRIN: f.sellerRIN, sellerName: f.sellerName, branchCode: f.branchCode, posSerial: f.deviceSerialNumber,
+            buyerType: f.buyerType, buyerId: f.buyerID, buyerName: f.buyerName, receiptType: f.receiptType, typeVersion: f.typeVersion,
+            currency: f.currency, totalAmount: f.totalAmount, exchangeRate: f.exchangeRate, paymentMethod: f.paymentMethod,
+            dateTimeIssued: f.dateTimeIssued, issuedAt: UTCDateTime(f.dateTimeIssued)?.secondsSinceEpoch ?? 0,
+            receivedAt: now, previousUUID: f.previousUUID.lowercased(), referenceUUID: f.referenceUUID.lowercased(),
             raw: Array(node.rawBytes)
         )
     }
