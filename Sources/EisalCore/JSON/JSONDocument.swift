@@ -173,6 +173,56 @@ public struct JSONNode: Sendable {
     }
 }
 
+/// The tape index of the key of the member of one object (keys from `first`, object ending at
+/// `end`) that `matches`, trying first the key at `hint` and then wrapping around; `hint` moves
+/// past the match. Code that reads members in about the order they were written (a schema, a
+/// model) so pays one comparison per lookup instead of a scan.
+@inline(__always)
+func findMember(tape: UnsafePointer<JSONToken>, first: Int, end: Int, hint: inout Int, where matches: (JSONToken) -> Bool) -> Int? {
+    var found: Int?
+    var i = hint
+    while i < end {
+        if matches(tape[i]) { found = i; break }
+        i = Int(tape[i + 1].next)
+    }
+    if found == nil {
+        i = first
+        while i < hint {
+            if matches(tape[i]) { found = i; break }
+            i = Int(tape[i + 1].next)
+        }
+    }
+    guard let key = found else { return nil }
+    let next = Int(tape[key + 1].next)
+    hint = next < end ? next : first
+    return key
+}
+
+extension JSONToken {
+    /// Whether this key's decoded text is `name` (`bytes`: the document's text).
+    func keyEquals(_ name: UnsafeBufferPointer<UInt8>, in bytes: UnsafePointer<UInt8>) -> Bool {
+        let length = Int(end &- start)
+        guard hasEscapes else {
+            return length == name.count && (length == 0 || memcmp(bytes + Int(start), name.baseAddress!, length) == 0)
+        }
+        var decoded: [UInt8] = []
+        JSONEscapes.unescape(Array(UnsafeBufferPointer(start: bytes + Int(start), count: length))[...], into: &decoded)
+        return decoded.elementsEqual(name)
+    }
+
+    /// What the kind is called in error messages ("a string", "an object", …).
+    var kindDescription: String {
+        switch kind {
+        case .object: "an object"
+        case .array: "an array"
+        case .string, .key: "a string"
+        case .number: "a number"
+        case .true, .false: "a boolean"
+        case .null: "null"
+        }
+    }
+}
+
 /// Finds members of one object by name, trying first the member after the previous match: code
 /// that reads members in about the order they were written (a schema, a model) pays one
 /// comparison per lookup instead of a scan.
@@ -196,49 +246,22 @@ struct MemberCursor {
         guard first < end else { return nil }
         var wanted = key
         let document = node.document
-        let (first, end, hint) = (first, end, hint)
-        let found: Int? = wanted.withUTF8 { wantedBytes in
+        var hint = self.hint
+        let found: Int? = wanted.withUTF8 { name in
             document.tape.withUnsafeBufferPointer { tape in
                 document.bytes.withUnsafeBufferPointer { bytes in
-                    let length = wantedBytes.count
-                    func matches(_ t: JSONToken) -> Bool {
-                        if t.hasEscapes { return document.keyEquals(t, wantedBytes) }
-                        return Int(t.end &- t.start) == length
-                            && (length == 0 || memcmp(bytes.baseAddress! + Int(t.start), wantedBytes.baseAddress!, length) == 0)
-                    }
-                    var i = hint
-                    while i < end {
-                        if matches(tape[i]) { return i }
-                        i = Int(tape[i + 1].next)
-                    }
-                    i = first
-                    while i < hint {
-                        if matches(tape[i]) { return i }
-                        i = Int(tape[i + 1].next)
-                    }
-                    return nil
+                    findMember(tape: tape.baseAddress!, first: first, end: end, hint: &hint) { $0.keyEquals(name, in: bytes.baseAddress!) }
                 }
             }
         }
-        guard let found else { return nil }
-        let next = Int(node.document.tape[found + 1].next)
-        self.hint = next < end ? next : first
-        return JSONNode(document: document, index: found + 1)
+        self.hint = hint
+        return found.map { JSONNode(document: document, index: $0 + 1) }
     }
 }
 
 extension JSONNode {
     /// A short description of the kind for error messages ("a string", "an object", …).
-    public var kindDescription: String {
-        switch kind {
-        case .object: "an object"
-        case .array: "an array"
-        case .string, .key: "a string"
-        case .number: "a number"
-        case .true, .false: "a boolean"
-        case .null: "null"
-        }
-    }
+    public var kindDescription: String { token.kindDescription }
 }
 
 extension JSONDocument {
@@ -259,19 +282,6 @@ extension JSONDocument {
         if t.hasEscapes { JSONEscapes.unescape(bytes[range], into: &out) } else { out.append(contentsOf: bytes[range]) }
     }
 
-    func keyEquals(_ t: JSONToken, _ wanted: UnsafeBufferPointer<UInt8>) -> Bool {
-        if t.hasEscapes {
-            var decoded: [UInt8] = []
-            JSONEscapes.unescape(bytes[Int(t.start) ..< Int(t.end)], into: &decoded)
-            return decoded.elementsEqual(wanted)
-        }
-        let length = Int(t.end - t.start)
-        guard length == wanted.count else { return false }
-        return bytes.withUnsafeBufferPointer { all in
-            guard length > 0 else { return true }
-            return memcmp(all.baseAddress! + Int(t.start), wanted.baseAddress!, length) == 0
-        }
-    }
 }
 
 /// JSON string escaping and unescaping, shared by the parser, the writer and the serializer.

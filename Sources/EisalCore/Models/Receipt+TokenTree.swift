@@ -54,28 +54,9 @@ struct MemberReader {
 
     /// Tape index of the value of member `key`, when present and not null.
     mutating func present(_ key: StaticString) -> Int? {
-        let length = key.utf8CodeUnitCount, name = key.utf8Start
-        func matches(_ t: JSONToken) -> Bool {
-            if t.hasEscapes { return decoded(t) == Array(UnsafeBufferPointer(start: name, count: length)) }
-            return Int(t.end &- t.start) == length && memcmp(bytes + Int(t.start), name, length) == 0
-        }
-        var i = hint
-        var found: Int?
-        while i < end {
-            if matches(tape[i]) { found = i; break }
-            i = Int(tape[i + 1].next)
-        }
-        if found == nil {
-            i = first
-            while i < hint {
-                if matches(tape[i]) { found = i; break }
-                i = Int(tape[i + 1].next)
-            }
-        }
-        guard let key = found else { return nil }
-        let next = Int(tape[key + 1].next)
-        hint = next < end ? next : first
-        return tape[key + 1].kind == .null ? nil : key + 1
+        let name = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+        guard let found = findMember(tape: tape, first: first, end: end, hint: &hint, where: { $0.keyEquals(name, in: bytes) }) else { return nil }
+        return tape[found + 1].kind == .null ? nil : found + 1
     }
 
     func decoded(_ t: JSONToken) -> [UInt8] {

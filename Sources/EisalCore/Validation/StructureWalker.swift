@@ -152,42 +152,10 @@ struct StructureWalker {
     /// Tape index of the value of member `field`, starting the search at `hint` (members are
     /// usually in schema order) and moving `hint` past the match.
     func find(_ field: CompiledSchema.Field, first: Int, end: Int, hint: inout Int) -> Int? {
-        func matches(_ t: JSONToken) -> Bool {
-            if t.hasEscapes {
-                return document.keyEquals(t, UnsafeBufferPointer(start: tables.names + field.nameStart, count: field.nameLength))
-            }
-            return Int(t.end &- t.start) == field.nameLength
-                && (field.nameLength == 0 || memcmp(bytes + Int(t.start), tables.names + field.nameStart, field.nameLength) == 0)
-        }
-        var i = hint
-        var found: Int?
-        while i < end {
-            if matches(tape[i]) { found = i; break }
-            i = Int(tape[i + 1].next)
-        }
-        if found == nil {
-            i = first
-            while i < hint {
-                if matches(tape[i]) { found = i; break }
-                i = Int(tape[i + 1].next)
-            }
-        }
-        guard let key = found else { return nil }
-        let next = Int(tape[key + 1].next)
-        hint = next < end ? next : first
-        return key + 1
+        let name = UnsafeBufferPointer(start: tables.names + field.nameStart, count: field.nameLength)
+        return findMember(tape: tape, first: first, end: end, hint: &hint) { $0.keyEquals(name, in: bytes) }.map { $0 + 1 }
     }
 
-    static func kindDescription(_ kind: JSONKind) -> String {
-        switch kind {
-        case .object: "an object"
-        case .array: "an array"
-        case .string, .key: "a string"
-        case .number: "a number"
-        case .true, .false: "a boolean"
-        case .null: "null"
-        }
-    }
 
     mutating func check(_ index: Int, kind: Int, required: Bool) {
         let t = tape[index]
@@ -198,25 +166,25 @@ struct StructureWalker {
         switch tables.kinds[kind] {
         case let .string(maxLength, pattern, allowEmpty):
             guard t.kind == .string else {
-                add(.type) { "\($0) must be a string, found \(Self.kindDescription(t.kind))." }
+                add(.type) { "\($0) must be a string, found \(t.kindDescription)." }
                 return
             }
             checkString(t, maxLength: maxLength, pattern: pattern, allowEmpty: allowEmpty, required: required)
         case let .decimal(maxDecimals, nonNegative):
             guard t.kind == .number else {
-                add(.type) { "\($0) must be a JSON number, found \(Self.kindDescription(t.kind))." }
+                add(.type) { "\($0) must be a JSON number, found \(t.kindDescription)." }
                 return
             }
             checkNumber(t, maxDecimals: maxDecimals, nonNegative: nonNegative)
         case let .object(object):
             guard t.kind == .object else {
-                add(.type) { "\($0) must be an object, found \(Self.kindDescription(t.kind))." }
+                add(.type) { "\($0) must be an object, found \(t.kindDescription)." }
                 return
             }
             checkObject(index, object)
         case let .array(element, minCount, maxCount):
             guard t.kind == .array else {
-                add(.type) { "\($0) must be an array, found \(Self.kindDescription(t.kind))." }
+                add(.type) { "\($0) must be an array, found \(t.kindDescription)." }
                 return
             }
             let count = Int(t.count)
