@@ -80,7 +80,7 @@ public struct CanonicalSerializer: Sendable {
                 // A local copy lets the sink's pointer and count live in registers.
                 var out = result
                 defer { result = out }
-                let walker = CanonicalWalker(bytes: bytesBuffer.baseAddress!, byteCount: bytesBuffer.count, tape: tapeBuffer.baseAddress!, style: .eta, recorder: NoPathRecorder())
+                let walker = CanonicalWalker(bytes: bytesBuffer.baseAddress!, byteCount: bytesBuffer.count, tape: tapeBuffer.baseAddress!, style: .eta, isETA: true, recorder: NoPathRecorder())
                 let tape = tapeBuffer.baseAddress!
                 struct Frame {
                     var end: Int
@@ -236,7 +236,7 @@ public struct CanonicalSerializer: Sendable {
         }
         node.document.bytes.withUnsafeBufferPointer { bytes in
             node.document.tape.withUnsafeBufferPointer { tape in
-                var walker = CanonicalWalker(bytes: bytes.baseAddress!, byteCount: bytes.count, tape: tape.baseAddress!, style: style, recorder: recorder)
+                var walker = CanonicalWalker(bytes: bytes.baseAddress!, byteCount: bytes.count, tape: tape.baseAddress!, style: style, isETA: isETA, recorder: recorder)
                 if tape[node.index].kind == .object {
                     walker.writeMembers(node.index, role: role, &sink)
                 } else {
@@ -359,12 +359,13 @@ struct CanonicalWalker<Recorder: PathRecording> {
     let isETA: Bool
     var recorder: Recorder
 
-    init(bytes: UnsafePointer<UInt8>, byteCount: Int, tape: UnsafePointer<JSONToken>, style: CanonicalStyle, recorder: Recorder) {
+    /// `isETA` is `style == .eta`, passed by callers that know it (the comparison includes a set).
+    init(bytes: UnsafePointer<UInt8>, byteCount: Int, tape: UnsafePointer<JSONToken>, style: CanonicalStyle, isETA: Bool, recorder: Recorder) {
         self.bytes = bytes
         self.byteCount = byteCount
         self.tape = tape
         self.style = style
-        self.isETA = style == .eta
+        self.isETA = isETA
         self.recorder = recorder
     }
 
