@@ -476,7 +476,7 @@ struct CanonicalWalker<Recorder: PathRecording> {
 
     @inline(__always)
     func writeName(_ t: JSONToken, _ out: inout ByteSink) {
-        if (isETA || style.names == .upperCased), writeShortName(t, &out) { return }
+        if (isETA || style.names == .upperCased), writeVerbatimName(t, &out) { return }
         let start = Int(t.start), length = Int(t.end - t.start)
         if !t.hasEscapes, isETA || style.names == .upperCased {
             // Copy while upper-casing ASCII, 8 bytes at a time (SWAR); fall back when any byte
@@ -531,51 +531,39 @@ struct CanonicalWalker<Recorder: PathRecording> {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// ETA's form of an unescaped ASCII name of at most 16 bytes (most names) as two words;
-    /// `false` when the name needs ``writeName(_:_:)``.
-    @inline(__always)
-    func writeShortName(_ t: JSONToken, _ out: inout ByteSink) -> Bool {
-        let start = Int(t.start), length = Int(t.end - t.start)
-        guard !t.hasEscapes, length <= 16, start + 16 <= byteCount else { return false }
-        let source = UnsafeRawPointer(bytes + start)
-        let w0 = UInt64(littleEndian: source.loadUnaligned(as: UInt64.self))
-        let w1 = UInt64(littleEndian: source.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-        let m0: UInt64 = length >= 8 ? ~0 : (1 << (UInt64(length) * 8)) - 1
-        let m1: UInt64 = length >= 16 ? ~0 : (length <= 8 ? 0 : (1 << (UInt64(length - 8) * 8)) - 1)
-        guard (w0 & m0 | w1 & m1) & 0x8080_8080_8080_8080 == 0 else { return false }
-        out.reserve(length + 2 + 16)
-        let dst = out.base + out.count
-        dst[0] = UInt8(ascii: "\"")
-        let target = UnsafeMutableRawPointer(dst + 1)
-        target.storeBytes(of: Self.upperASCII(w0).littleEndian, as: UInt64.self)
-        target.storeBytes(of: Self.upperASCII(w1).littleEndian, toByteOffset: 8, as: UInt64.self)
-        dst[length + 1] = UInt8(ascii: "\"")
-        out.count += length + 2
-        return true
-    }
-
-    /// ETA's form of a ``JSONToken/verbatim`` name of at most 32 bytes (nearly every name),
-    /// copied and upper-cased a word at a time without a per-byte check; `false` otherwise.
+    /// ETA's form of a ``JSONToken/verbatim`` name (unescaped ASCII) of at most 32 bytes (nearly
+    /// every name), copied and upper-cased a word at a time; `false` when the name needs more.
     @inline(__always)
     func writeVerbatimName(_ t: JSONToken, _ out: inout ByteSink, reserved: Bool = false) -> Bool {
         let start = Int(t.start), length = Int(t.end &- t.start)
         guard t.verbatim, length <= 32, start &+ 32 <= byteCount else { return false }
+        writeWords(start, length, upperCased: true, &out, reserved: reserved)
+        return true
+    }
+
+    /// `"` + bytes `start..<start+length` (at most 32, with 32 readable) + `"`, copied as two or
+    /// four words, upper-cased when asked (names: ASCII only). Bytes past the text are copied too,
+    /// then overwritten or left past `count`. `reserved`: the caller made room for this write.
+    @inline(__always)
+    func writeWords(_ start: Int, _ length: Int, upperCased: Bool, _ out: inout ByteSink, reserved: Bool) {
         if !reserved { out.reserve(length &+ 2 &+ 32) }
         assert(out.capacity &- out.count >= 34, "room for the quote, four words and the closing quote")
         let source = UnsafeRawPointer(bytes + start)
         let dst = out.base + out.count
         dst[0] = UInt8(ascii: "\"")
         let target = UnsafeMutableRawPointer(dst + 1)
-        // Bytes past the name are copied too, then overwritten or left past `count`.
-        target.storeBytes(of: Self.upperNameWord(source.loadUnaligned(as: UInt64.self)), as: UInt64.self)
-        target.storeBytes(of: Self.upperNameWord(source.loadUnaligned(fromByteOffset: 8, as: UInt64.self)), toByteOffset: 8, as: UInt64.self)
+        @inline(__always) func word(_ offset: Int) -> UInt64 {
+            let w = source.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            return upperCased ? Self.upperNameWord(w) : w
+        }
+        target.storeBytes(of: word(0), as: UInt64.self)
+        target.storeBytes(of: word(8), toByteOffset: 8, as: UInt64.self)
         if length > 16 {
-            target.storeBytes(of: Self.upperNameWord(source.loadUnaligned(fromByteOffset: 16, as: UInt64.self)), toByteOffset: 16, as: UInt64.self)
-            target.storeBytes(of: Self.upperNameWord(source.loadUnaligned(fromByteOffset: 24, as: UInt64.self)), toByteOffset: 24, as: UInt64.self)
+            target.storeBytes(of: word(16), toByteOffset: 16, as: UInt64.self)
+            target.storeBytes(of: word(24), toByteOffset: 24, as: UInt64.self)
         }
         dst[length &+ 1] = UInt8(ascii: "\"")
         out.count &+= length &+ 2
-        return true
     }
 
     /// Eight bytes of a verbatim (all-ASCII) name with `a`–`z` upper-cased. Bytes past the name
@@ -591,25 +579,7 @@ struct CanonicalWalker<Recorder: PathRecording> {
     /// `"` + the text of a ``JSONToken/verbatim`` value + `"`.
     @inline(__always)
     func writeVerbatimValue(_ t: JSONToken, _ out: inout ByteSink, reserved: Bool = false) {
-        let start = Int(t.start), length = Int(t.end &- t.start)
-        guard length <= 32, start &+ 32 <= byteCount else {
-            writeQuotedCopy(start, length, &out)
-            return
-        }
-        if !reserved { out.reserve(length &+ 2 &+ 32) }
-        assert(out.capacity &- out.count >= 34, "room for the quote, four words and the closing quote")
-        let source = UnsafeRawPointer(bytes + start)
-        let dst = out.base + out.count
-        dst[0] = UInt8(ascii: "\"")
-        let target = UnsafeMutableRawPointer(dst + 1)
-        target.storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
-        target.storeBytes(of: source.loadUnaligned(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
-        if length > 16 {
-            target.storeBytes(of: source.loadUnaligned(fromByteOffset: 16, as: UInt64.self), toByteOffset: 16, as: UInt64.self)
-            target.storeBytes(of: source.loadUnaligned(fromByteOffset: 24, as: UInt64.self), toByteOffset: 24, as: UInt64.self)
-        }
-        dst[length &+ 1] = UInt8(ascii: "\"")
-        out.count &+= length &+ 2
+        writeQuotedCopy(Int(t.start), Int(t.end &- t.start), &out, reserved: reserved)
     }
 
     /// Eight ASCII bytes with `a`–`z` upper-cased (SWAR; bytes ≥ 0x80 must not be present).
@@ -622,20 +592,18 @@ struct CanonicalWalker<Recorder: PathRecording> {
         return x &- (isLower >> 2)
     }
 
-    /// `"` + input bytes `start..<start+length` + `"`; short values are copied as two 8-byte words.
+    /// `"` + input bytes `start..<start+length` + `"`; values up to 32 bytes are copied as words.
+    /// `reserved` (short values only): the caller made room for this write.
     @inline(__always)
-    func writeQuotedCopy(_ start: Int, _ length: Int, _ out: inout ByteSink) {
-        out.reserve(length + 2 + 16)
+    func writeQuotedCopy(_ start: Int, _ length: Int, _ out: inout ByteSink, reserved: Bool = false) {
+        if length <= 32, start &+ 32 <= byteCount {
+            writeWords(start, length, upperCased: false, &out, reserved: reserved)
+            return
+        }
+        out.reserve(length + 2)
         let dst = out.base + out.count
         dst[0] = UInt8(ascii: "\"")
-        if length <= 16, start + 16 <= byteCount {
-            let source = UnsafeRawPointer(bytes + start)
-            let target = UnsafeMutableRawPointer(dst + 1)
-            target.storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
-            target.storeBytes(of: source.loadUnaligned(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
-        } else {
-            (dst + 1).update(from: bytes + start, count: length)
-        }
+        (dst + 1).update(from: bytes + start, count: length)
         dst[length + 1] = UInt8(ascii: "\"")
         out.count += length + 2
     }
