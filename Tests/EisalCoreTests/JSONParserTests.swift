@@ -77,4 +77,67 @@ struct JSONParserTests {
         members.removeLast()
         #expect(throws: Never.self) { try JSONParser().parse("{" + members.joined(separator: ",") + "}") }
     }
+
+    /// The word-at-a-time string scan must stop exactly where the byte loop would: every special
+    /// byte at every position of strings up to 40 bytes, also at the very end of the input.
+    @Test func stringScanFindsEverySpecialByteAtEveryPosition() throws {
+        for length in 0 ... 40 {
+            for position in 0 ..< max(length, 1) where length > 0 {
+                for special: [UInt8] in [[0x1F], [0x00], [0x09], [0x5C, 0x6E], [0x5C, 0x22], [0xC3, 0xA9], [0xD8, 0xA7], [0x7F], [0x20], [0x21], [0x23], [0x5B], [0x5D]] {
+                    var body = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    body.replaceSubrange(position ..< position + 1, with: special)
+                    for trailing in [[UInt8](), Array(#"]"#.utf8)] {
+                        let text = Array("[\"".utf8) + body + [0x22] + (trailing.isEmpty ? [0x5D] : Array(#", 1]"#.utf8))
+                        if special[0] < 0x20 {
+                            #expect(throws: JSONParseError(code: .controlCharacterInString, byteOffset: 2 + position)) { try JSONParser().parse(text) }
+                        } else {
+                            let expected = String(decoding: body, as: UTF8.self)
+                                .replacingOccurrences(of: "\\n", with: "\n").replacingOccurrences(of: "\\\"", with: "\"")
+                            #expect(try JSONParser().parse(text).root.elements[0].string == expected, "length \(length), position \(position), \(special)")
+                        }
+                    }
+                }
+            }
+        }
+        // A string that runs to the end of the input, at every length.
+        for length in 0 ... 20 {
+            let text = Array("\"".utf8) + [UInt8](repeating: UInt8(ascii: "b"), count: length)
+            #expect(throws: JSONParseError(code: .unexpectedEnd, byteOffset: text.count)) { try JSONParser().parse(text) }
+        }
+    }
+
+    /// Duplicate keys are found whatever the one-word key filter says: random objects over a
+    /// small key pool (keys sharing prefixes and lengths, some written with escapes) against a
+    /// set of the decoded keys.
+    @Test func duplicateKeysAgainstAReferenceSet() throws {
+        var random = SystemRandomNumberGenerator()
+        let pool = ["", "a", "b", "ab", "ba", "taxType", "taxTypf", "subType", "amount", "amounts", "internalCode", "internalCodf",
+                    "itemData", "itemDatb", "k1", "k2", "k10", "aaaaaaaaX", "aaaaaaaaY", "aaaaaaaa", "é", "قيمة"]
+        func written(_ key: String, escaped: Bool) -> String {
+            guard escaped, let first = key.unicodeScalars.first, first.value < 0x10000 else { return key }
+            return String(format: "\\u%04x", first.value) + String(key.unicodeScalars.dropFirst())
+        }
+        var duplicates = 0
+        for _ in 0 ..< 3_000 {
+            let count = Int.random(in: 1 ... 40, using: &random)
+            var keys: [String] = []
+            var text = "{"
+            var firstDuplicateOffset: Int?
+            for k in 0 ..< count {
+                let key = pool.randomElement(using: &random)!
+                if k > 0 { text += ", " }
+                if firstDuplicateOffset == nil, keys.contains(key) { firstDuplicateOffset = text.utf8.count }
+                text += "\"" + written(key, escaped: Int.random(in: 0 ..< 8, using: &random) == 0) + "\": \(k)"
+                keys.append(key)
+            }
+            text += "}"
+            if let offset = firstDuplicateOffset {
+                duplicates += 1
+                #expect(throws: JSONParseError(code: .duplicateKey, byteOffset: offset), "\(text)") { try JSONParser().parse(text) }
+            } else {
+                #expect(try JSONParser().parse(text).root.members.map(\.key) == keys)
+            }
+        }
+        #expect(duplicates > 500)
+    }
 }

@@ -115,6 +115,10 @@ private struct ParserState {
         tape.append(JSONToken(kind: .object, hasEscapes: false, verbatim: false, count: 0, start: UInt32(start), end: 0, next: 0))
         position += 1
         var count: UInt32 = 0
+        // One bit per key seen in this object (a one-word Bloom filter over plain keys): a key
+        // whose bit is clear cannot be a duplicate, and is not compared with the others.
+        var seenKeys: UInt64 = 0
+        var escapedKeySeen = false
         skipWhitespace()
         guard position < input.count else { throw fail(.unexpectedEnd, position) }
         if input[position] == UInt8(ascii: "}") {
@@ -126,7 +130,15 @@ private struct ParserState {
                 guard input[position] == UInt8(ascii: "\"") else { throw fail(.unexpectedCharacter, position) }
                 let keyOffset = position
                 try parseString(kind: .key)
-                try checkDuplicate(objectIndex: index, newKey: tape.count - 1, memberCount: Int(count), at: keyOffset)
+                let key = tape[tape.count - 1]
+                // An escaped key may spell a plain one (`\u0061` is `a`): objects with one are
+                // always compared in full.
+                escapedKeySeen = escapedKeySeen || key.hasEscapes
+                let bit = keyFilterBit(key)
+                if escapedKeySeen || seenKeys & bit != 0 {
+                    try checkDuplicate(objectIndex: index, newKey: tape.count - 1, memberCount: Int(count), at: keyOffset)
+                }
+                seenKeys |= bit
                 skipWhitespace()
                 guard position < input.count else { throw fail(.unexpectedEnd, position) }
                 guard input[position] == UInt8(ascii: ":") else { throw fail(.unexpectedCharacter, position) }
@@ -147,6 +159,20 @@ private struct ParserState {
         tape[index].end = UInt32(position)
         tape[index].next = UInt32(tape.count)
         depth -= 1
+    }
+
+    /// The filter bit of a key: a hash of its length and its first (up to) 8 raw bytes.
+    @inline(__always)
+    func keyFilterBit(_ key: JSONToken) -> UInt64 {
+        let start = Int(key.start), length = Int(key.end - key.start)
+        var word: UInt64 = 0
+        if start + 8 <= input.count {
+            word = UInt64(littleEndian: UnsafeRawPointer(input.baseAddress! + start).loadUnaligned(as: UInt64.self))
+            if length < 8 { word &= (1 << (UInt64(length) * 8)) &- 1 }
+        } else {
+            for k in 0 ..< min(length, 8) { word |= UInt64(input[start + k]) << (UInt64(k) * 8) }
+        }
+        return 1 << (((word ^ UInt64(length)) &* 0x9E37_79B9_7F4A_7C15) >> 58)
     }
 
     /// Compares the new key with the earlier keys of the same object. Objects in ETA documents
@@ -233,7 +259,21 @@ private struct ParserState {
         var nonASCII = false
         let n = input.count
         while true {
-            // Fast path over plain ASCII.
+            // Fast path over plain ASCII, 8 bytes at a time: stops at the first byte that is a
+            // quote, a backslash, a control character or non-ASCII (the lowest flagged byte of
+            // these bit tricks is always exact), then the byte loop below looks at it.
+            let base = input.baseAddress!
+            while position + 8 <= n {
+                let w = UInt64(littleEndian: UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+                let flagged = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (w &- ones &* 0x20) | w) & highs
+                if flagged != 0 {
+                    position += flagged.trailingZeroBitCount >> 3
+                    break
+                }
+                position += 8
+            }
             while position < n {
                 let b = input[position]
                 if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 || b >= 0x80 { break }
