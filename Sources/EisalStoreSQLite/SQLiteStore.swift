@@ -205,7 +205,7 @@ public final class SQLiteStore: PlatformStore {
 
     public func recentSubmission(taxpayerRIN: String, payloadHash: String, since: Int64) async throws -> SubmissionRecord? {
         try reading { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM submissions WHERE taxpayer_rin = ? AND payload_hash = ? AND received_at >= ? ORDER BY received_at DESC LIMIT 1",
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM submissions WHERE taxpayer_rin = ? AND payload_hash = ? AND received_at >= ? ORDER BY received_at DESC LIMIT 1"),
                              arguments: [taxpayerRIN, payloadHash, since]).map(Self.submission)
         }
     }
@@ -260,19 +260,19 @@ public final class SQLiteStore: PlatformStore {
             let committed = receipts.count - duplicates.count
             guard committed > 0 else { return duplicates }
             precondition(lastID - firstID + 1 == Int64(committed), "receipt keys of one commit are consecutive")
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO submissions (uuid, taxpayer_rin, client_id, pos_serial, submitter_name, channel, received_at, payload_hash, status,
                     receipt_count, invalid_count, signatures, first_receipt_id, last_receipt_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [s.uuid, s.taxpayerRIN, s.clientID, s.posSerial, s.submitterName, s.channel, s.receivedAt, s.payloadHash,
+                """).execute(arguments: [s.uuid, s.taxpayerRIN, s.clientID, s.posSerial, s.submitterName, s.channel, s.receivedAt, s.payloadHash,
                                  s.status.rawValue, committed, s.invalidCount, s.signatures, firstID, lastID])
-            try db.execute(sql: "INSERT INTO jobs (submission_uuid, created_at) VALUES (?, ?)", arguments: [s.uuid, s.receivedAt])
+            try db.cachedStatement(sql: "INSERT INTO jobs (submission_uuid, created_at) VALUES (?, ?)").execute(arguments: [s.uuid, s.receivedAt])
             return duplicates
         }
     }
 
     public func submission(uuid: String) async throws -> SubmissionRecord? {
-        try reading { db in try Row.fetchOne(db, sql: "SELECT * FROM submissions WHERE uuid = ?", arguments: [uuid]).map(Self.submission) }
+        try reading { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM submissions WHERE uuid = ?"), arguments: [uuid]).map(Self.submission) }
     }
 
     /// Columns in ``receiptColumns`` order, then the text when it was joined. Read by position:
@@ -332,13 +332,13 @@ public final class SQLiteStore: PlatformStore {
 
     public func receiptNumberConflicts(submissionUUID: String) async throws -> Set<String> {
         try reading { db in
-            Set(try String.fetchAll(db, sql: """
+            Set(try String.fetchAll(db.cachedStatement(sql: """
                 SELECT r.uuid FROM receipts r WHERE \(Self.ofSubmission) AND EXISTS (
                     SELECT 1 FROM receipts o WHERE o.seller_rin = r.seller_rin AND o.branch_code = r.branch_code AND o.pos_serial = r.pos_serial
                     AND o.receipt_number = r.receipt_number AND o.uuid <> r.uuid AND o.status <> 'Invalid'
                     AND (o.received_at < r.received_at OR (o.received_at = r.received_at AND (o.submission_uuid < r.submission_uuid
                          OR (o.submission_uuid = r.submission_uuid AND o.position < r.position)))))
-                """, arguments: [submissionUUID, submissionUUID]))
+                """), arguments: [submissionUUID, submissionUUID]))
         }
     }
 
@@ -440,8 +440,8 @@ public final class SQLiteStore: PlatformStore {
     func unsyncedWrite<T>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T where T: Sendable {
         let relax = durability == .full
         return try await pool.writeWithoutTransaction { db in
-            if relax { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-            defer { if relax { try? db.execute(sql: "PRAGMA synchronous = FULL") } }
+            if relax { try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute() }
+            defer { if relax { try? db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute() } }
             var result: T?
             try db.inTransaction {
                 result = try body(db)
@@ -453,33 +453,33 @@ public final class SQLiteStore: PlatformStore {
 
     public func claimJob(owner: String, now: Int64, leaseSeconds: Int64) async throws -> ClaimedJob? {
         try await unsyncedWrite { db in
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 UPDATE jobs SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
                 WHERE id = (SELECT id FROM jobs WHERE lease_until IS NULL OR lease_until < ? ORDER BY id LIMIT 1)
                 RETURNING id, submission_uuid, attempts
-                """, arguments: [owner, now + leaseSeconds, now]) else { return nil }
+                """), arguments: [owner, now + leaseSeconds, now]) else { return nil }
             return ClaimedJob(id: row["id"], submissionUUID: row["submission_uuid"], attempts: row["attempts"], owner: owner)
         }
     }
 
     public func completeJob(_ job: ClaimedJob, verdicts: [ReceiptVerdict], status: SubmissionStatus, invalidCount: Int, now: Int64) async throws -> Bool {
         try await unsyncedWrite { db in
-            try db.execute(sql: "DELETE FROM jobs WHERE id = ? AND lease_owner = ?", arguments: [job.id, job.owner])
+            try db.cachedStatement(sql: "DELETE FROM jobs WHERE id = ? AND lease_owner = ?").execute(arguments: [job.id, job.owner])
             guard db.changesCount == 1 else { return false }
-            let range = try Row.fetchOne(db, sql: "SELECT first_receipt_id, last_receipt_id FROM submissions WHERE uuid = ?", arguments: [job.submissionUUID])
+            let range = try Row.fetchOne(db.cachedStatement(sql: "SELECT first_receipt_id, last_receipt_id FROM submissions WHERE uuid = ?"), arguments: [job.submissionUUID])
             let first: Int64 = range?[0] ?? 0, last: Int64 = range?[1] ?? -1
             if last - first + 1 == Int64(verdicts.count) {
                 // A verdict for every receipt of the submission: one statement marks them all
                 // valid (by key range), then the invalid ones get their status and errors.
-                try db.execute(sql: "UPDATE receipts SET status = ?, errors = '[]', verdicts = verdicts + 1 WHERE id BETWEEN ? AND ?",
-                               arguments: [ReceiptStatus.valid.rawValue, first, last])
+                try db.cachedStatement(sql: "UPDATE receipts SET status = ?, errors = '[]', verdicts = verdicts + 1 WHERE id BETWEEN ? AND ?")
+                    .execute(arguments: [ReceiptStatus.valid.rawValue, first, last])
                 let update = try db.cachedStatement(sql: "UPDATE receipts SET status = ?, errors = ? WHERE uuid = ?")
                 for v in verdicts where v.status != .valid { try update.execute(arguments: [v.status.rawValue, v.errors, v.uuid]) }
             } else {
                 let update = try db.cachedStatement(sql: "UPDATE receipts SET status = ?, errors = ?, verdicts = verdicts + 1 WHERE uuid = ?")
                 for v in verdicts { try update.execute(arguments: [v.status.rawValue, v.errors, v.uuid]) }
             }
-            try db.execute(sql: "UPDATE submissions SET status = ?, invalid_count = ? WHERE uuid = ?", arguments: [status.rawValue, invalidCount, job.submissionUUID])
+            try db.cachedStatement(sql: "UPDATE submissions SET status = ?, invalid_count = ? WHERE uuid = ?").execute(arguments: [status.rawValue, invalidCount, job.submissionUUID])
             return true
         }
     }
