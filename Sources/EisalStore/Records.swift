@@ -146,10 +146,13 @@ public struct ReceiptRecord: Sendable, Hashable {
     public var status: ReceiptStatus
     /// Validation errors as a JSON array of the contract's Error shape (empty when valid).
     public var errors: String
-    /// The receipt's JSON text exactly as received.
+    /// The receipt's JSON text exactly as received (filled by reads that ask for texts).
     public var raw: [UInt8]
+    /// Where the receipt's text sits in the submission text handed to
+    /// ``SubmissionStore/commitSubmission(_:text:receipts:)`` (the store keeps that text once).
+    public var textRange: Range<Int>
 
-    public init(uuid: String, submissionUUID: String, longId: String, receiptNumber: String, position: Int, sellerRIN: String, sellerName: String, branchCode: String, posSerial: String, buyerType: String, buyerId: String, buyerName: String, receiptType: String, typeVersion: String, currency: String, totalAmount: String, exchangeRate: String, paymentMethod: String, dateTimeIssued: String, issuedAt: Int64, receivedAt: Int64, previousUUID: String, referenceUUID: String, status: ReceiptStatus = .submitted, errors: String = "[]", raw: [UInt8]) {
+    public init(uuid: String, submissionUUID: String, longId: String, receiptNumber: String, position: Int, sellerRIN: String, sellerName: String, branchCode: String, posSerial: String, buyerType: String, buyerId: String, buyerName: String, receiptType: String, typeVersion: String, currency: String, totalAmount: String, exchangeRate: String, paymentMethod: String, dateTimeIssued: String, issuedAt: Int64, receivedAt: Int64, previousUUID: String, referenceUUID: String, status: ReceiptStatus = .submitted, errors: String = "[]", raw: [UInt8], textRange: Range<Int> = 0 ..< 0) {
         self.uuid = uuid
         self.submissionUUID = submissionUUID
         self.longId = longId
@@ -176,6 +179,7 @@ public struct ReceiptRecord: Sendable, Hashable {
         self.status = status
         self.errors = errors
         self.raw = raw
+        self.textRange = textRange
     }
 }
 

@@ -42,7 +42,8 @@ public protocol SubmissionStore: Sendable {
     /// Commits the submission, its receipts and its processing job in ONE transaction.
     /// Receipts whose UUID is already stored are left out and returned; when all of them are,
     /// nothing is committed. The submission's receipt count is the number committed.
-    func commitSubmission(_ submission: SubmissionRecord, receipts: [ReceiptRecord]) async throws -> Set<String>
+    /// `text` is the submission as received; each receipt's text is `text[receipt.textRange]`.
+    func commitSubmission(_ submission: SubmissionRecord, text: [UInt8], receipts: [ReceiptRecord]) async throws -> Set<String>
     func submission(uuid: String) async throws -> SubmissionRecord?
     /// Receipts of a submission in submission order, paged, optionally filtered.
     /// `withText: false` leaves ``ReceiptRecord/raw`` empty (listings do not show it).
@@ -87,3 +88,18 @@ public protocol JobQueue: Sendable {
 
 /// Everything the platform needs from storage.
 public typealias PlatformStore = RegistryStore & SubmissionStore & ReceiptStore & JobQueue
+
+extension SubmissionStore {
+    /// ``commitSubmission(_:text:receipts:)`` with the receipts' own ``ReceiptRecord/raw`` texts
+    /// (joined into one submission text).
+    public func commitSubmission(_ submission: SubmissionRecord, receipts: [ReceiptRecord]) async throws -> Set<String> {
+        var text: [UInt8] = []
+        var placed: [ReceiptRecord] = []
+        for var receipt in receipts {
+            receipt.textRange = text.count ..< text.count + receipt.raw.count
+            text += receipt.raw
+            placed.append(receipt)
+        }
+        return try await commitSubmission(submission, text: text, receipts: placed)
+    }
+}

@@ -103,6 +103,17 @@ public final class SQLiteStore: PlatformStore {
                     last_receipt_id = coalesce((SELECT max(id) FROM receipts WHERE submission_uuid = submissions.uuid), -1);
                 """)
         }
+        migrator.registerMigration("v3-submission-texts") { db in
+            // A submission's text is stored once, as received, instead of one row per receipt
+            // text: a 3 KB text filled a 4 KB page of its own, and each was one more insert.
+            // Receipts point into it; rows from before keep their text in `receipt_bodies`.
+            try db.execute(sql: """
+                CREATE TABLE submission_texts (id INTEGER PRIMARY KEY, raw BLOB NOT NULL);
+                ALTER TABLE receipts ADD COLUMN text_id INTEGER;
+                ALTER TABLE receipts ADD COLUMN text_offset INTEGER;
+                ALTER TABLE receipts ADD COLUMN text_length INTEGER;
+                """)
+        }
         return migrator
     }
 
@@ -116,8 +127,9 @@ public final class SQLiteStore: PlatformStore {
     /// Receipts of the submission named by the next two arguments (its uuid twice): its key range.
     static let ofSubmission = "r.id BETWEEN (SELECT first_receipt_id FROM submissions WHERE uuid = ?) AND (SELECT last_receipt_id FROM submissions WHERE uuid = ?)"
 
-    /// Receipt rows with their texts.
-    static let selectReceiptsWithText = "SELECT \(receiptColumns.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")), b.raw FROM receipts r JOIN receipt_bodies b ON b.id = r.id"
+    /// Receipt rows with where their texts are: a v2 body (column 26) or a place in a
+    /// submission text (27–29); ``withTexts(_:_:)`` reads them.
+    static let selectReceiptsWithText = "SELECT \(receiptColumns.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")), b.raw, r.text_id, r.text_offset, r.text_length FROM receipts r LEFT JOIN receipt_bodies b ON b.id = r.id"
     /// Receipt rows without their texts (listings).
     static let selectReceipts = "SELECT \(receiptColumns) FROM receipts r"
 
@@ -219,16 +231,22 @@ public final class SQLiteStore: PlatformStore {
         }
     }
 
-    public func commitSubmission(_ s: SubmissionRecord, receipts: [ReceiptRecord]) async throws -> Set<String> {
+    public func commitSubmission(_ s: SubmissionRecord, text: [UInt8], receipts: [ReceiptRecord]) async throws -> Set<String> {
         try await pool.write { db in
             // OR IGNORE: a receipt whose UUID is already stored is left out (reported back).
             let insert = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO receipts (uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial,
                     buyer_type, buyer_id, buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method,
-                    date_time_issued, issued_at, received_at, previous_uuid, reference_uuid, status, errors)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    date_time_issued, issued_at, received_at, previous_uuid, reference_uuid, status, errors, text_id, text_offset, text_length)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            let insertText = try db.cachedStatement(sql: "INSERT INTO receipt_bodies (id, raw) VALUES (?, ?)")
+            // The submission text first: the receipts point into it.
+            var textRow = DirectBinding(try db.cachedStatement(sql: "INSERT INTO submission_texts (raw) VALUES (?)").sqliteStatement)
+            try text.withUnsafeBytes { raw in
+                textRow.bind(blob: raw)
+                try textRow.step(db)
+            }
+            let textID = db.lastInsertedRowID
             // One writer and one transaction: the receipts' keys are consecutive.
             var firstID: Int64 = 0, lastID: Int64 = -1
             var duplicates: Set<String> = []
@@ -242,6 +260,10 @@ public final class SQLiteStore: PlatformStore {
                 row.bind(r.issuedAt)
                 row.bind(r.receivedAt)
                 for text in [r.previousUUID, r.referenceUUID, r.status.rawValue, r.errors] { row.bind(text) }
+                precondition(r.textRange.lowerBound >= 0 && r.textRange.upperBound <= text.count, "a receipt's text lies in its submission text")
+                row.bind(textID)
+                row.bind(Int64(r.textRange.lowerBound))
+                row.bind(Int64(r.textRange.count))
                 try row.step(db)
                 guard db.changesCount == 1 else {
                     duplicates.insert(r.uuid)
@@ -250,15 +272,12 @@ public final class SQLiteStore: PlatformStore {
                 let id = db.lastInsertedRowID
                 if lastID < firstID { firstID = id }
                 lastID = id
-                var body = DirectBinding(insertText.sqliteStatement)
-                body.bind(id)
-                try r.raw.withUnsafeBytes { raw in
-                    body.bind(blob: raw)
-                    try body.step(db)
-                }
             }
             let committed = receipts.count - duplicates.count
-            guard committed > 0 else { return duplicates }
+            guard committed > 0 else {
+                try db.cachedStatement(sql: "DELETE FROM submission_texts WHERE id = ?").execute(arguments: [textID])
+                return duplicates
+            }
             precondition(lastID - firstID + 1 == Int64(committed), "receipt keys of one commit are consecutive")
             try db.cachedStatement(sql: """
                 INSERT INTO submissions (uuid, taxpayer_rin, client_id, pos_serial, submitter_name, channel, received_at, payload_hash, status,
@@ -286,6 +305,26 @@ public final class SQLiteStore: PlatformStore {
                              referenceUUID: row[22], status: ReceiptStatus(rawValue: row[23]) ?? .submitted, errors: row[24], raw: [UInt8](raw))
     }
 
+    /// Records of rows selected with ``selectReceiptsWithText``, texts filled in: each
+    /// submission text is read once, however many of its receipts the rows hold.
+    static func withTexts(_ db: Database, _ rows: [Row]) throws -> [ReceiptRecord] {
+        var texts: [Int64: [UInt8]] = [:]
+        let read = try db.cachedStatement(sql: "SELECT raw FROM submission_texts WHERE id = ?")
+        return try rows.map { row in
+            var record = receipt(row)
+            if let id: Int64 = row[27], let offset: Int = row[28], let length: Int = row[29] {
+                if texts[id] == nil { texts[id] = [UInt8](try Data.fetchOne(read, arguments: [id]) ?? Data()) }
+                let text = texts[id]!
+                guard offset >= 0, length >= 0, offset + length <= text.count else {
+                    throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "receipt \(record.uuid): text range \(offset)+\(length) outside submission text \(id)")
+                }
+                record.raw = Array(text[offset ..< offset + length])
+                record.textRange = offset ..< offset + length
+            }
+            return record
+        }
+    }
+
     public func receipts(ofSubmission uuid: String, status: ReceiptStatus?, receiptNumber: String?, uuid receiptUUID: String?, pageNo: Int, pageSize: Int,
                          withText: Bool) async throws -> Page<ReceiptRecord> {
         var filter = Self.ofSubmission
@@ -300,7 +339,7 @@ public final class SQLiteStore: PlatformStore {
             let select = withText ? Self.selectReceiptsWithText : Self.selectReceipts
             let rows = try Row.fetchAll(db, sql: "\(select) WHERE \(condition) ORDER BY position LIMIT ? OFFSET ?",
                                         arguments: sendableArguments + [pageSize, max(0, pageNo - 1) * pageSize])
-            return Page(items: rows.map(Self.receipt), totalCount: total)
+            return Page(items: withText ? try Self.withTexts(db, rows) : rows.map(Self.receipt), totalCount: total)
         }
     }
 
@@ -318,14 +357,14 @@ public final class SQLiteStore: PlatformStore {
     }
 
     public func receipt(uuid: String) async throws -> ReceiptRecord? {
-        try reading { db in try Row.fetchOne(db, sql: "\(Self.selectReceiptsWithText) WHERE uuid = ?", arguments: [uuid.lowercased()]).map(Self.receipt) }
+        try reading { db in try Self.withTexts(db, Row.fetchAll(db, sql: "\(Self.selectReceiptsWithText) WHERE uuid = ?", arguments: [uuid.lowercased()])).first }
     }
 
     public func receipts(uuids: [String]) async throws -> [ReceiptRecord] {
         guard !uuids.isEmpty else { return [] }
         return try reading { db in
             try Self.inChunks(uuids) { marks, arguments in
-                try Row.fetchAll(db, sql: "\(Self.selectReceiptsWithText) WHERE uuid IN (\(marks))", arguments: arguments).map(Self.receipt)
+                try Self.withTexts(db, Row.fetchAll(db, sql: "\(Self.selectReceiptsWithText) WHERE uuid IN (\(marks))", arguments: arguments))
             }
         }
     }

@@ -19,24 +19,31 @@ extension Bench {
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let store = try SQLiteStore(path: directory + "/eisal.sqlite", durability: SQLiteStore.Durability(rawValue: durability) ?? .full)
             let texts = try BenchCorpus.receipts(count: 200)
-            var batches: [(SubmissionRecord, [ReceiptRecord])] = []
+            // Each submission as intake stores it: one text, the receipts pointing into it.
+            var batches: [(SubmissionRecord, [UInt8], [ReceiptRecord])] = []
             var previous = ""
             for s in 0 ..< submissions {
                 let submissionUUID = randomID(26)
                 var records: [ReceiptRecord] = []
+                var text = Array(#"{"receipts":["#.utf8)
                 for n in 0 ..< receiptsPerSubmission {
+                    if n > 0 { text.append(UInt8(ascii: ",")) }
+                    let receiptText = texts[(s * receiptsPerSubmission + n) % texts.count]
+                    let range = text.count ..< text.count + receiptText.count
+                    text += receiptText
                     let uuid = ReceiptUUID.hexDigest(Array("\(s)-\(n)".utf8))
                     records.append(ReceiptRecord(
                         uuid: uuid, submissionUUID: submissionUUID, longId: randomID(40), receiptNumber: "B\(s)-\(n)", position: n,
                         sellerRIN: "100000001", sellerName: "Eisal Demo Trading", branchCode: "0", posSerial: "DEMO-POS-1", buyerType: "P", buyerId: "",
                         buyerName: "", receiptType: "s", typeVersion: "1.2", currency: "EGP", totalAmount: "114.00", exchangeRate: "0", paymentMethod: "C",
                         dateTimeIssued: "2026-11-23T10:00:00Z", issuedAt: 1_795_428_000, receivedAt: 1_795_428_100 + Int64(s), previousUUID: previous,
-                        referenceUUID: "", raw: texts[(s * receiptsPerSubmission + n) % texts.count]))
+                        referenceUUID: "", raw: [], textRange: range))
                     previous = uuid
                 }
+                text += Array("]}".utf8)
                 batches.append((SubmissionRecord(uuid: submissionUUID, taxpayerRIN: "100000001", clientID: "bench", posSerial: "DEMO-POS-1", submitterName: "bench",
                                                  channel: "POS", receivedAt: 1_795_428_100 + Int64(s), payloadHash: randomID(64),
-                                                 receiptCount: records.count), records))
+                                                 receiptCount: records.count), text, records))
             }
             let total = Double(submissions * receiptsPerSubmission)
             var timings: [(String, Double)] = []
@@ -47,9 +54,9 @@ extension Bench {
                 if let i = timings.firstIndex(where: { $0.0 == name }) { timings[i].1 += cpu } else { timings.append((name, cpu)) }
                 return result
             }
-            for (submission, records) in batches {
+            for (submission, text, records) in batches {
                 _ = try await timed("intake: recentSubmission") { try await store.recentSubmission(taxpayerRIN: "100000001", payloadHash: submission.payloadHash, since: 0) }
-                _ = try await timed("intake: commitSubmission") { try await store.commitSubmission(submission, receipts: records) }
+                _ = try await timed("intake: commitSubmission") { try await store.commitSubmission(submission, text: text, receipts: records) }
             }
             while let job = try await timed("processing: claimJob", { try await store.claimJob(owner: "bench", now: 1_795_428_100, leaseSeconds: 60) }) {
                 let page = try await timed("processing: receipts(ofSubmission:)") {

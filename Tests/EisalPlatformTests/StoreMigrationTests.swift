@@ -93,9 +93,11 @@ struct StoreMigrationTests {
         #expect(try await store.receipt(uuid: "c")?.raw == Array(#"{"u":"c"}"#.utf8))
         // All stored already: nothing is committed, not even the submission or its job.
         let jobsBefore = try await store.pendingJobCount()
+        let textsBefore = try await store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM submission_texts") }
         #expect(try await store.commitSubmission(Self.submission("S3", count: 1), receipts: [Self.record("a", submission: "S3", position: 0)]) == ["a"])
         #expect(try await store.submission(uuid: "S3") == nil)
         #expect(try await store.pendingJobCount() == jobsBefore)
+        #expect(try await store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM submission_texts") } == textsBefore)
         // Verdicts by key range leave every receipt of the submission with one verdict.
         let job = try #require(try await store.claimJob(owner: "w", now: 0, leaseSeconds: 60))
         let receipts = try await store.receipts(ofSubmission: job.submissionUUID, status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: 10, withText: false).items
@@ -105,5 +107,60 @@ struct StoreMigrationTests {
         #expect(after.map(\.status) == verdicts.map(\.status))
         #expect(after.first?.errors == #"[{"code":"X"}]"#)
         #expect(Set(try await store.verdictCounts(submissionUUID: job.submissionUUID).values) == [1])
+    }
+
+    /// The submission text is stored once, byte for byte as received; each receipt's text is
+    /// its slice of it, alone, in listings and in lookups by UUID.
+    @Test func submissionTextIsStoredOnceAsReceived() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eisal-text-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteStore(path: directory.appendingPathComponent("eisal.sqlite").path)
+        let first = #"{ "u" : "x", "n": 10.50 }"#, second = #"{"u":"y","s":"\u0627"}"#
+        let text = Array(#"{"receipts": ["#.utf8) + Array(first.utf8) + Array(" ,\n  ".utf8) + Array(second.utf8) + Array(#"], "signatures": [{"signatureType":"I","value":"MIIx"}]}"#.utf8)
+        let firstStart = Array(#"{"receipts": ["#.utf8).count
+        let secondStart = firstStart + first.utf8.count + Array(" ,\n  ".utf8).count
+        var rx = Self.record("x", submission: "S1", position: 0), ry = Self.record("y", submission: "S1", position: 1)
+        rx.raw = []; ry.raw = []
+        rx.textRange = firstStart ..< firstStart + first.utf8.count
+        ry.textRange = secondStart ..< secondStart + second.utf8.count
+        #expect(try await store.commitSubmission(Self.submission("S1", count: 2), text: text, receipts: [rx, ry]).isEmpty)
+        #expect(try await store.pool.read { try [UInt8](Data.fetchAll($0, sql: "SELECT raw FROM submission_texts").first ?? Data()) } == text)
+        #expect(try await store.receipt(uuid: "x")?.raw == Array(first.utf8))
+        #expect(try await store.receipt(uuid: "y")?.raw == Array(second.utf8))
+        let listed = try await store.receipts(ofSubmission: "S1", status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: 10, withText: true).items
+        #expect(listed.map(\.raw) == [Array(first.utf8), Array(second.utf8)])
+        #expect(try await store.receipts(uuids: ["y", "x"]).map(\.raw).sorted { $0.count < $1.count } == [Array(first.utf8), Array(second.utf8)].sorted { $0.count < $1.count })
+    }
+
+    /// A database written by v2 (one body row per receipt) keeps its texts after v3, and old and
+    /// new receipts read side by side.
+    @Test func version2BodiesStayReadableBesideSubmissionTexts() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eisal-v2-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("eisal.sqlite").path
+        let v2 = try DatabaseQueue(path: path)
+        try SQLiteStore.migrator.migrate(v2, upTo: "v2-receipt-bodies")
+        try await v2.write { db in
+            try db.execute(sql: "INSERT INTO submissions (uuid, taxpayer_rin, client_id, pos_serial, submitter_name, channel, received_at, payload_hash, status, receipt_count, invalid_count, signatures, first_receipt_id, last_receipt_id) VALUES ('S1', '100000001', 'c', 'P1', 'n', 'POS', 1, 'h', 'Valid', 2, 0, NULL, 1, 2)")
+            for (id, uuid) in [(1, "old1"), (2, "old2")] {
+                try db.execute(sql: """
+                    INSERT INTO receipts (id, uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial,
+                        buyer_type, buyer_id, buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method,
+                        date_time_issued, issued_at, received_at, previous_uuid, reference_uuid, status, errors, verdicts)
+                    VALUES (?, ?, 'S1', 'L', ?, ?, '100000001', 'Seller', '0', 'P1', 'P', '', '', 's', '1.2', 'EGP', '1', '0', 'C',
+                        '2026-11-23T10:00:00Z', 100, 200, '', '', 'Valid', '[]', 1)
+                    """, arguments: [id, uuid, "R-\(id)", id - 1])
+                try db.execute(sql: "INSERT INTO receipt_bodies (id, raw) VALUES (?, ?)", arguments: [id, Data("{\"old\":\(id)}".utf8)])
+            }
+        }
+        try v2.close()
+
+        let store = try SQLiteStore(path: path)
+        #expect(try await store.receipts(ofSubmission: "S1", status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: 10, withText: true).items.map(\.raw)
+                == [Array(#"{"old":1}"#.utf8), Array(#"{"old":2}"#.utf8)])
+        _ = try await store.commitSubmission(Self.submission("S2", count: 1), receipts: [Self.record("new1", submission: "S2", position: 0)])
+        let both = try await store.receipts(uuids: ["old2", "new1"])
+        #expect(Dictionary(uniqueKeysWithValues: both.map { ($0.uuid, $0.raw) }) == ["old2": Array(#"{"old":2}"#.utf8), "new1": Array(#"{"u":"new1"}"#.utf8)])
     }
 }

@@ -188,7 +188,7 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
         )
         // Receipts accepted earlier (by any submission, also one committing at the same moment)
         // are left out by the store in the same transaction and rejected here.
-        let duplicates = try await store.commitSubmission(submission, receipts: records)
+        let duplicates = try await store.commitSubmission(submission, text: document.bytes, receipts: records)
         for (k, candidate) in candidates.enumerated() {
             if duplicates.contains(candidate.uuid) {
                 rejected.append(RejectedDocument(receiptNumber: candidate.number, uuid: candidate.claimed, error: ETAError(
@@ -198,14 +198,11 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
             }
         }
         guard !accepted.isEmpty else { return IntakeResult(submissionUUID: nil, accepted: [], rejected: rejected) }
-        // The workers read each receipt from its node, so the records' copies of the texts are
-        // not kept. Held: the text, its tape (16 bytes a token, about one token per 10 bytes of
-        // text) and the records' columns.
+        // The workers read each receipt from its node. Held: the text, its tape (16 bytes a
+        // token, about one token per 10 bytes of text) and the records' columns.
         var columns: [ReceiptRecord] = [], committedNodes: [JSONNode] = []
         for (record, node) in zip(records, nodes) where !duplicates.contains(record.uuid) {
-            var stored = record
-            stored.raw = []
-            columns.append(stored)
+            columns.append(record)
             committedNodes.append(node)
         }
         handoff.put(submissionUUID, .init(records: columns, receipts: committedNodes, bytes: document.bytes.count * 3 + records.count * 512))
@@ -213,7 +210,8 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
         return IntakeResult(submissionUUID: submissionUUID, accepted: accepted, rejected: rejected)
     }
 
-    /// The stored form of an accepted receipt: index columns plus the raw bytes as received.
+    /// The stored form of an accepted receipt: index columns, and where its text sits in the
+    /// submission text (stored once, as received).
     static func record(_ node: JSONNode, facts f: ReceiptFacts, uuid: String, submissionUUID: String, longId: String, position: Int, now: Int64) -> ReceiptRecord {
         ReceiptRecord(
             uuid: uuid, submissionUUID: submissionUUID, longId: longId, receiptNumber: f.receiptNumber, position: position,
@@ -222,7 +220,7 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
             currency: f.currency, totalAmount: f.totalAmount, exchangeRate: f.exchangeRate, paymentMethod: f.paymentMethod,
             dateTimeIssued: f.dateTimeIssued, issuedAt: UTCDateTime(f.dateTimeIssued)?.secondsSinceEpoch ?? 0,
             receivedAt: now, previousUUID: f.previousUUID.lowercased(), referenceUUID: f.referenceUUID.lowercased(),
-            raw: Array(node.rawBytes)
+            raw: [], textRange: node.byteRange
         )
     }
 }
