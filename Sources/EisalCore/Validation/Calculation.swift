@@ -99,13 +99,14 @@ struct Calculation<N: CalculationNumber> {
         let r = receipt
         var totalSales = N.zero, netAmount = N.zero, commercial = N.zero, itemDiscounts = N.zero, linesTotal = N.zero
         var taxByType: [(type: String, amount: N)] = []
+        var t = [N](repeating: .zero, count: 21)
         for (i, item) in r.itemData.enumerated() {
             expect(.totalSale, "itemData[\(i)].totalSale", declared: item.totalSale, computed: value(item.quantity) * value(item.unitPrice), "quantity × unitPrice")
             let lineCommercial = sum(item.commercialDiscountData) + value(item.additionalCommercialDiscount?.amount)
             let netSale = value(item.netSale)
             expect(.netSale, "itemData[\(i)].netSale", declared: item.netSale, computed: value(item.totalSale) - lineCommercial, "totalSale − commercial discounts")
-            // T1…T20 amounts of this line, by number.
-            var t = [N](repeating: .zero, count: 21)
+            // T1…T20 amounts of this line, by number (one array for all lines).
+            for n in t.indices { t[n] = .zero }
             var t1Rate: N?
             var t1Index = 0
             for (j, tax) in (item.taxableItems ?? []).enumerated() {

@@ -59,23 +59,24 @@ struct ModelChecker {
             add(.buyerType, "Buyer type '\(r.buyer.type)' is not known (B, P, F).", "buyer.type")
         }
         for (i, item) in r.itemData.enumerated() {
-            let p = "itemData[\(i)]"
+            // Paths are spelled only for a finding (a valid receipt builds none).
+            func p() -> String { "itemData[\(i)]" }
             if !tables.itemTypes.contains(item.itemType) {
-                add(.itemType, "Item type '\(item.itemType)' is not GS1 or EGS.", "\(p).itemType")
+                add(.itemType, "Item type '\(item.itemType)' is not GS1 or EGS.", "\(p()).itemType")
             } else if !itemCodeFits(item) {
                 add(.itemCode, item.itemType == "GS1"
                     ? "GS1 item code '\(item.itemCode)' must be 8 to 14 digits."
-                    : "EGS item code '\(item.itemCode)' must look like EG-{9-digit RIN}-{code}.", "\(p).itemCode")
+                    : "EGS item code '\(item.itemCode)' must look like EG-{9-digit RIN}-{code}.", "\(p()).itemCode")
             }
             if !tables.unitTypes.contains(item.unitType) {
-                add(.unitType, "Unit type '\(item.unitType)' is not a code from UnitTypes.", "\(p).unitType")
+                add(.unitType, "Unit type '\(item.unitType)' is not a code from UnitTypes.", "\(p()).unitType")
             }
             for (j, tax) in (item.taxableItems ?? []).enumerated() {
-                let tp = "\(p).taxableItems[\(j)]"
+                func tp() -> String { "\(p()).taxableItems[\(j)]" }
                 if !tables.isTaxType(tax.taxType) {
-                    add(.taxType, "Tax type '\(tax.taxType)' is not known (T1–T20).", "\(tp).taxType")
+                    add(.taxType, "Tax type '\(tax.taxType)' is not known (T1–T20).", "\(tp()).taxType")
                 } else if tables.subtypeTaxType[tax.subType] != tax.taxType {
-                    add(.taxSubtype, "Subtype '\(tax.subType)' is not a subtype of \(tax.taxType).", "\(tp).subType")
+                    add(.taxSubtype, "Subtype '\(tax.subType)' is not a subtype of \(tax.taxType).", "\(tp()).subType")
                 }
             }
         }
@@ -97,7 +98,7 @@ struct ModelChecker {
     }
 
     func itemCodeFits(_ item: ReceiptItem) -> Bool {
-        let code = Array(item.itemCode.utf8)
+        let code = item.itemCode.utf8
         if item.itemType == "GS1" {
             return (8 ... 14).contains(code.count) && code.allSatisfy { $0 >= 48 && $0 <= 57 }
         }
