@@ -250,21 +250,43 @@ public final class SQLiteStore: PlatformStore {
             // One writer and one transaction: the receipts' keys are consecutive.
             var firstID: Int64 = 0, lastID: Int64 = -1
             var duplicates: Set<String> = []
+            // The text columns of a row are staged in one reused buffer and bound in place
+            // (no copy and no allocation per column inside SQLite).
+            var staged: [UInt8] = []
+            staged.reserveCapacity(2048)
+            var spans: [Range<Int>] = []
+            spans.reserveCapacity(22)
+            func stage(_ column: String) {
+                let start = staged.count
+                staged.append(contentsOf: column.utf8)
+                spans.append(start ..< staged.count)
+            }
+            // No pointer into `staged` outlives this commit in the cached statement.
+            defer { sqlite3_clear_bindings(insert.sqliteStatement) }
             for r in receipts {
+                staged.removeAll(keepingCapacity: true)
+                spans.removeAll(keepingCapacity: true)
+                stage(r.uuid); stage(r.submissionUUID); stage(r.longId); stage(r.receiptNumber)
+                stage(r.sellerRIN); stage(r.sellerName); stage(r.branchCode); stage(r.posSerial); stage(r.buyerType); stage(r.buyerId); stage(r.buyerName)
+                stage(r.receiptType); stage(r.typeVersion); stage(r.currency); stage(r.totalAmount); stage(r.exchangeRate); stage(r.paymentMethod)
+                stage(r.dateTimeIssued)
+                stage(r.previousUUID); stage(r.referenceUUID); stage(r.status.rawValue); stage(r.errors)
                 // Bound directly: GRDB's argument arrays cost more than the insert itself here.
                 var row = DirectBinding(insert.sqliteStatement)
-                for text in [r.uuid, r.submissionUUID, r.longId, r.receiptNumber] { row.bind(text) }
-                row.bind(Int64(r.position))
-                for text in [r.sellerRIN, r.sellerName, r.branchCode, r.posSerial, r.buyerType, r.buyerId, r.buyerName, r.receiptType, r.typeVersion,
-                             r.currency, r.totalAmount, r.exchangeRate, r.paymentMethod, r.dateTimeIssued] { row.bind(text) }
-                row.bind(r.issuedAt)
-                row.bind(r.receivedAt)
-                for text in [r.previousUUID, r.referenceUUID, r.status.rawValue, r.errors] { row.bind(text) }
-                precondition(r.textRange.lowerBound >= 0 && r.textRange.upperBound <= text.count, "a receipt's text lies in its submission text")
-                row.bind(textID)
-                row.bind(Int64(r.textRange.lowerBound))
-                row.bind(Int64(r.textRange.count))
-                try row.step(db)
+                try staged.withUnsafeBufferPointer { columns in
+                    for k in 0 ..< 4 { row.bind(borrowing: columns, spans[k]) }
+                    row.bind(Int64(r.position))
+                    for k in 4 ..< 18 { row.bind(borrowing: columns, spans[k]) }
+                    row.bind(r.issuedAt)
+                    row.bind(r.receivedAt)
+                    for k in 18 ..< 22 { row.bind(borrowing: columns, spans[k]) }
+                    precondition(r.textRange.lowerBound >= 0 && r.textRange.upperBound <= text.count, "a receipt's text lies in its submission text")
+                    row.bind(textID)
+                    row.bind(Int64(r.textRange.lowerBound))
+                    row.bind(Int64(r.textRange.count))
+                    // The staged columns are read during this step only.
+                    try row.step(db)
+                }
                 guard db.changesCount == 1 else {
                     duplicates.insert(r.uuid)
                     continue
@@ -566,6 +588,16 @@ struct DirectBinding {
                 _ = sqlite3_bind_text(statement, index, "", 0, Self.transient)
             }
         }
+    }
+
+    /// Binds `span` of `columns` as text without a copy (SQLITE_STATIC): the caller keeps
+    /// `columns` alive and unchanged until `step` returns.
+    mutating func bind(borrowing columns: UnsafeBufferPointer<UInt8>, _ span: Range<Int>) {
+        index += 1
+        precondition(span.upperBound <= columns.count)
+        // A non-nil pointer binds "" for an empty span (nil would bind NULL).
+        let base = UnsafeRawPointer(columns.baseAddress.map { $0 + span.lowerBound } ?? UnsafePointer(bitPattern: 1)!)
+        _ = sqlite3_bind_text(statement, index, base.assumingMemoryBound(to: CChar.self), Int32(span.count), nil)
     }
 
     mutating func bind(_ value: Int64) {

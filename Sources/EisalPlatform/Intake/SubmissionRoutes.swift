@@ -17,13 +17,18 @@ struct SubmissionRoutes<Store: SubmissionStore & RegistryStore> {
             guard contentType.hasPrefix("application/json") else {
                 throw PlatformError(.unsupportedMediaType, code: "UnsupportedMediaType", message: "Receipt submissions are JSON only: send 'Content-Type: application/json'.", target: "Content-Type")
             }
-            let body: ByteBuffer
-            do {
-                body = try await request.body.collect(upTo: configuration.maximumSubmissionBytes)
-            } catch is NIOTooManyBytesError {
-                throw IntakeService<Store>.tooLarge(bytes: configuration.maximumSubmissionBytes + 1, configuration)
+            // Read straight into one array sized by Content-Length (collecting into a growing
+            // buffer and copying it out moved each submission three times).
+            var body: [UInt8] = []
+            let limit = configuration.maximumSubmissionBytes
+            if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared <= limit { body.reserveCapacity(declared) }
+            for try await chunk in request.body {
+                guard body.count + chunk.readableBytes <= limit else {
+                    throw IntakeService<Store>.tooLarge(bytes: limit + 1, configuration)
+                }
+                chunk.withUnsafeReadableBytes { body.append(contentsOf: $0) }
             }
-            let result = try await intake.submit(body: Array(buffer: body), principal: principal)
+            let result = try await intake.submit(body: body, principal: principal)
             context.logger.info("receipt submission", metadata: [
                 "submission": "\(result.submissionUUID ?? "-")", "accepted": "\(result.accepted.count)", "rejected": "\(result.rejected.count)",
             ])
