@@ -32,12 +32,44 @@ struct SubmissionRoutes<Store: SubmissionStore & RegistryStore> {
             context.logger.info("receipt submission", metadata: [
                 "submission": "\(result.submissionUUID ?? "-")", "accepted": "\(result.accepted.count)", "rejected": "\(result.rejected.count)",
             ])
-            var members: [(String, JSONValue)] = [("submissionUUID", result.submissionUUID.map { .string($0) } ?? .null)]
-            if configuration.emitSubmissionIdAlias { members.append(("submissionId", result.submissionUUID.map { .string($0) } ?? .null)) }
-            // Built directly: the generic encoder cost more than hashing the receipts.
-            members.append(("acceptedDocuments", .array(result.accepted.map { .object([("uuid", .string($0.uuid)), ("longId", .string($0.longId)), ("receiptNumber", .string($0.receiptNumber))]) })))
-            members.append(("rejectedDocuments", try JSONValueEncoder().encode(result.rejected)))
-            return try Response.json(.object(members), status: .accepted)
+            return Response(status: .accepted, headers: [.contentType: "application/json; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: try Self.responseBody(result, submissionIdAlias: configuration.emitSubmissionIdAlias))))
         }
+    }
+
+    /// The 202 body, written straight to bytes (a value tree cost more than hashing the
+    /// receipts): `submissionUUID`, the optional `submissionId` alias, `acceptedDocuments`
+    /// (`uuid`, `longId`, `receiptNumber`), `rejectedDocuments`; compact, as ``JSONWriter`` writes.
+    static func responseBody(_ result: IntakeResult, submissionIdAlias: Bool) throws -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + result.accepted.count * 160)
+        func string(_ text: String) {
+            out.append(UInt8(ascii: "\""))
+            JSONEscapes.appendMinimallyEscaped(text.utf8, to: &out)
+            out.append(UInt8(ascii: "\""))
+        }
+        func submission() {
+            if let uuid = result.submissionUUID { string(uuid) } else { out += Array("null".utf8) }
+        }
+        out += Array(#"{"submissionUUID":"#.utf8)
+        submission()
+        if submissionIdAlias {
+            out += Array(#","submissionId":"#.utf8)
+            submission()
+        }
+        out += Array(#","acceptedDocuments":["#.utf8)
+        for (k, document) in result.accepted.enumerated() {
+            out += Array((k == 0 ? #"{"uuid":"# : #",{"uuid":"#).utf8)
+            string(document.uuid)
+            out += Array(#","longId":"#.utf8)
+            string(document.longId)
+            out += Array(#","receiptNumber":"#.utf8)
+            string(document.receiptNumber)
+            out.append(UInt8(ascii: "}"))
+        }
+        out += Array(#"],"rejectedDocuments":"#.utf8)
+        out += JSONWriter().bytes(try JSONValueEncoder().encode(result.rejected))
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 }
