@@ -163,4 +163,34 @@ struct StoreMigrationTests {
         let both = try await store.receipts(uuids: ["old2", "new1"])
         #expect(Dictionary(uniqueKeysWithValues: both.map { ($0.uuid, $0.raw) }) == ["old2": Array(#"{"old":2}"#.utf8), "new1": Array(#"{"u":"new1"}"#.utf8)])
     }
+
+    /// A listing reads a submission text once, whole; single receipts read only their slice.
+    /// Both give each receipt exactly its own bytes, at every position of a 40-receipt text.
+    @Test func listingsAndSingleReceiptsReadTheSameTexts() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eisal-slices-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteStore(path: directory.appendingPathComponent("eisal.sqlite").path)
+        var text = Array(#"{"receipts":["#.utf8)
+        var records: [ReceiptRecord] = []
+        var expected: [String: [UInt8]] = [:]
+        for n in 0 ..< 40 {
+            if n > 0 { text += Array(", ".utf8) }
+            let body = Array("{\"n\":\(n),\"pad\":\"\(String(repeating: "x", count: n * 97 % 5_000))\"}".utf8)
+            var record = Self.record("r\(n)", submission: "S1", position: n)
+            record.raw = []
+            record.textRange = text.count ..< text.count + body.count
+            text += body
+            records.append(record)
+            expected["r\(n)"] = body
+        }
+        text += Array("]}".utf8)
+        #expect(SQLiteStore.wholeTextThreshold <= records.count)
+        #expect(try await store.commitSubmission(Self.submission("S1", count: 40), text: text, receipts: records).isEmpty)
+        let listed = try await store.receipts(ofSubmission: "S1", status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: 100, withText: true).items
+        #expect(listed.count == 40)
+        for record in listed { #expect(record.raw == expected[record.uuid]) }
+        for n in [0, 1, 17, 39] { #expect(try await store.receipt(uuid: "r\(n)")?.raw == expected["r\(n)"]) }
+        let some = try await store.receipts(uuids: ["r3", "r38"])
+        #expect(some.count == 2 && some.allSatisfy { $0.raw == expected[$0.uuid] })
+    }
 }
