@@ -244,6 +244,7 @@ public final class SQLiteStore: PlatformStore {
             var textRow = DirectBinding(try db.cachedStatement(sql: "INSERT INTO submission_texts (raw) VALUES (?)").sqliteStatement)
             try text.withUnsafeBytes { raw in
                 textRow.bind(blob: raw)
+                defer { sqlite3_clear_bindings(textRow.statement) }
                 try textRow.step(db)
             }
             let textID = db.lastInsertedRowID
@@ -604,28 +605,13 @@ struct DirectBinding {
         sqlite3_reset(statement)
     }
 
-    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
-    mutating func bind(_ text: String) {
-        index += 1
-        var text = text
-        text.withUTF8 { utf8 in
-            if let base = utf8.baseAddress, utf8.count > 0 {
-                _ = sqlite3_bind_text(statement, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(utf8.count), Self.transient)
-            } else {
-                // "" (a nil pointer would bind NULL).
-                _ = sqlite3_bind_text(statement, index, "", 0, Self.transient)
-            }
-        }
-    }
-
     /// Binds `span` of `columns` as text without a copy (SQLITE_STATIC): the caller keeps
     /// `columns` alive and unchanged until `step` returns.
     mutating func bind(borrowing columns: UnsafeBufferPointer<UInt8>, _ span: Range<Int>) {
         index += 1
         precondition(span.upperBound <= columns.count)
         // A non-nil pointer binds "" for an empty span (nil would bind NULL).
-        let base = UnsafeRawPointer(columns.baseAddress.map { $0 + span.lowerBound } ?? UnsafePointer(bitPattern: 1)!)
+        let base = UnsafeRawPointer(columns.baseAddress.map { $0 + span.lowerBound } ?? StaticString("").utf8Start)
         _ = sqlite3_bind_text(statement, index, base.assumingMemoryBound(to: CChar.self), Int32(span.count), nil)
     }
 
