@@ -8,14 +8,9 @@ import Testing
 struct FixedDecimalTests {
     /// A small deterministic generator (tests must not depend on the run).
     struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random: SplitMix64
+        init(state: UInt64) { random = SplitMix64(seed: state) }
+        mutating func next() -> UInt64 { random.next() }
 
         /// A plain lexeme with up to `digits` integer digits and up to 5 decimals, sometimes negative.
         mutating func lexeme(digits: Int = 9) -> String {
