@@ -68,8 +68,9 @@ struct RestartTests {
         let directory = NSTemporaryDirectory() + "eisal-restart-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let database = directory + "/eisal.sqlite"
-        // Slow validation (150 ms per receipt) and a short lease, so the kill lands mid-job.
-        let first = try ServerProcess(arguments: ["--database", database, "--processing-delay-ms", "150", "--job-lease", "2", "--workers", "1"])
+        // Slow validation (1 s per receipt, 5 s per job) and a short lease. The kill waits until the
+        // store shows the worker's lease, so it lands mid-job however slow the machine is.
+        let first = try ServerProcess(arguments: ["--database", database, "--processing-delay-ms", "1000", "--job-lease", "2", "--workers", "1"])
         #expect(first.port > 0)
         let credentials = try JSONNodeDecoder().decode([IssuedCredentialsView].self, from: try JSONParser().parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: directory + "/demo-credentials.json")))).root)
         let pos = try #require(credentials.first { $0.posSerial != nil })
@@ -97,11 +98,13 @@ struct RestartTests {
             accepted += response["acceptedDocuments"]?.elements.compactMap { $0["uuid"]?.string } ?? []
         }
         #expect(accepted.count == 15)
-        // Let the worker get into the first job (5 × 150 ms), then kill the process.
-        try await Task.sleep(for: .milliseconds(400))
+        // Wait until the worker holds its lease on the first job, then kill the process.
+        let store = try SQLiteStore(path: database)
+        for _ in 0 ..< 200 where try await store.leasedJobCount() == 0 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         first.kill()
 
-        let store = try SQLiteStore(path: database)
         #expect(Set(try await store.existingReceiptUUIDs(accepted)) == Set(accepted), "a 202 survived kill -9")
         let before = try await store.pendingJobCount()
         #expect(before == 3, "the first job was still in progress when the process was killed")
