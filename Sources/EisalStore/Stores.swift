@@ -45,10 +45,22 @@ public protocol SubmissionStore: Sendable {
     /// `text` is the submission as received; each receipt's text is `text[receipt.textRange]`.
     func commitSubmission(_ submission: SubmissionRecord, text: [UInt8], receipts: [ReceiptRecord]) async throws -> Set<String>
     func submission(uuid: String) async throws -> SubmissionRecord?
-    /// Receipts of a submission in submission order, paged, optionally filtered.
+    /// Receipts of a submission matching `filter`, in `sort` order (nil: submission order), paged.
     /// `withText: false` leaves ``ReceiptRecord/raw`` empty (listings do not show it).
-    func receipts(ofSubmission uuid: String, status: ReceiptStatus?, receiptNumber: String?, uuid receiptUUID: String?, pageNo: Int, pageSize: Int,
+    func receipts(ofSubmission uuid: String, matching filter: ReceiptFilter, sort: ReceiptSort?, pageNo: Int, pageSize: Int,
                   withText: Bool) async throws -> Page<ReceiptRecord>
+}
+
+extension SubmissionStore {
+    /// Receipts of a submission in submission order, paged, optionally filtered by status, number and uuid.
+    public func receipts(ofSubmission uuid: String, status: ReceiptStatus?, receiptNumber: String?, uuid receiptUUID: String?, pageNo: Int, pageSize: Int,
+                         withText: Bool) async throws -> Page<ReceiptRecord> {
+        var filter = ReceiptFilter()
+        filter.status = status
+        filter.receiptNumber = receiptNumber
+        filter.uuid = receiptUUID
+        return try await receipts(ofSubmission: uuid, matching: filter, sort: nil, pageNo: pageNo, pageSize: pageSize, withText: withText)
+    }
 }
 
 /// Receipts as processing and retrieval see them.

@@ -377,20 +377,24 @@ public final class SQLiteStore: PlatformStore {
         DatabaseError(resultCode: .SQLITE_CORRUPT, message: "receipt \(receipt): text range \(offset)+\(length) outside submission text \(id)")
     }
 
-    public func receipts(ofSubmission uuid: String, status: ReceiptStatus?, receiptNumber: String?, uuid receiptUUID: String?, pageNo: Int, pageSize: Int,
+    /// The OFFSET of page `pageNo` (from 1), saturating: a page past any possible row is simply empty.
+    static func offset(pageNo: Int, pageSize: Int) -> Int {
+        let (offset, overflow) = max(0, pageNo - 1).multipliedReportingOverflow(by: max(0, pageSize))
+        return overflow ? Int(Int64.max) : offset
+    }
+
+    public func receipts(ofSubmission uuid: String, matching filter: ReceiptFilter, sort: ReceiptSort?, pageNo: Int, pageSize: Int,
                          withText: Bool) async throws -> Page<ReceiptRecord> {
-        var filter = Self.ofSubmission
-        var arguments: [(any DatabaseValueConvertible)?] = [uuid, uuid]
-        if let status { filter += " AND status = ?"; arguments.append(status.rawValue) }
-        if let receiptNumber { filter += " AND receipt_number = ?"; arguments.append(receiptNumber) }
-        if let receiptUUID { filter += " AND uuid = ?"; arguments.append(receiptUUID.lowercased()) }
-        let sendableArguments = StatementArguments(arguments)
-        let condition = filter
+        var predicate = ReceiptPredicate(Self.ofSubmission, [uuid, uuid])
+        predicate.add(filter)
+        let sendableArguments = StatementArguments(predicate.arguments)
+        let condition = predicate.sql
+        let order = sort.map(ReceiptPredicate.orderBy) ?? "position"
         return try reading { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM receipts r WHERE \(condition)", arguments: sendableArguments) ?? 0
             let select = withText ? Self.selectReceiptsWithText : Self.selectReceipts
-            let rows = try Row.fetchAll(db, sql: "\(select) WHERE \(condition) ORDER BY position LIMIT ? OFFSET ?",
-                                        arguments: sendableArguments + [pageSize, max(0, pageNo - 1) * pageSize])
+            let rows = try Row.fetchAll(db, sql: "\(select) WHERE \(condition) ORDER BY \(order) LIMIT ? OFFSET ?",
+                                        arguments: sendableArguments + [pageSize, Self.offset(pageNo: pageNo, pageSize: pageSize)])
             return Page(items: withText ? try Self.withTexts(db, rows) : rows.map(Self.receipt), totalCount: total)
         }
     }
@@ -467,45 +471,23 @@ public final class SQLiteStore: PlatformStore {
     }
 
     public func search(_ q: ReceiptQuery) async throws -> Page<ReceiptRecord> {
-        var filter: String
-        var arguments: [(any DatabaseValueConvertible)?] = []
+        var predicate: ReceiptPredicate
         switch q.direction?.lowercased() {
         case "received":
-            filter = "buyer_id = ? AND buyer_id <> ''"; arguments.append(q.taxpayerRIN)
+            predicate = ReceiptPredicate("buyer_id = ? AND buyer_id <> ''", [q.taxpayerRIN])
         case "submitted", "issued", "sent":
-            filter = "seller_rin = ?"; arguments.append(q.taxpayerRIN)
+            predicate = ReceiptPredicate("seller_rin = ?", [q.taxpayerRIN])
         default:
-            filter = "(seller_rin = ? OR (buyer_id = ? AND buyer_id <> ''))"; arguments += [q.taxpayerRIN, q.taxpayerRIN]
+            predicate = ReceiptPredicate("(seller_rin = ? OR (buyer_id = ? AND buyer_id <> ''))", [q.taxpayerRIN, q.taxpayerRIN])
         }
-        func add(_ clause: String, _ value: (any DatabaseValueConvertible)?) {
-            guard let value else { return }
-            filter += " AND " + clause
-            arguments.append(value)
-        }
-        add("issued_at >= ?", q.issuedFrom)
-        add("issued_at <= ?", q.issuedTo)
-        add("received_at >= ?", q.receivedFrom)
-        add("received_at <= ?", q.receivedTo)
-        add("status = ?", q.status?.rawValue)
-        add("uuid = ?", q.uuid?.lowercased())
-        add("submission_uuid = ?", q.submissionUUID)
-        add("receipt_number = ?", q.receiptNumber)
-        add("lower(receipt_type) = lower(?)", q.receiptType)
-        add("pos_serial = ?", q.posSerial)
-        add("buyer_id = ?", q.receiverId)
-        add("buyer_name = ?", q.receiverName)
-        add("payment_method = ?", q.paymentMethod)
-        if let text = q.freeText, !text.isEmpty {
-            let pattern = "%" + text.replacingOccurrences(of: "*", with: "%") + "%"
-            filter += " AND (uuid LIKE ? OR receipt_number LIKE ? OR submission_uuid LIKE ? OR seller_rin LIKE ? OR seller_name LIKE ? OR buyer_id LIKE ? OR buyer_name LIKE ? OR pos_serial LIKE ? OR total_amount = ? OR substr(date_time_issued, 1, 10) = ?)"
-            arguments += [pattern, pattern, pattern, pattern, pattern, pattern, pattern, pattern, text, text]
-        }
-        let sendableArguments = StatementArguments(arguments)
-        let condition = filter
+        predicate.add(q.filter)
+        let sendableArguments = StatementArguments(predicate.arguments)
+        let condition = predicate.sql
+        let order = q.sort.map(ReceiptPredicate.orderBy) ?? "issued_at DESC, uuid"
         return try reading { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM receipts r WHERE \(condition)", arguments: sendableArguments) ?? 0
-            let rows = try Row.fetchAll(db, sql: "\(Self.selectReceipts) WHERE \(condition) ORDER BY issued_at DESC, uuid LIMIT ? OFFSET ?",
-                                        arguments: sendableArguments + [q.pageSize, max(0, q.pageNo - 1) * q.pageSize])
+            let rows = try Row.fetchAll(db, sql: "\(Self.selectReceipts) WHERE \(condition) ORDER BY \(order) LIMIT ? OFFSET ?",
+                                        arguments: sendableArguments + [q.pageSize, Self.offset(pageNo: q.pageNo, pageSize: q.pageSize)])
             return Page(items: rows.map(Self.receipt), totalCount: total)
         }
     }

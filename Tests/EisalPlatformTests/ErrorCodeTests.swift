@@ -34,9 +34,13 @@ struct ErrorCodeTests {
             let four = try (0 ..< 4).map { _ in try chain.next() }
             let tooMany = try await client.submit(ReceiptChain.submission(four), token: token)
             expectError(tooMany, .badRequest, "MaximumSizeExceeded")
+            #expect(tooMany.json["error"]?["message"]?.string?.hasPrefix("The submission has 4 receipts;") == true)
             #expect(tooMany.json["error"]?["details"]?.elements.map { $0["target"]?.string } == ["maximumSubmissionBytes", "maximumReceiptsPerSubmission"])
             let huge = Array(#"{"receipts": [{"pad": ""#.utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 70 * 1024) + Array(#""}]}"#.utf8)
-            expectError(try await client.submit(huge, token: token), .badRequest, "MaximumSizeExceeded")
+            let hugeResponse = try await client.submit(huge, token: token)
+            expectError(hugeResponse, .badRequest, "MaximumSizeExceeded")
+            // The message gives the submission's own size (its Content-Length), not the limit + 1.
+            #expect(hugeResponse.json["error"]?["message"]?.string?.hasPrefix("The submission is \(huge.count) bytes;") == true, "\(hugeResponse.json["error"]?["message"]?.string ?? "")")
 
             // 415
             expectError(try await client.submit(Array("x".utf8), token: token, contentType: "text/plain"), .unsupportedMediaType, "UnsupportedMediaType")
@@ -118,9 +122,10 @@ struct ErrorCodeTests {
             let posHeaders = [("posserial", pos.posSerial!), ("pososversion", pos.posOSVersion!), ("presharedkey", pos.presharedKey!)]
             #expect(try await token(ok, headers: posHeaders).0 == .ok)
             #expect(try await token(ok).0 == .ok) // the same credentials as an ERP login
-            #expect(try await token([("client_id", pos.clientID), ("client_secret", pos.clientSecret)]) == (.badRequest, "invalid_request"))
-            #expect(try await token([("grant_type", "client_credentials"), ("client_secret", "x")]) == (.badRequest, "invalid_request"))
-            #expect(try await token([("grant_type", "client_credentials"), ("client_id", pos.clientID)]) == (.badRequest, "invalid_request"))
+            // Blocked calls (FAQ anti-pattern 7): spec/identity.md's stand-in answer is invalid_client.
+            #expect(try await token([("client_id", pos.clientID), ("client_secret", pos.clientSecret)]) == (.badRequest, "invalid_client"))
+            #expect(try await token([("grant_type", "client_credentials"), ("client_secret", "x")]) == (.badRequest, "invalid_client"))
+            #expect(try await token([("grant_type", "client_credentials"), ("client_id", pos.clientID)]) == (.badRequest, "invalid_client"))
             #expect(try await token([("grant_type", "password"), ("client_id", pos.clientID), ("client_secret", "x")]) == (.badRequest, "unsupported_grant_type"))
             for placeholder in ["", "0", "YOUR_CLIENT_ID"] {
                 #expect(try await token([("grant_type", "client_credentials"), ("client_id", placeholder), ("client_secret", "x")]) == (.badRequest, "invalid_client"))

@@ -143,6 +143,20 @@ struct ModelChecker {
                 add(.taxTotalsUnique, "Tax type \(tax.taxType) appears more than once on this line.", "itemData[\(i)].taxableItems[\(j)].taxType")
             }
         }
+        if kind?.isReturn == true { checkReturnAmounts() }
+    }
+
+    /// Return receipts state what comes back as positive amounts (spec/receipt-structure.md,
+    /// [DOC*] R-SERVE addendum §6): the total and every quantity above 0, no line amount below 0.
+    mutating func checkReturnAmounts() {
+        let r = receipt
+        if r.totalAmount.value <= 0 { add(.returnAmounts, "totalAmount of a return receipt must be above 0; found \(r.totalAmount.lexeme).", "totalAmount") }
+        for (i, item) in r.itemData.enumerated() {
+            if item.quantity.value <= 0 { add(.returnAmounts, "itemData[\(i)].quantity of a return receipt must be above 0; found \(item.quantity.lexeme).", "itemData[\(i)].quantity") }
+            for (name, amount) in [("totalSale", item.totalSale), ("netSale", item.netSale), ("total", item.total)] where amount.value < 0 {
+                add(.returnAmounts, "itemData[\(i)].\(name) of a return receipt must not be negative; found \(amount.lexeme).", "itemData[\(i)].\(name)")
+            }
+        }
     }
 
     // MARK: Calculations

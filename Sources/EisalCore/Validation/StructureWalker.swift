@@ -270,6 +270,11 @@ struct StructureWalker {
             add(.numberFormat) { "\($0) must be written without an exponent; found \(text())." }
             return
         }
+        if count > 0, start[0] == UInt8(ascii: "-"), !nonZeroDigit {
+            // spec/serialization.md: `-0` is rejected (hashed as sent, a .NET signer would write `0`).
+            add(.numberFormat) { "\($0) must not be a negative zero; found \(text())." }
+            return
+        }
         if let maxDecimals, decimals > maxDecimals {
             add(.numberFormat) { "\($0) has \(decimals) decimals; at most \(maxDecimals) are allowed." }
         }

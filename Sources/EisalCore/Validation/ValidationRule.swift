@@ -29,7 +29,7 @@ extension ValidationRule {
     static let type = ValidationRule("Structure.Type", .structure, "A property has the wrong JSON type (null and booleans are never accepted).")
     static let maxLength = ValidationRule("Structure.MaxLength", .structure, "A text property is longer than its maximum length.")
     static let pattern = ValidationRule("Structure.Pattern", .structure, "A text property does not match its pattern (RIN, SHA-256, date-time).")
-    static let numberFormat = ValidationRule("Structure.NumberFormat", .structure, "A number uses an exponent or more than 5 decimals (r5, r6, r10, r12, r14–r16, r18–r22).")
+    static let numberFormat = ValidationRule("Structure.NumberFormat", .structure, "A number uses an exponent, is a negative zero, or has more than 5 decimals (r5, r6, r10, r12, r14–r16, r18–r22).")
     static let nonNegative = ValidationRule("Structure.NonNegative", .structure, "A price, discount, rate or tax amount is negative (r7, r8).")
     static let itemCount = ValidationRule("Structure.ItemCount", .structure, "itemData has no line or more lines than allowed (300).")
     static let typeVersion = ValidationRule("Structure.TypeVersion", .structure, "documentType.typeVersion is not a supported version (1.2).")
@@ -52,6 +52,7 @@ extension ValidationRule {
     static let exchangeRate = ValidationRule("Core.ExchangeRate", .core, "header.exchangeRate must be above 0 when currency is not EGP.")
     static let reservedZero = ValidationRule("Core.ReservedZero", .core, "feesAmount and adjustment accept only 0.")
     static let taxTotalsUnique = ValidationRule("Core.TaxTypeUnique", .core, "A tax type appears more than once in taxTotals, or more than once on a line.")
+    static let returnAmounts = ValidationRule("Core.ReturnAmounts", .core, "Return receipts (r, RWR) state amounts as positive: totalAmount and every quantity above 0, no line totalSale, netSale or total below 0.")
     // Calculations (± the configured tolerance).
     static let totalSale = ValidationRule("Calc.TotalSale", .calculation, "itemData.totalSale = quantity × unitPrice (r11).")
     static let netSale = ValidationRule("Calc.NetSale", .calculation, "itemData.netSale = totalSale − Σ commercialDiscountData.amount − additionalCommercialDiscount.amount (r13).")
@@ -75,7 +76,7 @@ extension ValidationRule {
         required, type, maxLength, pattern, numberFormat, nonNegative, itemCount, typeVersion,
         receiptType, currency, country, activityCode, paymentMethod, buyerType, itemType, itemCode, unitType,
         taxType, taxSubtype, orderDeliveryMode, returnReason,
-        buyerIdentity, exchangeRate, reservedZero, taxTotalsUnique,
+        buyerIdentity, exchangeRate, reservedZero, taxTotalsUnique, returnAmounts,
         totalSale, netSale, vat, lineTotal, totalSales, totalCommercialDiscount, totalItemsDiscount, netAmount, taxTotals, totalAmount,
         notInFuture, submissionWindow,
         returnReference, previousUUID,

@@ -33,9 +33,12 @@ struct IdentityService<Store: RegistryStore>: Sendable {
 
     func token(for request: TokenRequest) async throws -> JSONValue {
         // Anti-pattern 7: refused before any database access.
-        guard let grantType = request.grantType, !grantType.isEmpty else { throw OAuthError("invalid_request", "grant_type is required.") }
-        guard let clientID = request.clientID else { throw OAuthError("invalid_request", "client_id is required (form field or Basic authorization).") }
-        guard let secret = request.clientSecret, !secret.isEmpty else { throw OAuthError("invalid_request", "client_secret is required (form field or Basic authorization).") }
+        // A call missing any of the three is one FAQ anti-pattern 7 blocks. spec/identity.md's
+        // stand-in decision answers every blocked call with 400 `invalid_client`, not the generic
+        // `invalid_request`; the description says which field is missing.
+        guard let grantType = request.grantType, !grantType.isEmpty else { throw OAuthError("invalid_client", "grant_type is required.") }
+        guard let clientID = request.clientID else { throw OAuthError("invalid_client", "client_id is required (form field or Basic authorization).") }
+        guard let secret = request.clientSecret, !secret.isEmpty else { throw OAuthError("invalid_client", "client_secret is required (form field or Basic authorization).") }
         guard grantType == "client_credentials" else { throw OAuthError("unsupported_grant_type", "Only grant_type=client_credentials is supported.") }
         guard !Self.placeholderClientIDs.contains(clientID.trimmingCharacters(in: .whitespaces)) else {
             throw OAuthError("invalid_client", "client_id '\(clientID)' is a placeholder: use the client id registered for your ERP or POS.")

@@ -72,9 +72,12 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
         return try await accept(receipts, document: document, principal: principal, payloadHash: payloadHash, now: now)
     }
 
-    static func tooLarge(bytes: Int, _ configuration: PlatformConfiguration) -> PlatformError {
-        PlatformError(.badRequest, code: "MaximumSizeExceeded",
-                      message: "The submission is \(bytes) bytes; the supported size is \(configuration.maximumSubmissionBytes) bytes and \(configuration.maximumReceiptsPerSubmission) receipts. Split it into smaller submissions.",
+    /// `bytes`: the submission's size when known (nil: only known to exceed the limit);
+    /// `receipts`: its receipt count when that is what is over the limit.
+    static func tooLarge(bytes: Int?, receipts: Int? = nil, _ configuration: PlatformConfiguration) -> PlatformError {
+        let size = receipts.map { "has \($0) receipts" } ?? "is " + (bytes.map { "\($0) bytes" } ?? "larger than \(configuration.maximumSubmissionBytes) bytes")
+        return PlatformError(.badRequest, code: "MaximumSizeExceeded",
+                      message: "The submission \(size); the supported size is \(configuration.maximumSubmissionBytes) bytes and \(configuration.maximumReceiptsPerSubmission) receipts. Split it into smaller submissions.",
                       target: "body", details: [
                           ETAError(code: "MaximumSizeExceeded", message: "Maximum submission size in bytes: \(configuration.maximumSubmissionBytes).", target: "maximumSubmissionBytes"),
                           ETAError(code: "MaximumSizeExceeded", message: "Maximum receipts per submission: \(configuration.maximumReceiptsPerSubmission).", target: "maximumReceiptsPerSubmission"),
@@ -118,7 +121,7 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
             throw PlatformError.badStructure(problems.first?.message ?? "Bad submission structure.", target: problems.first?.target, details: problems)
         }
         guard receipts.count <= configuration.maximumReceiptsPerSubmission else {
-            throw tooLarge(bytes: document.bytes.count, configuration)
+            throw tooLarge(bytes: document.bytes.count, receipts: receipts.count, configuration)
         }
         return receipts
     }

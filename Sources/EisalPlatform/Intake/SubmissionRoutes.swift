@@ -21,10 +21,12 @@ struct SubmissionRoutes<Store: SubmissionStore & RegistryStore> {
             // buffer and copying it out moved each submission three times).
             var body: [UInt8] = []
             let limit = configuration.maximumSubmissionBytes
-            if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared <= limit { body.reserveCapacity(declared) }
+            let declared = request.headers[.contentLength].flatMap { Int($0) }
+            if let declared, declared <= limit { body.reserveCapacity(declared) }
             for try await chunk in request.body {
                 guard body.count + chunk.readableBytes <= limit else {
-                    throw IntakeService<Store>.tooLarge(bytes: limit + 1, configuration)
+                    // The declared length when there is one; a chunked body is only known to be larger.
+                    throw IntakeService<Store>.tooLarge(bytes: declared.flatMap { $0 > limit ? $0 : nil }, configuration)
                 }
                 chunk.withUnsafeReadableBytes { body.append(contentsOf: $0) }
             }

@@ -66,8 +66,7 @@ struct QueryService<Store: PlatformStore>: Sendable {
     func submissionDetails(uuid: String, principal: Principal, query: QueryParameters) async throws -> JSONValue {
         guard let s = try await store.submission(uuid: uuid), principal.mayActFor(s.taxpayerRIN) else { throw PlatformError.notFound("Submission \(uuid)", target: "submissionUuid") }
         let (pageNo, pageSize) = try query.paging()
-        let status = try query.status()
-        let page = try await store.receipts(ofSubmission: uuid, status: status, receiptNumber: query["ReceiptNumber"], uuid: query["DocumentId"] ?? query["Uuid"], pageNo: pageNo, pageSize: pageSize, withText: false)
+        let page = try await store.receipts(ofSubmission: uuid, matching: try filter(query), sort: try query.sort(), pageNo: pageNo, pageSize: pageSize, withText: false)
         let rows = try await self.rows(page.items)
         return .object([
             ("submissionUuid", .string(s.uuid)), ("sellerId", .string(s.taxpayerRIN)), ("dateTimeReceived", Self.dateTime(s.receivedAt)),
@@ -149,27 +148,48 @@ struct QueryService<Store: PlatformStore>: Sendable {
         return try envelope(r, receipt: try await summary(r, expanded: true))
     }
 
+    /// The filters of Get Receipt Submission (06), Search Receipts (07) and Get Recent Receipts (08).
+    /// Each listing accepts the others' names too (`DocumentId`/`Uuid`, `DocumentTypeVersion`/
+    /// `DocumentTypeVersionNumber`, `ReceiverId`/`ReceiverRegisterationNumber`, `PosSerialNumber`/
+    /// `DeviceSerialNumber`): clients mix them, and a filter silently ignored would list too much.
+    func filter(_ query: QueryParameters) throws -> ReceiptFilter {
+        var f = ReceiptFilter()
+        f.status = try query.status()
+        f.issuedFrom = try query.date("DateTimeIssuedFrom")
+        f.issuedTo = try query.date("DateTimeIssuedTo")
+        f.receivedFrom = try query.date("DateTimeReceivedFrom")
+        f.receivedTo = try query.date("DateTimeReceivedTo")
+        f.uuid = query["Uuid"] ?? query["DocumentId"]
+        f.submissionUUID = query["SubmissionUuid"]
+        f.receiptNumber = query["ReceiptNumber"]
+        if let code = query["DocumentTypeCode"] { f.receiptTypes = [code] }
+        if let name = query["DocumentTypeName"] {
+            // Stand-in choice: a kind's own name ("Sale Receipt", case-insensitive) selects it;
+            // the generic document type name "Receipt" (the SDK's example) selects every kind.
+            let named = ReceiptKind.allCases.filter { name.lowercased() == "receipt" || typeName($0.rawValue).lowercased() == name.lowercased() }
+            let codes = named.map(\.rawValue)
+            f.receiptTypes = f.receiptTypes.map { asked in codes.filter { code in asked.contains { $0.lowercased() == code.lowercased() } } } ?? codes
+        }
+        f.typeVersion = query["DocumentTypeVersion"] ?? query["DocumentTypeVersionNumber"]
+        f.posSerial = query["PosSerialNumber"] ?? query["DeviceSerialNumber"]
+        f.channel = query["SubmissionChannel"]
+        f.receiverId = query["ReceiverRegisterationNumber"] ?? query["ReceiverRegistrationNumber"] ?? query["ReceiverId"]
+        f.receiverName = query["ReceiverName"]
+        f.paymentMethod = query["PaymentMethod"]
+        f.freeText = query["FreeText"]
+        return f
+    }
+
     func search(principal: Principal, query: QueryParameters, recent: Bool) async throws -> JSONValue {
         let (pageNo, pageSize) = try query.paging()
         var q = ReceiptQuery(taxpayerRIN: principal.tin, pageNo: pageNo, pageSize: pageSize)
         q.direction = query["Direction"]
-        q.status = try query.status()
-        q.issuedFrom = try query.date("DateTimeIssuedFrom")
-        q.issuedTo = try query.date("DateTimeIssuedTo")
-        q.receivedFrom = try query.date("DateTimeReceivedFrom")
-        q.receivedTo = try query.date("DateTimeReceivedTo")
-        q.uuid = query["Uuid"]
-        q.submissionUUID = query["SubmissionUuid"]
-        q.receiptNumber = query["ReceiptNumber"]
-        q.receiptType = query["DocumentTypeCode"]
-        q.posSerial = query["PosSerialNumber"] ?? query["DeviceSerialNumber"]
-        q.receiverId = query["ReceiverRegisterationNumber"] ?? query["ReceiverId"]
-        q.receiverName = query["ReceiverName"]
-        q.paymentMethod = query["PaymentMethod"]
-        q.freeText = query["FreeText"]
+        q.filter = try filter(query)
+        q.sort = try query.sort()
         if !recent {
             // Stand-in decision (spec/receipts-api.md §07): ranges capped at 31 days.
-            for (from, to, name) in [(q.issuedFrom, q.issuedTo, "DateTimeIssued"), (q.receivedFrom, q.receivedTo, "DateTimeReceived")] {
+            let f = q.filter
+            for (from, to, name) in [(f.issuedFrom, f.issuedTo, "DateTimeIssued"), (f.receivedFrom, f.receivedTo, "DateTimeReceived")] {
                 if let from, let to, to - from > 31 * 86400 { throw PlatformError.badArgument("\(name)From..\(name)To spans more than 31 days.", target: "\(name)To") }
                 if let from, let to, to < from { throw PlatformError.badArgument("\(name)To is before \(name)From.", target: "\(name)To") }
             }
@@ -195,11 +215,13 @@ struct QueryParameters: Sendable {
         return v
     }
 
-    /// `PageNo` (default 1) and `PageSize` (default 100, at most 1000).
+    /// `PageNo` (default 1) and `PageSize` (default 100, at most 1000). A page past the last one is
+    /// empty, not an error. Stand-in choice: `PageNo` at most 2,147,483,647, the range of an
+    /// ASP.NET `int` query parameter (inferred; larger values get `BadArgument`, never an overflow).
     func paging() throws -> (Int, Int) {
         let pageNo = try int("PageNo") ?? 1
         let pageSize = try int("PageSize") ?? 100
-        guard pageNo >= 1 else { throw PlatformError.badArgument("PageNo must be 1 or more.", target: "PageNo") }
+        guard (1 ... Int(Int32.max)).contains(pageNo) else { throw PlatformError.badArgument("PageNo must be between 1 and \(Int32.max).", target: "PageNo") }
         guard (1 ... 1000).contains(pageSize) else { throw PlatformError.badArgument("PageSize must be between 1 and 1000.", target: "PageSize") }
         return (pageNo, pageSize)
     }
@@ -214,6 +236,32 @@ struct QueryParameters: Sendable {
         guard let text = self[name] else { return nil }
         guard let d = UTCDateTime(text, allowMissingSeconds: true) else { throw PlatformError.badArgument("\(name) must be a UTC date-time like 2022-04-18T12:12:35Z.", target: name) }
         return d.secondsSinceEpoch
+    }
+
+    /// `SortBy` (a row field name, case-insensitive, or a common alias) and `SortDir` (`asc`/`desc`,
+    /// default `asc`). Allowed values are [UNKNOWN] in the SDK; stand-in choice: an unknown name is
+    /// a `BadArgument` that lists the accepted ones, never silently ignored. `SortDir` alone sorts
+    /// by `dateTimeIssued`.
+    func sort() throws -> ReceiptSort? {
+        let by = self["SortBy"], dir = self["SortDir"]
+        guard by != nil || dir != nil else { return nil }
+        var descending = false
+        if let dir {
+            switch dir.lowercased() {
+            case "asc", "ascending": descending = false
+            case "desc", "descending": descending = true
+            default: throw PlatformError.badArgument("SortDir must be asc or desc.", target: "SortDir")
+            }
+        }
+        guard let by else { return ReceiptSort(key: .dateTimeIssued, descending: descending) }
+        let aliases: [String: ReceiptSort.Key] = [
+            "issuedate": .dateTimeIssued, "dateissued": .dateTimeIssued, "receiveddate": .dateTimeReceived, "datereceived": .dateTimeReceived,
+            "total": .totalAmount, "documenttypecode": .documentType, "receipttype": .documentType, "buyername": .receiverName,
+        ]
+        guard let key = ReceiptSort.Key.allCases.first(where: { $0.rawValue.lowercased() == by.lowercased() }) ?? aliases[by.lowercased()] else {
+            throw PlatformError.badArgument("SortBy must be one of \(ReceiptSort.Key.allCases.map(\.rawValue).joined(separator: ", ")).", target: "SortBy")
+        }
+        return ReceiptSort(key: key, descending: descending)
     }
 
     func status() throws -> ReceiptStatus? {
