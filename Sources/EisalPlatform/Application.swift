@@ -41,6 +41,8 @@ public func buildApplication(configuration: PlatformConfiguration, metrics: Prom
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: MetricsMiddleware())
+    let clock = configuration.clock
+    router.add(middleware: ThrottleMiddleware(limiter: RateLimiter(limits: configuration.rateLimits) { Double(clock.now()) }, tokens: tokens))
     HealthRoutes(metrics: metrics).register(on: router)
     IdentityRoutes(service: IdentityService(store: store, tokens: tokens)).register(on: router)
     AdminRoutes(registry: registry, adminKey: adminKey).register(on: router)

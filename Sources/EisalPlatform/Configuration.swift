@@ -47,6 +47,9 @@ public struct PlatformConfiguration: Sendable {
     public var submissionWindow: Int64?
     /// Validation: rounding tolerance per equation. Default 0.5.
     public var roundingTolerance: String
+    /// Per-API throttling (spec/common.md stand-in). Default ``RateLimits/standard``;
+    /// ``RateLimits/off`` turns it off. (`EISAL_RATE_LIMITS`)
+    public var rateLimits: RateLimits
     /// Admin API key (`X-Admin-Key`); generated and printed at start when nil.
     public var adminKey: String?
     /// The clock, injectable for tests (seconds since the epoch).
@@ -59,7 +62,7 @@ public struct PlatformConfiguration: Sendable {
         maximumReceiptsPerSubmission: Int = 500, emitSubmissionIdAlias: Bool = true, emitPartiallyValid: Bool = false,
         processingWorkers: Int = 16, jobLeaseSeconds: Int64 = 30, workerPollMilliseconds: Int = 50,
         handoffMegabytes: Int = 128, processingDelayMilliseconds: Int = 0, submissionWindow: Int64? = 86_400, roundingTolerance: String = "0.5",
-        adminKey: String? = nil, clock: PlatformClock = .system
+        rateLimits: RateLimits = .standard, adminKey: String? = nil, clock: PlatformClock = .system
     ) {
         self.host = host
         self.port = port
@@ -80,6 +83,7 @@ public struct PlatformConfiguration: Sendable {
         self.processingDelayMilliseconds = processingDelayMilliseconds
         self.submissionWindow = submissionWindow
         self.roundingTolerance = roundingTolerance
+        self.rateLimits = rateLimits
         self.adminKey = adminKey
         self.clock = clock
     }

@@ -26,6 +26,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Job lease in seconds (env EISAL_JOB_LEASE).") var jobLease: Int?
     @Option(help: "Artificial delay per receipt in full validation, ms (fault tests; env EISAL_PROCESSING_DELAY_MS).") var processingDelayMs: Int?
     @Option(help: "Submission window in hours, 0 = off (env EISAL_SUBMISSION_WINDOW_HOURS).") var submissionWindowHours: Int?
+    @Option(help: ArgumentHelp("Throttling: off, or changes to the standard limits as api=N/W,… e.g. getRecentReceipts=12/1m,token=off (env EISAL_RATE_LIMITS).",
+                               discussion: "APIs: \(ThrottledAPI.allCases.map(\.rawValue).joined(separator: ", ")). Standard: \(RateLimits.standard.summary)."))
+    var rateLimits: String?
     @Option(help: "Admin API key (env EISAL_ADMIN_KEY; generated once when absent).") var adminKey: String?
     @Flag(help: "Do not create the demo taxpayer, ERP client and POS.") var noDemo = false
     @Flag(help: "Report mixed submissions as PartiallyValid instead of Invalid.") var partiallyValid = false
@@ -42,6 +45,9 @@ struct Serve: AsyncParsableCommand {
         c.jobLeaseSeconds = Int64(jobLease ?? env["EISAL_JOB_LEASE"].flatMap(Int.init) ?? Int(c.jobLeaseSeconds))
         c.processingDelayMilliseconds = processingDelayMs ?? env["EISAL_PROCESSING_DELAY_MS"].flatMap(Int.init) ?? 0
         if let hours = submissionWindowHours ?? env["EISAL_SUBMISSION_WINDOW_HOURS"].flatMap(Int.init) { c.submissionWindow = hours > 0 ? Int64(hours) * 3600 : nil }
+        if let spec = rateLimits ?? env["EISAL_RATE_LIMITS"] {
+            do { c.rateLimits = try RateLimits(parsing: spec) } catch { throw ValidationError(error.description) }
+        }
         c.adminKey = adminKey ?? env["EISAL_ADMIN_KEY"]
         c.seedDemoData = !noDemo
         c.emitPartiallyValid = partiallyValid

@@ -71,7 +71,7 @@ extension TestClientProtocol {
             #expect(response.status == .ok)
             let node = try JSONParser().parse(Array(buffer: response.body)).root
             if node["status"]?.string != "InProgress" { return node }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: .milliseconds(50)) // well inside Get Receipt Submission's 300/1m
         }
         Issue.record("submission \(submission) still in progress")
         throw CancellationError()

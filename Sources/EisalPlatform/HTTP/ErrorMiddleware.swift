@@ -12,22 +12,31 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
-        } catch let error as PlatformError {
-            response = try error.response(from: request, context: context)
-        } catch let error as OAuthError {
-            response = try error.response(from: request, context: context)
-        } catch is NIOTooManyBytesError {
-            response = try PlatformError(.badRequest, code: "MaximumSizeExceeded", message: "The request body is larger than this API accepts.")
-                .response(from: request, context: context)
-        } catch let error as HTTPError {
-            response = try Self.envelope(for: error).response(from: request, context: context)
         } catch {
-            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
-            response = try PlatformError(.internalServerError, code: "InternalServerError", message: "The request could not be completed; quote the correlationId to support.")
-                .response(from: request, context: context)
+            response = try Self.response(for: error, request: request, context: context)
         }
         response.headers[HTTPField.Name("correlationId")!] = context.id
         return response
+    }
+
+    /// The contract's answer to `error` (an inner middleware that must add headers to error
+    /// responses converts with this too).
+    static func response(for error: any Error, request: Request, context: Context) throws -> Response {
+        switch error {
+        case let error as PlatformError:
+            return try error.response(from: request, context: context)
+        case let error as OAuthError:
+            return try error.response(from: request, context: context)
+        case is NIOTooManyBytesError:
+            return try PlatformError(.badRequest, code: "MaximumSizeExceeded", message: "The request body is larger than this API accepts.")
+                .response(from: request, context: context)
+        case let error as HTTPError:
+            return try envelope(for: error).response(from: request, context: context)
+        default:
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            return try PlatformError(.internalServerError, code: "InternalServerError", message: "The request could not be completed; quote the correlationId to support.")
+                .response(from: request, context: context)
+        }
     }
 
     /// Hummingbird's own errors (no route, body too large, …) in the contract's envelope.

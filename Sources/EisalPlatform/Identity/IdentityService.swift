@@ -29,8 +29,6 @@ struct IdentityService<Store: RegistryStore>: Sendable {
     let store: Store
     let tokens: TokenService
 
-    static var placeholderClientIDs: Set<String> { ["", "0", "YOUR_CLIENT_ID"] }
-
     func token(for request: TokenRequest) async throws -> JSONValue {
         // Anti-pattern 7: refused before any database access.
         // A call missing any of the three is one FAQ anti-pattern 7 blocks. spec/identity.md's
@@ -40,7 +38,7 @@ struct IdentityService<Store: RegistryStore>: Sendable {
         guard let clientID = request.clientID else { throw OAuthError("invalid_client", "client_id is required (form field or Basic authorization).") }
         guard let secret = request.clientSecret, !secret.isEmpty else { throw OAuthError("invalid_client", "client_secret is required (form field or Basic authorization).") }
         guard grantType == "client_credentials" else { throw OAuthError("unsupported_grant_type", "Only grant_type=client_credentials is supported.") }
-        guard !Self.placeholderClientIDs.contains(clientID.trimmingCharacters(in: .whitespaces)) else {
+        guard !TokenCall.placeholderClientIDs.contains(clientID.trimmingCharacters(in: .whitespaces)) else {
             throw OAuthError("invalid_client", "client_id '\(clientID)' is a placeholder: use the client id registered for your ERP or POS.")
         }
         guard let client = try await store.client(id: clientID) else { throw OAuthError("invalid_client", "Unknown client_id.") }
@@ -112,20 +110,35 @@ enum FormBody {
     }
 }
 
+/// What every reader of a `/connect/token` call shares (the route and the throttle).
+enum TokenCall {
+    /// Client ids FAQ anti-pattern 7 names as blocked (with a missing one).
+    static var placeholderClientIDs: Set<String> { ["", "0", "YOUR_CLIENT_ID"] }
+
+    static var maximumBodyBytes: Int { 64 * 1024 }
+
+    /// The form fields of a token call, with `client_id`/`client_secret` taken from Basic
+    /// authorization when the form lacks them (RFC 6749 §2.3.1).
+    static func fields(body: ByteBuffer, headers: HTTPFields) -> [String: String] {
+        var fields = FormBody.parse(Array(buffer: body))
+        if let authorization = headers[.authorization], authorization.lowercased().hasPrefix("basic "),
+           let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+           let pair = String(data: decoded, encoding: .utf8), let colon = pair.firstIndex(of: ":") {
+            fields["client_id"] = fields["client_id"] ?? FormBody.decode(ArraySlice(pair[..<colon].utf8))
+            fields["client_secret"] = fields["client_secret"] ?? FormBody.decode(ArraySlice(pair[pair.index(after: colon)...].utf8))
+        }
+        return fields
+    }
+}
+
 struct IdentityRoutes<Store: RegistryStore> {
     let service: IdentityService<Store>
 
+
     func register(on router: Router<EisalRequestContext>) {
         router.post("connect/token") { request, context -> Response in
-            let body = try await request.body.collect(upTo: 64 * 1024)
-            var fields = FormBody.parse(Array(buffer: body))
-            if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("basic "),
-               let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
-               let pair = String(data: decoded, encoding: .utf8), let colon = pair.firstIndex(of: ":") {
-                // RFC 6749 §2.3.1: credentials may come in Basic auth instead of the form.
-                fields["client_id"] = fields["client_id"] ?? FormBody.decode(ArraySlice(pair[..<colon].utf8))
-                fields["client_secret"] = fields["client_secret"] ?? FormBody.decode(ArraySlice(pair[pair.index(after: colon)...].utf8))
-            }
+            let body = try await request.body.collect(upTo: TokenCall.maximumBodyBytes)
+            let fields = TokenCall.fields(body: body, headers: request.headers)
             func header(_ name: String) -> String? { HTTPField.Name(name).flatMap { request.headers[$0] } }
             let tokenRequest = TokenRequest(
                 grantType: fields["grant_type"], clientID: fields["client_id"], clientSecret: fields["client_secret"], scope: fields["scope"],
