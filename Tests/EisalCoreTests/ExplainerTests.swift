@@ -110,7 +110,7 @@ struct ExplainerTests {
 
     @Test(arguments: [
         ("floatNumbersShortest", "itemData[0].unitPrice", "\"85.50\"", "\"85.5\""),
-        ("floatNumbersPython", "header.exchangeRate", "\"0\"", "\"0.0\""),
+        ("floatNumbersPython", "itemData[0].unitPrice", "\"NETSALE\"\"166.00\"", "\"NETSALE\"\"166.0\""),
         ("uuidRemoved", "header.uuid", "\"UUID\"\"\"", "\"PREVIOUSUUID\""),
         ("withoutPreviousUUID", "header.previousUUID", "\"PREVIOUSUUID\"", "\"REFERENCEUUID\""),
         ("withoutReferenceUUID", "header.referenceUUID", "\"REFERENCEUUID\"", "\"CURRENCY\""),
@@ -124,6 +124,16 @@ struct ExplainerTests {
         #expect(difference.path == path)
         #expect(difference.expected.contains(expected), "\(difference.expected)")
         #expect(difference.yours.contains(yours), "\(difference.yours)")
+    }
+
+    /// Python's `json.loads` makes a float only of a lexeme with a fraction or an exponent;
+    /// integers stay `int` and print as written.
+    @Test func pythonPrintsDecimalsAsFloatsAndIntegersAsWritten() {
+        let cases = [("2", "2"), ("150000", "150000"), ("-0", "0"), ("0", "0"), ("2.0", "2.0"), ("14.00", "14.0"), ("85.50", "85.5"),
+                     ("0.00001", "1e-05"), ("0.0001", "0.0001"), ("1E2", "100.0"), ("12345678901234567.5", "1.2345678901234568e+16")]
+        for (lexeme, printed) in cases {
+            #expect(CanonicalText.pythonFloat(lexeme) == printed, "\(lexeme)")
+        }
     }
 
     @Test(arguments: [

@@ -750,8 +750,13 @@ public enum CanonicalText {
         return sign + mantissa + "e" + (e >= 0 ? "+" : "-") + String(Swift.abs(e))
     }
 
-    /// A number lexeme as Python's `repr(float(lexeme))` would print it (`14.00` → `14.0`).
+    /// A number lexeme as Python prints it after `json.loads`: a lexeme with a fraction or an
+    /// exponent becomes a `float` and prints as `repr(float(lexeme))` (`14.00` → `14.0`); an
+    /// integer lexeme becomes an `int` and prints unchanged (`2` → `2`, `-0` → `0`).
     public static func pythonFloat(_ lexeme: String) -> String {
+        if !lexeme.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) {
+            return lexeme.utf8.allSatisfy { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "0") } ? "0" : lexeme
+        }
         guard let value = Double(lexeme), value.isFinite else { return lexeme }
         if value == 0 { return value.sign == .minus ? "-0.0" : "0.0" }
         let (digits, n) = shortestDigits(value)

@@ -102,7 +102,7 @@ extension UUIDMistake {
     /// Numbers parsed as doubles and printed as Python does.
     public static let floatNumbersPython = UUIDMistake(
         id: "floatNumbersPython",
-        summary: "Numbers were parsed as floating point and printed as Python's `float` does (`85.50` → `85.5`, `166.00` → `166.0`).",
+        summary: "Numbers were parsed by Python's `json.loads` and printed back: decimals as `float` (`85.50` → `85.5`, `166.00` → `166.0`), integers unchanged (`2`).",
         fix: "Hash every number exactly as written in the JSON you send; in Python parse with `json.loads(text, parse_float=decimal.Decimal)` and write `str(value)`, never `float`.",
         change: .numbers(.pythonFloat)
     )
