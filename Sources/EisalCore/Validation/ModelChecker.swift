@@ -161,11 +161,13 @@ struct ModelChecker {
 
     // MARK: Calculations
 
+    /// A computed amount for a message: rounded to 5 decimals, or exact when rounding would hide
+    /// the difference the message reports (a tolerance of 0 compares exact values).
     func text(_ d: Decimal) -> String {
         var value = d
         var rounded = Decimal()
         NSDecimalRound(&rounded, &value, 5, .plain)
-        return rounded.description
+        return rounded == d || context.roundingTolerance >= Decimal(string: "0.00001")! ? rounded.description : d.description
     }
 
     /// Runs the equations on 128-bit fixed point; on the rare receipt whose numbers do not fit,
