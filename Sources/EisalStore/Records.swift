@@ -234,7 +234,7 @@ public struct ReceiptFilter: Sendable, Hashable {
     public var receiverName: String?
     public var paymentMethod: String?
     /// Search Receipts' `FreeText`: fragments (`*` is a wildcard) of ids, names and the POS serial
-    /// when at least 5 characters long; exact issue date (`yyyy-MM-dd`) or exact total always.
+    /// when at least 5 characters long besides `*`; exact issue date (`yyyy-MM-dd`) or exact total always.
     public var freeText: String?
 
     public init() {}

@@ -53,10 +53,11 @@ struct ReceiptPredicate {
         add("payment_method = ?", f.paymentMethod)
         if let text = f.freeText, !text.isEmpty {
             // Exact issue date and exact total match at any length; fragments need 5 characters
-            // (ETA SDK /ereceiptapi/07). `*` is the documented wildcard; `%` and `_` are literal.
+            // besides wildcards (ETA SDK /ereceiptapi/07). `*` is the documented wildcard; `%` and
+            // `_` are literal.
             var alternatives = "total_amount = ? OR substr(date_time_issued, 1, 10) = ?"
             var values: [(any DatabaseValueConvertible)?] = [text, text]
-            if text.count >= 5 {
+            if text.filter({ $0 != "*" }).count >= 5 {
                 let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                     .replacingOccurrences(of: "_", with: "\\_").replacingOccurrences(of: "*", with: "%")
                 let pattern = "%" + escaped + "%"

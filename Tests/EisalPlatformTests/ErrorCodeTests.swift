@@ -129,6 +129,7 @@ struct ErrorCodeTests {
             #expect(try await token([("grant_type", "password"), ("client_id", pos.clientID), ("client_secret", "x")]) == (.badRequest, "unsupported_grant_type"))
             for placeholder in ["", "0", "YOUR_CLIENT_ID"] {
                 #expect(try await token([("grant_type", "client_credentials"), ("client_id", placeholder), ("client_secret", "x")]) == (.badRequest, "invalid_client"))
+                #expect(try await token([("grant_type", "password"), ("client_id", placeholder), ("client_secret", "x")]) == (.badRequest, "invalid_client"), "blocked before the grant type is looked at")
             }
             #expect(try await token([("grant_type", "client_credentials"), ("client_id", "nobody"), ("client_secret", "x")]) == (.badRequest, "invalid_client"))
             #expect(try await token([("grant_type", "client_credentials"), ("client_id", pos.clientID), ("client_secret", "wrong")]) == (.badRequest, "invalid_clientsecret"))

@@ -92,6 +92,13 @@ struct ListingFilterTests {
                     ("&PosSerialNumber=DEMO-POS-1", all),
                     ("&DeviceSerialNumber=NO-SUCH-POS", none),
                     ("&SubmissionUuid=\(submission)", all),
+                ("&ReceiverName=Ahmed_Buyer+100%25", third), // `+` is a space, as ASP.NET and every form encoder have it
+                ("&DocumentTypeName=Sale+Receipt", all),
+                ("&ReceiptNumber=\(numbers[0])%00junk", .error("BadArgument", target: "ReceiptNumber")),
+                ("&Direction=Received", none),
+                ("&direction=submitted", all),
+                ("&Direction=sideways", .error("BadArgument", target: "Direction")),
+                ("&DateTimeIssuedFrom=2026-11-02T00:00:00Z&DateTimeIssuedTo=2026-11-01T00:00:00Z", .error("BadArgument", target: "DateTimeIssuedTo")),
                     ("&SortDir=desc", .rows(numbers.reversed(), total: 4)),
                     ("&PageNo=9223372036854775807", .error("BadArgument", target: "PageNo")),
                     ("&PageNo=1000000", .rows([], total: 4)),
@@ -113,6 +120,10 @@ struct ListingFilterTests {
                 ("Buyer%20100%25", third),
                 ("d_Buy", third),
                 (String(receipts[0].uuid.prefix(12)), .rows([numbers[0]], total: 1)),
+                ("*****", none), // wildcards alone are no fragment
+                ("T-1*", none),
+                (String(repeating: "x", count: 101), .error("BadArgument", target: "FreeText")),
+                ("%00abcde", .error("BadArgument", target: "FreeText")),
             ]
             for (text, expected) in freeText {
                 #expect(try await listing(client, search + "&FreeText=\(text)", token: token) == expected, "FreeText=\(text)")

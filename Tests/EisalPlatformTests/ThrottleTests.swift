@@ -4,6 +4,7 @@ import Foundation
 import Synchronization
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 @Suite("Throttling (live server)")
@@ -75,8 +76,29 @@ struct ThrottleTests {
             let refused = try await blocked()
             #expect(refused.status == .tooManyRequests)
             #expect(refused.headers[.retryAfter] == "900")
+            // A body too large to read is counted against the IP and answered in the OAuth shape.
+            let huge = try await client.execute(uri: "/connect/token", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                body: ByteBuffer(string: "grant_type=client_credentials&pad=" + String(repeating: "x", count: 70 * 1024)))
+            #expect(huge.status == .tooManyRequests)
             // The demo ERP client's calls are counted by its client id, not by the shared IP.
             _ = try await client.erpToken(startup.erp)
+        }
+    }
+
+    @Test func aTokenCallTooLargeToReadGetsTheOAuthShapeAndTheHeaders() async throws {
+        try await Harness().run { client, _ in
+            let huge = try await client.execute(uri: "/connect/token", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                body: ByteBuffer(string: "grant_type=client_credentials&pad=" + String(repeating: "x", count: 70 * 1024)))
+            #expect(huge.status == .badRequest)
+            #expect(huge.json["error"]?.string == "invalid_request")
+            #expect(huge.headers[Self.remaining] == "59")
+        }
+        try await Harness { $0.rateLimits = .off }.run { client, _ in
+            let huge = try await client.execute(uri: "/connect/token", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                body: ByteBuffer(string: "grant_type=client_credentials&pad=" + String(repeating: "x", count: 70 * 1024)))
+            #expect(huge.status == .badRequest)
+            #expect(huge.json["error"]?.string == "invalid_request")
+            #expect(huge.headers[Self.remaining] == nil)
         }
     }
 
@@ -118,7 +140,10 @@ struct ThrottleTests {
         #expect(RateLimit("5/90s")?.window == "90s")
         #expect(RateLimit("5/120s")?.window == "2m")
         #expect(RateLimit("1/2d")?.windowSeconds == 172_800)
-        for bad in ["", "12", "0/1m", "-1/1m", "12/1", "12/0m", "12/1w", "x/1m", "12/1m/1"] {
+        #expect(RateLimit("1/366d") == RateLimit(requests: 1, windowSeconds: 366 * 86400))
+        #expect(RateLimit("1000000000/1s")?.requests == 1_000_000_000)
+        for bad in ["", "12", "0/1m", "-1/1m", "12/1", "12/0m", "12/1w", "x/1m", "12/1m/1", "1/367d", "1/8785h", "1/999999999999999999m",
+                    "1/9223372036854775807s", "9223372036854775807/1m", "1000000001/1m"] {
             #expect(RateLimit(bad) == nil, "\(bad)")
         }
         #expect(try RateLimits(parsing: "off") == .off)

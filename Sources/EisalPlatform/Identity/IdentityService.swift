@@ -10,6 +10,7 @@ import EisalStore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// What a token request carries.
 struct TokenRequest: Sendable {
@@ -37,10 +38,10 @@ struct IdentityService<Store: RegistryStore>: Sendable {
         guard let grantType = request.grantType, !grantType.isEmpty else { throw OAuthError("invalid_client", "grant_type is required.") }
         guard let clientID = request.clientID else { throw OAuthError("invalid_client", "client_id is required (form field or Basic authorization).") }
         guard let secret = request.clientSecret, !secret.isEmpty else { throw OAuthError("invalid_client", "client_secret is required (form field or Basic authorization).") }
-        guard grantType == "client_credentials" else { throw OAuthError("unsupported_grant_type", "Only grant_type=client_credentials is supported.") }
         guard !TokenCall.placeholderClientIDs.contains(clientID.trimmingCharacters(in: .whitespaces)) else {
             throw OAuthError("invalid_client", "client_id '\(clientID)' is a placeholder: use the client id registered for your ERP or POS.")
         }
+        guard grantType == "client_credentials" else { throw OAuthError("unsupported_grant_type", "Only grant_type=client_credentials is supported.") }
         guard let client = try await store.client(id: clientID) else { throw OAuthError("invalid_client", "Unknown client_id.") }
         guard Identifiers.verifySecret(secret, against: client.secretHash) else { throw OAuthError("invalid_clientsecret", "The client secret is wrong.") }
         guard !client.blocked else { throw OAuthError("unauthorized_client", "User blocked") }
@@ -112,6 +113,9 @@ enum FormBody {
 
 /// What every reader of a `/connect/token` call shares (the route and the throttle).
 enum TokenCall {
+    /// A token call's body over ``maximumBodyBytes``, in the OAuth shape every token error has.
+    static var bodyTooLarge: OAuthError { OAuthError("invalid_request", "The request body is larger than \(maximumBodyBytes) bytes.") }
+
     /// Client ids FAQ anti-pattern 7 names as blocked (with a missing one).
     static var placeholderClientIDs: Set<String> { ["", "0", "YOUR_CLIENT_ID"] }
 
@@ -137,7 +141,12 @@ struct IdentityRoutes<Store: RegistryStore> {
 
     func register(on router: Router<EisalRequestContext>) {
         router.post("connect/token") { request, context -> Response in
-            let body = try await request.body.collect(upTo: TokenCall.maximumBodyBytes)
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: TokenCall.maximumBodyBytes)
+            } catch is NIOTooManyBytesError {
+                throw TokenCall.bodyTooLarge
+            }
             let fields = TokenCall.fields(body: body, headers: request.headers)
             func header(_ name: String) -> String? { HTTPField.Name(name).flatMap { request.headers[$0] } }
             let tokenRequest = TokenRequest(

@@ -9,15 +9,15 @@ struct QueryRoutes<Store: PlatformStore> {
     func register(on group: RouterGroup<EisalRequestContext>) {
         group.get("receiptsubmissions/{uuid}/details") { request, context -> Response in
             let principal = try request.principal(tokens)
-            return try Response.json(try await query.submissionDetails(uuid: try context.parameters.require("uuid"), principal: principal, query: request.queryParameters))
+            return try Response.json(try await query.submissionDetails(uuid: try context.parameters.require("uuid"), principal: principal, query: try request.queryParameters()))
         }
         group.get("receipts/search") { request, _ -> Response in
             let principal = try request.principal(tokens)
-            return try Response.json(try await query.search(principal: principal, query: request.queryParameters, recent: false))
+            return try Response.json(try await query.search(principal: principal, query: try request.queryParameters(), recent: false))
         }
         group.get("receipts/recent") { request, _ -> Response in
             let principal = try request.principal(tokens)
-            return try Response.json(try await query.search(principal: principal, query: request.queryParameters, recent: true))
+            return try Response.json(try await query.search(principal: principal, query: try request.queryParameters(), recent: true))
         }
         group.get("receipts/{uuid}/raw") { request, context -> Response in
             let principal = try request.principal(tokens)
@@ -29,13 +29,19 @@ struct QueryRoutes<Store: PlatformStore> {
         }
         group.get("receipts/{uuid}/share") { request, context -> Response in
             // No authentication: the issue date-time acts as a second factor.
-            try Response.json(try await query.share(uuid: try context.parameters.require("uuid"), dateTimeIssued: request.queryParameters["dateTimeIssued"]))
+            try Response.json(try await query.share(uuid: try context.parameters.require("uuid"), dateTimeIssued: try request.queryParameters()["dateTimeIssued"]))
         }
     }
 }
 
 extension Request {
-    var queryParameters: QueryParameters {
-        QueryParameters(uri.queryParameters.map { (String($0.key), String($0.value)) })
+    /// The query string decoded as ASP.NET decodes it (`+` is a space, then `%XX`), names
+    /// matched case-insensitively; a value with a control character (`%00`, …) is a `BadArgument`.
+    func queryParameters() throws -> QueryParameters {
+        let parameters = QueryParameters(query: uri.query)
+        if let name = parameters.nameWithControlCharacter {
+            throw PlatformError.badArgument("\(name) contains a control character.", target: name)
+        }
+        return parameters
     }
 }

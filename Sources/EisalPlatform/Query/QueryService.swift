@@ -176,23 +176,31 @@ struct QueryService<Store: PlatformStore>: Sendable {
         f.receiverId = query["ReceiverRegisterationNumber"] ?? query["ReceiverRegistrationNumber"] ?? query["ReceiverId"]
         f.receiverName = query["ReceiverName"]
         f.paymentMethod = query["PaymentMethod"]
-        f.freeText = query["FreeText"]
+        if let text = query["FreeText"] {
+            // SDK page 07: String (100).
+            guard text.count <= 100 else { throw PlatformError.badArgument("FreeText is at most 100 characters.", target: "FreeText") }
+            f.freeText = text
+        }
         return f
     }
 
     func search(principal: Principal, query: QueryParameters, recent: Bool) async throws -> JSONValue {
         let (pageNo, pageSize) = try query.paging()
         var q = ReceiptQuery(taxpayerRIN: principal.tin, pageNo: pageNo, pageSize: pageSize)
-        q.direction = query["Direction"]
+        if let direction = query["Direction"] {
+            // `Received` is the SDK's example; `Submitted` (and `Issued`, `Sent`) the other side.
+            guard ["received", "submitted", "issued", "sent"].contains(direction.lowercased()) else {
+                throw PlatformError.badArgument("Direction must be Submitted or Received.", target: "Direction")
+            }
+            q.direction = direction
+        }
         q.filter = try filter(query)
         q.sort = try query.sort()
-        if !recent {
-            // Stand-in decision (spec/receipts-api.md §07): ranges capped at 31 days.
-            let f = q.filter
-            for (from, to, name) in [(f.issuedFrom, f.issuedTo, "DateTimeIssued"), (f.receivedFrom, f.receivedTo, "DateTimeReceived")] {
-                if let from, let to, to - from > 31 * 86400 { throw PlatformError.badArgument("\(name)From..\(name)To spans more than 31 days.", target: "\(name)To") }
-                if let from, let to, to < from { throw PlatformError.badArgument("\(name)To is before \(name)From.", target: "\(name)To") }
-            }
+        let f = q.filter
+        for (from, to, name) in [(f.issuedFrom, f.issuedTo, "DateTimeIssued"), (f.receivedFrom, f.receivedTo, "DateTimeReceived")] {
+            if let from, let to, to < from { throw PlatformError.badArgument("\(name)To is before \(name)From.", target: "\(name)To") }
+            // Stand-in decision (spec/receipts-api.md §07): Search's ranges capped at 31 days.
+            if !recent, let from, let to, to - from > 31 * 86400 { throw PlatformError.badArgument("\(name)From..\(name)To spans more than 31 days.", target: "\(name)To") }
         }
         let page = try await store.search(q)
         let rows = try await self.rows(page.items)
@@ -204,10 +212,25 @@ struct QueryService<Store: PlatformStore>: Sendable {
 struct QueryParameters: Sendable {
     var values: [String: String]
 
+    /// The first parameter whose value holds a control character, if any.
+    private(set) var nameWithControlCharacter: String?
+
     init(_ pairs: [(String, String)]) {
         var values: [String: String] = [:]
-        for (k, v) in pairs where values[k.lowercased()] == nil { values[k.lowercased()] = v }
+        for (k, v) in pairs where values[k.lowercased()] == nil {
+            values[k.lowercased()] = v
+            if nameWithControlCharacter == nil, v.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { nameWithControlCharacter = k }
+        }
         self.values = values
+    }
+
+    /// Parses a raw query string (`a=1&b=x+y%21`): `+` is a space, `%XX` a byte.
+    init(query: String?) {
+        let pairs = Array((query ?? "").utf8).split(separator: UInt8(ascii: "&")).map { pair in
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            return (FormBody.decode(parts[0]), parts.count > 1 ? FormBody.decode(parts[1]) : "")
+        }
+        self.init(pairs)
     }
 
     subscript(name: String) -> String? {

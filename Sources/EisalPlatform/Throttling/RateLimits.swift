@@ -32,30 +32,41 @@ public enum ThrottledAPI: String, Sendable, Hashable, CaseIterable {
 
 /// A limit: `requests` per `window` seconds, refilled continuously (token bucket).
 public struct RateLimit: Sendable, Hashable, CustomStringConvertible {
-    public var requests: Int
-    public var windowSeconds: Int64
+    public let requests: Int
+    public let windowSeconds: Int64
 
+    /// Values outside 1…``maximumRequests`` and 1…``maximumWindowSeconds`` are clamped into them.
     public init(requests: Int, windowSeconds: Int64) {
-        self.requests = requests
-        self.windowSeconds = windowSeconds
+        self.requests = min(max(1, requests), Self.maximumRequests)
+        self.windowSeconds = min(max(1, windowSeconds), Self.maximumWindowSeconds)
     }
 
-    /// Parses `N/W` with W a window such as `1m`, `30s`, `5h`, `1d`.
+    /// Largest `N` accepted.
+    public static let maximumRequests = 1_000_000_000
+    /// Longest window accepted: 366 days.
+    public static let maximumWindowSeconds: Int64 = 366 * 86400
+
+    /// Parses `N/W` with W a window such as `1m`, `30s`, `5h`, `1d`; N at most
+    /// ``maximumRequests``, W at most ``maximumWindowSeconds``.
     public init?(_ text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let requests = Int(parts[0]), requests > 0, let window = Self.seconds(String(parts[1])) else { return nil }
+        guard parts.count == 2, let requests = Int(parts[0]), (1 ... Self.maximumRequests).contains(requests),
+              let window = Self.seconds(String(parts[1])) else { return nil }
         self.init(requests: requests, windowSeconds: window)
     }
 
     static func seconds(_ window: String) -> Int64? {
-        guard let unit = window.last, let count = Int64(window.dropLast()), count > 0 else { return nil }
+        guard let unit = window.last, let count = Int64(window.dropLast()), (1 ... maximumWindowSeconds).contains(count) else { return nil }
+        let scale: Int64
         switch unit {
-        case "s": return count
-        case "m": return count * 60
-        case "h": return count * 3600
-        case "d": return count * 86400
+        case "s": scale = 1
+        case "m": scale = 60
+        case "h": scale = 3600
+        case "d": scale = 86400
         default: return nil
         }
+        let seconds = count * scale // no overflow: count ≤ maximumWindowSeconds
+        return seconds <= maximumWindowSeconds ? seconds : nil
     }
 
     /// The window as ETA's `X-Rate-Limit-Limit` writes it (`5s`, `5m`, `5h`, `5d`).
@@ -123,6 +134,6 @@ public struct RateLimits: Sendable, Hashable {
 public struct RateLimitSpecError: Error, CustomStringConvertible {
     public var item: String
     public var description: String {
-        "rate limit '\(item)': expected api=N/W (W like 30s, 1m, 1h, 1d) or api=off, api one of \(ThrottledAPI.allCases.map(\.rawValue).joined(separator: ", "))"
+        "rate limit '\(item)': expected api=N/W (N 1…\(RateLimit.maximumRequests), W like 30s, 1m, 1h, 1d up to 366d) or api=off, api one of \(ThrottledAPI.allCases.map(\.rawValue).joined(separator: ", "))"
     }
 }

@@ -4,6 +4,7 @@ import EisalCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// Answers a call over its API's limit with 429, `Retry-After` and ETA's flat throttle body, and
 /// stamps `X-Rate-Limit-Limit`, `-Remaining` and `-Reset` on every response of a throttled API.
@@ -22,14 +23,16 @@ struct ThrottleMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         var request = request
-        guard let caller = try await caller(of: api, request: &request, context: context),
-              let decision = await limiter.take(api, caller: caller) else {
+        let (identified, bodyTooLarge) = try await caller(of: api, request: &request, context: context)
+        guard let caller = identified, let decision = await limiter.take(api, caller: caller) else {
             return try await next(request, context)
         }
         let window = limiter.limits.limits[api]!.window
         var response: Response
         if decision.allowed {
             do {
+                // A token call whose body could not be read is answered here: the route cannot read it either.
+                if bodyTooLarge { throw TokenCall.bodyTooLarge }
                 response = try await next(request, context)
             } catch {
                 response = try ErrorMiddleware<Context>.response(for: error, request: request, context: context)
@@ -52,20 +55,29 @@ struct ThrottleMiddleware: RouterMiddleware {
                         body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    /// Who is counted: the client id of a token call (its IP when it names none), the IP of a
-    /// share call, and the authenticated client of every other API. nil (not counted): a call
-    /// without a valid token, which gets its 401 from the route.
-    func caller(of api: ThrottledAPI, request: inout Request, context: Context) async throws -> String? {
+    /// Who is counted (spec/common.md: per client id or POS serial): the POS serial or client id
+    /// of a token call (its IP when it names no real client id, or its body is too large to
+    /// read), the IP of a share call, and the authenticated POS or client of every other API.
+    /// nil (not counted): a call without a valid token, which gets its 401 from the route.
+    func caller(of api: ThrottledAPI, request: inout Request, context: Context) async throws -> (caller: String?, bodyTooLarge: Bool) {
         let ip = context.remoteAddress?.ipAddress.map { "ip:" + $0 } ?? "ip:unknown"
         switch api {
         case .shareReceipt:
-            return ip
+            return (ip, false)
         case .token:
-            let body = try await request.collectBody(upTo: TokenCall.maximumBodyBytes)
+            let body: ByteBuffer
+            do {
+                body = try await request.collectBody(upTo: TokenCall.maximumBodyBytes)
+            } catch is NIOTooManyBytesError {
+                return (ip, true)
+            }
             let clientID = TokenCall.fields(body: body, headers: request.headers)["client_id"] ?? ""
-            return TokenCall.placeholderClientIDs.contains(clientID.trimmingCharacters(in: .whitespaces)) ? ip : "client:" + clientID
+            if TokenCall.placeholderClientIDs.contains(clientID.trimmingCharacters(in: .whitespaces)) { return (ip, false) }
+            if let serial = HTTPField.Name("posserial").flatMap({ request.headers[$0] }), !serial.isEmpty { return ("pos:" + serial, false) }
+            return ("client:" + clientID, false)
         default:
-            return (try? request.principal(tokens)).map { "client:" + $0.sub }
+            guard let principal = try? request.principal(tokens) else { return (nil, false) }
+            return (principal.pos.map { "pos:" + $0 } ?? "client:" + principal.sub, false)
         }
     }
 
