@@ -53,6 +53,8 @@ let ruleBreaks: [RuleBreak] = [
     RuleBreak(rule: "Core.BuyerIdentity", edits: [("buyer.type", s("B"))], path: "buyer.id"),
     RuleBreak(rule: "Core.BuyerIdentity", edits: [("buyer.id", s("123"))], path: "buyer.id"),
     RuleBreak(rule: "Core.BuyerIdentity", edits: [], path: "buyer.name", context: { $0.buyerIdentificationThreshold = 100 }),
+    // 224.15 USD at 1,000 EGP is over the 150,000 EGP threshold.
+    RuleBreak(rule: "Core.BuyerIdentity", edits: [("header.currency", s("USD")), ("header.exchangeRate", n("1000"))], path: "buyer.name"),
     RuleBreak(rule: "Core.ExchangeRate", edits: [("header.currency", s("USD"))], path: "header.exchangeRate"),
     RuleBreak(rule: "Core.ReservedZero", edits: [("feesAmount", n("1"))], path: "feesAmount"),
     RuleBreak(rule: "Core.ReservedZero", edits: [("adjustment", n("0.01"))], path: "adjustment"),
@@ -124,6 +126,14 @@ struct ValidationTests {
         strict.roundingTolerance = Decimal(string: "0.01")!
         #expect(ReceiptValidator().validate(doc.root, context: SampleReceipt.context).isValid)
         #expect(ReceiptValidator().validate(doc.root, context: strict).errors.map(\.code) == ["Calc.TotalAmount"])
+    }
+
+    @Test func referenceOldUUIDIsNotValidatedBeyondItsLength() throws {
+        // spec/receipt-structure.md: referenceOldUUID is "not validated" [DOC*].
+        let value = try sample().setting(steps("header.referenceOldUUID"), to: .string("not-a-uuid"))
+        #expect(ReceiptValidator().validate(try JSONParser().parse(JSONWriter().bytes(value)).root, context: SampleReceipt.context).errors == [])
+        let long = try sample().setting(steps("header.referenceOldUUID"), to: .string(String(repeating: "c", count: 65)))
+        #expect(ReceiptValidator().validate(try JSONParser().parse(JSONWriter().bytes(long)).root, context: SampleReceipt.context).errors.map(\.code) == ["Structure.MaxLength"])
     }
 
     @Test func windowCanBeTurnedOffAndReferenceOldUUIDAllowsLateReceipts() throws {

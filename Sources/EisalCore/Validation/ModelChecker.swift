@@ -121,7 +121,9 @@ struct ModelChecker {
             if !id.isEmpty, !(id.utf8.count == 14 && id.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }) {
                 add(.buyerIdentity, "A natural person's buyer.id must be a 14-digit national id.", "buyer.id")
             }
-            if r.totalAmount.value >= context.buyerIdentificationThreshold {
+            // The threshold is in EGP (spec/receipt-structure.md): a foreign-currency total counts at its exchange rate.
+            let inEGP = r.header.currency == "EGP" ? r.totalAmount.value : r.totalAmount.value * (r.header.exchangeRate?.value ?? 0)
+            if inEGP >= context.buyerIdentificationThreshold {
                 if id.isEmpty { add(.buyerIdentity, "buyer.id is mandatory when totalAmount is \(context.buyerIdentificationThreshold) EGP or more.", "buyer.id") }
                 if name.isEmpty { add(.buyerIdentity, "buyer.name is mandatory when totalAmount is \(context.buyerIdentificationThreshold) EGP or more.", "buyer.name") }
             }

@@ -91,7 +91,8 @@ enum ReceiptSchema {
         m("uuid", .string(maxLength: 64, pattern: .sha256Hex)),
         m("previousUUID", .string(maxLength: 64, pattern: .sha256Hex, allowEmpty: true)),
         o("referenceUUID", .string(maxLength: 64, pattern: .sha256Hex, allowEmpty: true)),
-        o("referenceOldUUID", .string(maxLength: 64, pattern: .sha256Hex, allowEmpty: true)),
+        // spec/receipt-structure.md: "not validated" [DOC*] R-AXE — only its length is checked.
+        o("referenceOldUUID", .string(maxLength: 64, allowEmpty: true)),
         o("documentUseReason", .string(maxLength: 10, allowEmpty: true)),
         o("salesIssuedDateTime", .string(maxLength: 30, pattern: .utcDateTime)),
         m("currency", .string(maxLength: 3)),
