@@ -69,12 +69,13 @@ public protocol ReceiptStore: Sendable {
     /// Receipts by UUID (those that exist).
     func receipts(uuids: [String]) async throws -> [ReceiptRecord]
     /// Receipts of the submission whose number (per taxpayer, branch and POS) is already used by an
-    /// earlier receipt that is not invalid (earlier: received before, or in an earlier position).
+    /// earlier receipt that is not invalid (earlier: stored before it).
     func receiptNumberConflicts(submissionUUID: String) async throws -> Set<String>
     /// POS serial and seller of each receipt that exists among `uuids` (the previousUUID chain).
     func chainKeys(uuids: [String]) async throws -> [String: (posSerial: String, sellerRIN: String)]
-    /// Whether the POS has any receipt other than `excluding` received before `receivedAt` (or in an earlier submission position).
-    func posHasEarlierReceipts(posSerial: String, taxpayerRIN: String, before receivedAt: Int64, excluding: String) async throws -> Bool
+    /// Whether the POS (of this taxpayer) has a receipt stored before the receipt `uuid`
+    /// (in an earlier submission, or earlier in the same one).
+    func posHasReceipts(posSerial: String, taxpayerRIN: String, storedBefore uuid: String) async throws -> Bool
     /// Return receipts that reference `uuid` (without their texts).
     func returns(referencing uuid: String) async throws -> [ReceiptRecord]
     /// Which of `uuids` are referenced by at least one return receipt (one query for a page of rows).

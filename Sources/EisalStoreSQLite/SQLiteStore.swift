@@ -430,9 +430,7 @@ public final class SQLiteStore: PlatformStore {
             Set(try String.fetchAll(db.cachedStatement(sql: """
                 SELECT r.uuid FROM receipts r WHERE \(Self.ofSubmission) AND EXISTS (
                     SELECT 1 FROM receipts o WHERE o.seller_rin = r.seller_rin AND o.branch_code = r.branch_code AND o.pos_serial = r.pos_serial
-                    AND o.receipt_number = r.receipt_number AND o.uuid <> r.uuid AND o.status <> 'Invalid'
-                    AND (o.received_at < r.received_at OR (o.received_at = r.received_at AND (o.submission_uuid < r.submission_uuid
-                         OR (o.submission_uuid = r.submission_uuid AND o.position < r.position)))))
+                    AND o.receipt_number = r.receipt_number AND o.status <> 'Invalid' AND o.id < r.id)
                 """), arguments: [submissionUUID, submissionUUID]))
         }
     }
@@ -450,10 +448,13 @@ public final class SQLiteStore: PlatformStore {
         return keys
     }
 
-    public func posHasEarlierReceipts(posSerial: String, taxpayerRIN: String, before receivedAt: Int64, excluding: String) async throws -> Bool {
+    public func posHasReceipts(posSerial: String, taxpayerRIN: String, storedBefore uuid: String) async throws -> Bool {
+        // Store order (the row id), not reception time: two receipts received in the same second
+        // are still one before the other.
         try reading { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM receipts WHERE pos_serial = ? AND seller_rin = ? AND received_at < ? AND uuid <> ?)",
-                              arguments: [posSerial, taxpayerRIN, receivedAt, excluding]) ?? false
+            try Bool.fetchOne(db.cachedStatement(sql: """
+                SELECT EXISTS (SELECT 1 FROM receipts WHERE seller_rin = ? AND pos_serial = ? AND id < (SELECT id FROM receipts WHERE uuid = ?))
+                """), arguments: [taxpayerRIN, posSerial, uuid]) ?? false
         }
     }
 

@@ -128,6 +128,15 @@ struct ValidationTests {
         #expect(ReceiptValidator().validate(doc.root, context: strict).errors.map(\.code) == ["Calc.TotalAmount"])
     }
 
+    /// R-AXE sends this contractor on every receipt; no source marks its members required.
+    @Test func contractorAndBeneficiaryMembersAreOptional() throws {
+        for contractor: JSONValue in [.object([("name", .string("")), ("amount", .number("0.0")), ("rate", .number("0.0"))]), .object([])] {
+            let value = try sample().setting(steps("contractor"), to: contractor).setting(steps("beneficiary"), to: .object([("amount", .number("0"))]))
+            let errors = ReceiptValidator().validate(try JSONParser().parse(JSONWriter().bytes(value)).root, context: SampleReceipt.context).errors
+            #expect(errors == [], "\(errors.map { "\($0.code ?? "") @ \($0.propertyPath ?? "")" })")
+        }
+    }
+
     @Test func referenceOldUUIDIsNotValidatedBeyondItsLength() throws {
         // spec/receipt-structure.md: referenceOldUUID is "not validated" [DOC*].
         let value = try sample().setting(steps("header.referenceOldUUID"), to: .string("not-a-uuid"))

@@ -136,3 +136,27 @@ struct IntakeExplainerTests {
         }
     }
 }
+
+@Suite("POS chain rules (live server)")
+struct ChainRuleTests {
+    /// A POS's second receipt with an empty previousUUID is invalid even when it arrives in the
+    /// same second as the first (the rule orders receipts as stored, not by reception second).
+    @Test func anEmptyPreviousUUIDAfterTheFirstReceiptIsInvalidWithinTheSameSecond() async throws {
+        let (clock, _) = PlatformClock.manual(Int64(Date().timeIntervalSince1970))
+        try await Harness { $0.clock = clock }.run { client, startup in
+            let token = try await client.posToken(startup.pos)
+            var statuses: [String] = []
+            var codes: [[String]] = []
+            for _ in 0 ..< 2 {
+                var fresh = ReceiptChain() // previousUUID "" each time, same POS
+                let response = try await client.submit(ReceiptChain.submission([try fresh.next()]), token: token)
+                let submission = try #require(response.json["submissionUUID"]?.string)
+                let done = try await client.pollUntilDone(submission, token: token)
+                statuses.append(done["status"]?.string ?? "?")
+                codes.append(done["receipts"]?.elements.first?["errors"]?.elements.compactMap { $0["code"]?.string } ?? [])
+            }
+            #expect(statuses == ["Valid", "Invalid"])
+            #expect(codes[1] == ["Platform.PreviousUUIDChain"])
+        }
+    }
+}

@@ -285,7 +285,7 @@ extension Contractor: TapeDecodable {
     }
 
     init(members n: inout MemberReader) throws(TokenTreeDecodingError) {
-        self.init(name: try n.text("name"), amount: try n.decimal("amount"), rate: try n.decimal("rate"))
+        self.init(name: try n.optionalText("name"), amount: try n.optionalDecimal("amount"), rate: try n.optionalDecimal("rate"))
     }
 }
 
@@ -295,7 +295,7 @@ extension Beneficiary: TapeDecodable {
     }
 
     init(members n: inout MemberReader) throws(TokenTreeDecodingError) {
-        self.init(amount: try n.decimal("amount"), rate: try n.decimal("rate"))
+        self.init(amount: try n.optionalDecimal("amount"), rate: try n.optionalDecimal("rate"))
     }
 }
 

@@ -317,11 +317,11 @@ public struct TaxTotal: Codable, Sendable, Hashable {
 
 /// A contractor taking part of the payment (payment methods `CC`, `VC`).
 public struct Contractor: Codable, Sendable, Hashable {
-    public var name: String
-    public var amount: ETADecimal
-    public var rate: ETADecimal
+    public var name: String?
+    public var amount: ETADecimal?
+    public var rate: ETADecimal?
 
-    public init(name: String, amount: ETADecimal, rate: ETADecimal) {
+    public init(name: String? = nil, amount: ETADecimal? = nil, rate: ETADecimal? = nil) {
         self.name = name
         self.amount = amount
         self.rate = rate
@@ -330,10 +330,10 @@ public struct Contractor: Codable, Sendable, Hashable {
 
 /// A beneficiary of the payment.
 public struct Beneficiary: Codable, Sendable, Hashable {
-    public var amount: ETADecimal
-    public var rate: ETADecimal
+    public var amount: ETADecimal?
+    public var rate: ETADecimal?
 
-    public init(amount: ETADecimal, rate: ETADecimal) {
+    public init(amount: ETADecimal? = nil, rate: ETADecimal? = nil) {
         self.amount = amount
         self.rate = rate
     }

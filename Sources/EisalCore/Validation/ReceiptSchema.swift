@@ -158,14 +158,16 @@ enum ReceiptSchema {
         ])))),
         m("paymentMethod", .string(maxLength: 50)),
         o("adjustment", .decimal()),
+        // Fields from R-AXE's model, which marks none of them required and sends
+        // `{"name": "", "amount": 0.0, "rate": 0.0}` on every receipt (spec/receipt-structure.md).
         o("contractor", .object(ObjectSchema(fields: [
-            m("name", .string(maxLength: 200)),
-            m("amount", .decimal(nonNegative: true)),
-            m("rate", .decimal(nonNegative: true)),
+            o("name", .string(maxLength: 200, allowEmpty: true)),
+            o("amount", .decimal(nonNegative: true)),
+            o("rate", .decimal(nonNegative: true)),
         ]))),
         o("beneficiary", .object(ObjectSchema(fields: [
-            m("amount", .decimal(nonNegative: true)),
-            m("rate", .decimal(nonNegative: true)),
+            o("amount", .decimal(nonNegative: true)),
+            o("rate", .decimal(nonNegative: true)),
         ]))),
     ])
 }

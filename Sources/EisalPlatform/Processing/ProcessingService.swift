@@ -129,7 +129,7 @@ struct ProcessingService<Store: PlatformStore>: Service {
             errors.append(ETAError(code: PlatformRule.receiptNumberUnique, message: "Receipt number '\(r.receiptNumber)' was already used by this POS in branch '\(r.branchCode)'.", target: "receiptNumber", propertyPath: "header.receiptNumber"))
         }
         if r.previousUUID.isEmpty {
-            let hasEarlier = try await store.posHasEarlierReceipts(posSerial: r.posSerial, taxpayerRIN: r.sellerRIN, before: r.receivedAt, excluding: r.uuid)
+            let hasEarlier = try await store.posHasReceipts(posSerial: r.posSerial, taxpayerRIN: r.sellerRIN, storedBefore: r.uuid)
             if samePOSBefore || hasEarlier {
                 errors.append(ETAError(code: PlatformRule.previousUUIDChain, message: "header.previousUUID is empty but POS '\(r.posSerial)' has issued receipts before: it must be the UUID of the previous receipt of this POS.", target: "previousUUID", propertyPath: "header.previousUUID"))
             }
