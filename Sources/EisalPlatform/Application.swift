@@ -58,6 +58,9 @@ public func buildApplication(configuration: PlatformConfiguration, metrics: Prom
     let processing = ProcessingService(store: store, configuration: configuration, logger: logger, handoff: handoff, signal: signal)
     let app = Application(
         router: router,
+        // A connection that sends nothing for the idle timeout (between requests, or in the middle
+        // of a body) is closed, so stalled uploads cannot hold sockets forever.
+        server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "eisal"),
         services: [processing],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },

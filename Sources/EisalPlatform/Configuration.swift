@@ -47,6 +47,8 @@ public struct PlatformConfiguration: Sendable {
     public var submissionWindow: Int64?
     /// Validation: rounding tolerance per equation. Default 0.5.
     public var roundingTolerance: String
+    /// Seconds a connection may stay silent (between requests or mid-body) before it is closed. Default 60.
+    public var idleTimeoutSeconds: Int64
     /// Per-API throttling (spec/common.md stand-in). Default ``RateLimits/standard``;
     /// ``RateLimits/off`` turns it off. (`EISAL_RATE_LIMITS`)
     public var rateLimits: RateLimits
@@ -62,7 +64,7 @@ public struct PlatformConfiguration: Sendable {
         maximumReceiptsPerSubmission: Int = 500, emitSubmissionIdAlias: Bool = true, emitPartiallyValid: Bool = false,
         processingWorkers: Int = 16, jobLeaseSeconds: Int64 = 30, workerPollMilliseconds: Int = 50,
         handoffMegabytes: Int = 128, processingDelayMilliseconds: Int = 0, submissionWindow: Int64? = 86_400, roundingTolerance: String = "0.5",
-        rateLimits: RateLimits = .standard, adminKey: String? = nil, clock: PlatformClock = .system
+        idleTimeoutSeconds: Int64 = 60, rateLimits: RateLimits = .standard, adminKey: String? = nil, clock: PlatformClock = .system
     ) {
         self.host = host
         self.port = port
@@ -83,6 +85,7 @@ public struct PlatformConfiguration: Sendable {
         self.processingDelayMilliseconds = processingDelayMilliseconds
         self.submissionWindow = submissionWindow
         self.roundingTolerance = roundingTolerance
+        self.idleTimeoutSeconds = idleTimeoutSeconds
         self.rateLimits = rateLimits
         self.adminKey = adminKey
         self.clock = clock

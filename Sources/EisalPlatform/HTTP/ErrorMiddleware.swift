@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -32,6 +33,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 .response(from: request, context: context)
         case let error as HTTPError:
             return try envelope(for: error).response(from: request, context: context)
+        case let error as HTTPParserError:
+            // Broken framing (a chunk size that is not hex, a body cut short): the client's fault.
+            return try PlatformError(.badRequest, code: "BadRequest", message: "The request could not be read: \(error.debugDescription).")
+                .response(from: request, context: context)
         default:
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return try PlatformError(.internalServerError, code: "InternalServerError", message: "The request could not be completed; quote the correlationId to support.")

@@ -1,5 +1,6 @@
 import EisalCore
 import EisalStore
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -13,10 +14,7 @@ struct SubmissionRoutes<Store: SubmissionStore & RegistryStore> {
     func register(on group: RouterGroup<EisalRequestContext>) {
         group.post("receiptsubmissions") { request, context -> Response in
             let principal = try request.principal(tokens)
-            let contentType = request.headers[.contentType]?.lowercased() ?? ""
-            guard contentType.hasPrefix("application/json") else {
-                throw PlatformError(.unsupportedMediaType, code: "UnsupportedMediaType", message: "Receipt submissions are JSON only: send 'Content-Type: application/json'.", target: "Content-Type")
-            }
+            try Self.requireJSON(request.headers)
             // Read straight into one array sized by Content-Length (collecting into a growing
             // buffer and copying it out moved each submission three times).
             var body: [UInt8] = []
@@ -36,6 +34,20 @@ struct SubmissionRoutes<Store: SubmissionStore & RegistryStore> {
             ])
             return Response(status: .accepted, headers: [.contentType: "application/json; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: try Self.responseBody(result, submissionIdAlias: configuration.emitSubmissionIdAlias))))
+        }
+    }
+
+    /// Submissions are UTF-8 JSON, sent as is: `Content-Type: application/json` (any case, an optional
+    /// `charset=utf-8`) and no `Content-Encoding` but `identity`; anything else is 415 before the
+    /// body is read.
+    static func requireJSON(_ headers: HTTPFields) throws {
+        let parts = (headers[.contentType] ?? "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let charset = parts.dropFirst().first { $0.hasPrefix("charset=") }.map { $0.dropFirst(8).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        guard parts.first == "application/json", charset == nil || charset == "utf-8" || charset == "utf8" else {
+            throw PlatformError(.unsupportedMediaType, code: "UnsupportedMediaType", message: "Receipt submissions are UTF-8 JSON only: send 'Content-Type: application/json'.", target: "Content-Type")
+        }
+        if let encoding = headers[.contentEncoding], encoding.lowercased().trimmingCharacters(in: .whitespaces) != "identity" {
+            throw PlatformError(.unsupportedMediaType, code: "UnsupportedMediaType", message: "Content-Encoding '\(encoding)' is not accepted: send the JSON uncompressed.", target: "Content-Encoding")
         }
     }
 
