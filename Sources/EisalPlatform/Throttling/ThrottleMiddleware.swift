@@ -56,8 +56,9 @@ struct ThrottleMiddleware: RouterMiddleware {
     }
 
     /// Who is counted (spec/common.md: per client id or POS serial): the POS serial or client id
-    /// of a token call (its IP when it names no real client id, or its body is too large to
-    /// read), the IP of a share call, and the authenticated POS or client of every other API.
+    /// of a token call with its IP (the IP alone when it names no real client id, or its body is
+    /// too large to read), the IP of a share call, and the authenticated POS or client of every
+    /// other API.
     /// nil (not counted): a call without a valid token, which gets its 401 from the route.
     func caller(of api: ThrottledAPI, request: inout Request, context: Context) async throws -> (caller: String?, bodyTooLarge: Bool) {
         let ip = context.remoteAddress?.ipAddress.map { "ip:" + $0 } ?? "ip:unknown"
@@ -73,8 +74,10 @@ struct ThrottleMiddleware: RouterMiddleware {
             }
             let clientID = TokenCall.fields(body: body, headers: request.headers)["client_id"] ?? ""
             if TokenCall.placeholderClientIDs.contains(clientID.trimmingCharacters(in: .whitespaces)) { return (ip, false) }
-            if let serial = HTTPField.Name("posserial").flatMap({ request.headers[$0] }), !serial.isEmpty { return ("pos:" + serial, false) }
-            return ("client:" + clientID, false)
+            // The claimed id is paired with the IP, so calls from elsewhere (with a wrong secret,
+            // say) cannot spend a real client's budget.
+            if let serial = HTTPField.Name("posserial").flatMap({ request.headers[$0] }), !serial.isEmpty { return ("pos:" + serial + "@" + ip, false) }
+            return ("client:" + clientID + "@" + ip, false)
         default:
             guard let principal = try? request.principal(tokens) else { return (nil, false) }
             return (principal.pos.map { "pos:" + $0 } ?? "client:" + principal.sub, false)
