@@ -1,7 +1,6 @@
 import EisalCore
 @testable import EisalPlatform
 import Foundation
-import Synchronization
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
@@ -158,20 +157,13 @@ struct ThrottleTests {
     }
 
     @Test func fullBucketsAreSweptSoCallersCannotGrowMemoryWithoutBound() async {
-        let time = ManualTime()
-        let limiter = RateLimiter(limits: RateLimits([.searchReceipts: RateLimit(requests: 2, windowSeconds: 2)]), sweepThreshold: 100) { time.now }
+        let (clock, hand) = PlatformClock.manual(1_000)
+        let limiter = RateLimiter(limits: RateLimits([.searchReceipts: RateLimit(requests: 2, windowSeconds: 2)]), sweepThreshold: 100) { Double(clock.now()) }
         for k in 0 ..< 100 { _ = await limiter.take(.searchReceipts, caller: "c\(k)") }
         #expect(await limiter.bucketCount == 100)
-        time.advance(by: 2) // every bucket has refilled
+        hand.advance(by: 2) // every bucket has refilled
         _ = await limiter.take(.searchReceipts, caller: "new")
         #expect(await limiter.bucketCount == 1)
         #expect(await limiter.take(.getRecentReceipts, caller: "new") == nil, "an API without a limit is not counted")
     }
-}
-
-/// A settable time source for the limiter.
-final class ManualTime: Sendable {
-    private let value = Mutex(1_000.0)
-    var now: Double { value.withLock { $0 } }
-    func advance(by seconds: Double) { value.withLock { $0 += seconds } }
 }
