@@ -138,7 +138,6 @@ enum TokenCall {
 struct IdentityRoutes<Store: RegistryStore> {
     let service: IdentityService<Store>
 
-
     func register(on router: Router<EisalRequestContext>) {
         router.post("connect/token") { request, context -> Response in
             let body: ByteBuffer

@@ -77,11 +77,11 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
     static func tooLarge(bytes: Int?, receipts: Int? = nil, _ configuration: PlatformConfiguration) -> PlatformError {
         let size = receipts.map { "has \($0) receipts" } ?? "is " + (bytes.map { "\($0) bytes" } ?? "larger than \(configuration.maximumSubmissionBytes) bytes")
         return PlatformError(.badRequest, code: "MaximumSizeExceeded",
-                      message: "The submission \(size); the supported size is \(configuration.maximumSubmissionBytes) bytes and \(configuration.maximumReceiptsPerSubmission) receipts. Split it into smaller submissions.",
-                      target: "body", details: [
-                          ETAError(code: "MaximumSizeExceeded", message: "Maximum submission size in bytes: \(configuration.maximumSubmissionBytes).", target: "maximumSubmissionBytes"),
-                          ETAError(code: "MaximumSizeExceeded", message: "Maximum receipts per submission: \(configuration.maximumReceiptsPerSubmission).", target: "maximumReceiptsPerSubmission"),
-                      ])
+                             message: "The submission \(size); the supported size is \(configuration.maximumSubmissionBytes) bytes and \(configuration.maximumReceiptsPerSubmission) receipts. Split it into smaller submissions.",
+                             target: "body", details: [
+                                 ETAError(code: "MaximumSizeExceeded", message: "Maximum submission size in bytes: \(configuration.maximumSubmissionBytes).", target: "maximumSubmissionBytes"),
+                                 ETAError(code: "MaximumSizeExceeded", message: "Maximum receipts per submission: \(configuration.maximumReceiptsPerSubmission).", target: "maximumReceiptsPerSubmission"),
+                             ])
     }
 
     /// The submission's structure: an object with `receipts` (1…max) and optionally `signatures`.
