@@ -128,6 +128,18 @@ struct ValidationTests {
         #expect(ReceiptValidator().validate(doc.root, context: strict).errors.map(\.code) == ["Calc.TotalAmount"])
     }
 
+    /// At tolerance 0 a difference below the fifth decimal fails the rule, so the message must not
+    /// round the computed amount back to the declared one.
+    @Test func aZeroToleranceMessageShowsTheExactComputedAmount() throws {
+        let value = try sample().setting(steps("itemData[0].quantity"), to: .number("3.33333")).setting(steps("itemData[0].unitPrice"), to: .number("1.11111"))
+            .setting(steps("itemData[0].totalSale"), to: .number("3.7037"))
+        var exact = SampleReceipt.context
+        exact.roundingTolerance = 0
+        let errors = ReceiptValidator().validate(try JSONParser().parse(JSONWriter().bytes(value)).root, context: exact).errors
+        let totalSale = try #require(errors.first { $0.code == "Calc.TotalSale" && $0.propertyPath == "itemData[0].totalSale" })
+        #expect(totalSale.message.contains("gives 3.7036962963 "), "\(totalSale.message)")
+    }
+
     /// R-AXE sends this contractor on every receipt; no source marks its members required.
     @Test func contractorAndBeneficiaryMembersAreOptional() throws {
         for contractor: JSONValue in [.object([("name", .string("")), ("amount", .number("0.0")), ("rate", .number("0.0"))]), .object([])] {
