@@ -44,7 +44,7 @@ public func buildApplication(configuration: PlatformConfiguration, metrics: Prom
     let clock = configuration.clock
     router.add(middleware: ThrottleMiddleware(limiter: RateLimiter(limits: configuration.rateLimits) { Double(clock.now()) }, tokens: tokens))
     HealthRoutes(metrics: metrics).register(on: router)
-    IdentityRoutes(service: IdentityService(store: store, tokens: tokens)).register(on: router)
+    IdentityRoutes(service: IdentityService(store: store, tokens: tokens, posLoginPolicy: configuration.posLoginPolicy)).register(on: router)
     AdminRoutes(registry: registry, adminKey: adminKey).register(on: router)
     let handoff = SubmissionHandoff(capacityBytes: configuration.handoffMegabytes << 20)
     let signal = JobSignal()

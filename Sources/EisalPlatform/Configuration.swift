@@ -52,6 +52,9 @@ public struct PlatformConfiguration: Sendable {
     /// Per-API throttling (spec/common.md stand-in). Default ``RateLimits/standard``;
     /// ``RateLimits/off`` turns it off. (`EISAL_RATE_LIMITS`)
     public var rateLimits: RateLimits
+    /// POS login headers: ``POSLoginPolicy/lenient`` (default: `posserial` required, the other
+    /// three recorded but not compared) or ``POSLoginPolicy/strict``. (`EISAL_POS_LOGIN`)
+    public var posLoginPolicy: POSLoginPolicy = .lenient
     /// Admin API key (`X-Admin-Key`); generated and printed at start when nil.
     public var adminKey: String?
     /// The clock, injectable for tests (seconds since the epoch).

@@ -66,6 +66,43 @@ public struct POSRecord: Sendable, Hashable, Codable {
     }
 }
 
+/// What a POS sent in its last token call (spec/identity.md: the optional POS headers are not
+/// compared by default, but recorded so an integrator can see what their client sends).
+public struct POSLoginRecord: Sendable, Hashable, Codable {
+    /// How the `presharedkey` header compared with the registered key.
+    public enum PresharedKeyState: String, Sendable, Hashable, Codable, CaseIterable {
+        /// No `presharedkey` header.
+        case absent
+        /// The header was sent empty.
+        case empty
+        /// The registered key.
+        case matches
+        /// The client id instead of the key (Odoo's POS module sends it).
+        case clientID = "client-id"
+        /// Any other value (not stored: it may be a secret of something else).
+        case differs
+    }
+
+    public var serial: String
+    public var clientID: String
+    /// Seconds since the epoch.
+    public var at: Int64
+    /// `pososversion` as sent; nil when absent.
+    public var osVersion: String?
+    /// `posmodelframework` as sent; nil when absent.
+    public var modelFramework: String?
+    public var presharedKey: PresharedKeyState
+
+    public init(serial: String, clientID: String, at: Int64, osVersion: String?, modelFramework: String?, presharedKey: PresharedKeyState) {
+        self.serial = serial
+        self.clientID = clientID
+        self.at = at
+        self.osVersion = osVersion
+        self.modelFramework = modelFramework
+        self.presharedKey = presharedKey
+    }
+}
+
 /// Status of a submission.
 public enum SubmissionStatus: String, Sendable, Codable, CaseIterable {
     case inProgress = "InProgress"

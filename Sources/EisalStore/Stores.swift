@@ -28,6 +28,10 @@ public protocol RegistryStore: Sendable {
     func upsertPOS(_ pos: POSRecord) async throws
     func pos(serial: String) async throws -> POSRecord?
     func posDevices() async throws -> [POSRecord]
+    /// Keeps `login` as the POS's last login (one per serial).
+    func recordPOSLogin(_ login: POSLoginRecord) async throws
+    /// The last login of each POS that has logged in.
+    func posLogins() async throws -> [POSLoginRecord]
     /// A named secret shared by all nodes (e.g. the token signing key), created once.
     func secret(named name: String, create: @Sendable () -> [UInt8]) async throws -> [UInt8]
 }

@@ -114,6 +114,22 @@ public final class SQLiteStore: PlatformStore {
                 ALTER TABLE receipts ADD COLUMN text_length INTEGER;
                 """)
         }
+        migrator.registerMigration("v4-sequences-leases-pos-logins") { db in
+            // "Earlier" for the chain, number and reference rules is an explicit per-seller
+            // sequence assigned at commit (rows from before keep their id, which was their commit
+            // order); jobs can be deferred and carry the node that leased them, so a restarted
+            // node takes its own leases back at once; the last login of each POS is kept.
+            try db.execute(sql: """
+                ALTER TABLE receipts ADD COLUMN seller_seq INTEGER NOT NULL DEFAULT 0;
+                UPDATE receipts SET seller_seq = id;
+                CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                INSERT INTO sequences SELECT 'seller:' || seller_rin, max(id) FROM receipts GROUP BY seller_rin;
+                ALTER TABLE jobs ADD COLUMN not_before INTEGER;
+                ALTER TABLE jobs ADD COLUMN lease_node TEXT;
+                CREATE TABLE pos_logins (serial TEXT PRIMARY KEY, client_id TEXT NOT NULL, at INTEGER NOT NULL, os_version TEXT,
+                    model_framework TEXT, psk TEXT NOT NULL);
+                """)
+        }
         return migrator
     }
 
@@ -195,6 +211,22 @@ public final class SQLiteStore: PlatformStore {
 
     public func posDevices() async throws -> [POSRecord] {
         try reading { db in try Row.fetchAll(db, sql: "SELECT * FROM pos ORDER BY serial").map(Self.pos) }
+    }
+
+    public func recordPOSLogin(_ l: POSLoginRecord) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO pos_logins VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [l.serial, l.clientID, l.at, l.osVersion, l.modelFramework, l.presharedKey.rawValue])
+        }
+    }
+
+    public func posLogins() async throws -> [POSLoginRecord] {
+        try reading { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM pos_logins ORDER BY serial").map { row in
+                POSLoginRecord(serial: row["serial"], clientID: row["client_id"], at: row["at"], osVersion: row["os_version"], modelFramework: row["model_framework"],
+                               presharedKey: POSLoginRecord.PresharedKeyState(rawValue: row["psk"]) ?? .differs)
+            }
+        }
     }
 
     public func secret(named name: String, create: @Sendable () -> [UInt8]) async throws -> [UInt8] {

@@ -67,7 +67,14 @@ struct Admin: AsyncParsableCommand {
             let store = try SQLiteStore(path: database.path)
             for t in try await store.taxpayers() { print("taxpayer \(t.rin)  \(t.name)  b2c=\(t.b2c)  branches=\(t.branches.joined(separator: ","))") }
             for c in try await store.clients() { print("client   \(c.clientID)  taxpayer=\(c.taxpayerRIN)\(c.representedRINs.isEmpty ? "" : "  representing=\(c.representedRINs.joined(separator: ","))")") }
-            for p in try await store.posDevices() { print("pos      \(p.serial)  taxpayer=\(p.taxpayerRIN)  branch=\(p.branchCode)  activated=\(p.activated)") }
+            let logins = Dictionary(try await store.posLogins().map { ($0.serial, $0) }, uniquingKeysWith: { a, _ in a })
+            for p in try await store.posDevices() {
+                var line = "pos      \(p.serial)  taxpayer=\(p.taxpayerRIN)  branch=\(p.branchCode)  activated=\(p.activated)"
+                if let l = logins[p.serial] {
+                    line += "  last login: pososversion=\(l.osVersion.map { "'\($0)'" } ?? "absent") posmodelframework=\(l.modelFramework.map { "'\($0)'" } ?? "absent") presharedkey=\(l.presharedKey.rawValue)"
+                }
+                print(line)
+            }
         }
     }
 }

@@ -29,6 +29,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Throttling: off, or changes to the standard limits as api=N/W,… e.g. getRecentReceipts=12/1m,token=off (env EISAL_RATE_LIMITS).",
                                discussion: "APIs: \(ThrottledAPI.allCases.map(\.rawValue).joined(separator: ", ")). Standard: \(RateLimits.standard.summary)."))
     var rateLimits: String?
+    @Option(help: "POS login headers: lenient (posserial required; pososversion, posmodelframework, presharedkey recorded, not compared) or strict (all four required and compared) (env EISAL_POS_LOGIN).")
+    var posLogin: String?
     @Option(help: "Admin API key (env EISAL_ADMIN_KEY; generated once when absent).") var adminKey: String?
     @Flag(help: "Do not create the demo taxpayer, ERP client and POS.") var noDemo = false
     @Flag(help: "Report mixed submissions as PartiallyValid instead of Invalid.") var partiallyValid = false
@@ -47,6 +49,10 @@ struct Serve: AsyncParsableCommand {
         if let hours = submissionWindowHours ?? env["EISAL_SUBMISSION_WINDOW_HOURS"].flatMap(Int.init) { c.submissionWindow = hours > 0 ? Int64(hours) * 3600 : nil }
         if let spec = rateLimits ?? env["EISAL_RATE_LIMITS"] {
             do { c.rateLimits = try RateLimits(parsing: spec) } catch { throw ValidationError(error.description) }
+        }
+        if let policy = posLogin ?? env["EISAL_POS_LOGIN"] {
+            guard let parsed = POSLoginPolicy(rawValue: policy) else { throw ValidationError("--pos-login must be lenient or strict, not '\(policy)'.") }
+            c.posLoginPolicy = parsed
         }
         c.adminKey = adminKey ?? env["EISAL_ADMIN_KEY"]
         c.seedDemoData = !noDemo

@@ -25,10 +25,22 @@ struct TokenRequest: Sendable {
     var presharedKey: String?
 }
 
+/// How the optional POS login headers are treated (spec/identity.md, stand-in decision of
+/// 2026-11-29).
+public enum POSLoginPolicy: String, Sendable, CaseIterable {
+    /// `posserial` required; `pososversion`, `posmodelframework` and `presharedkey` optional and
+    /// not compared (missing, empty or any value), only recorded. What every public client needs.
+    case lenient
+    /// All four required and compared with the registered POS (`invalid_presharedkey`,
+    /// `invalid_pososversion`, `invalid_posmodelframework`).
+    case strict
+}
+
 /// Issues tokens after checking credentials against the registry.
 struct IdentityService<Store: RegistryStore>: Sendable {
     let store: Store
     let tokens: TokenService
+    var posLoginPolicy: POSLoginPolicy = .lenient
 
     func token(for request: TokenRequest) async throws -> JSONValue {
         // Anti-pattern 7: refused before any database access.
@@ -53,16 +65,7 @@ struct IdentityService<Store: RegistryStore>: Sendable {
             taxpayerRIN = represented
         }
         guard let taxpayer = try await store.taxpayer(rin: taxpayerRIN) else { throw OAuthError("unauthorized_client", "The client's taxpayer is not registered.") }
-        var posSerial: String?
-        if let serial = request.posSerial {
-            guard let pos = try await store.pos(serial: serial), pos.taxpayerRIN == taxpayerRIN else { throw OAuthError("invalid_posserial", "POS serial '\(serial)' is not registered for this taxpayer.") }
-            guard let key = request.presharedKey, key == pos.presharedKey else { throw OAuthError("invalid_presharedkey", "The pre-shared key does not match POS '\(serial)'.") }
-            guard let os = request.posOSVersion, os == pos.osVersion else { throw OAuthError("invalid_pososversion", "pososversion does not match POS '\(serial)'.") }
-            if let framework = request.posModelFramework, framework != pos.modelFramework {
-                throw OAuthError("invalid_posmodelframework", "posmodelframework does not match POS '\(serial)'.")
-            }
-            posSerial = serial
-        }
+        let posSerial = try await posLogin(request, clientID: client.clientID, taxpayerRIN: taxpayerRIN)
         let now = tokens.clock.now()
         let scope = request.scope.flatMap { $0.isEmpty ? nil : $0 } ?? "InvoicingAPI"
         let principal = Principal(
@@ -76,6 +79,39 @@ struct IdentityService<Store: RegistryStore>: Sendable {
             ("token_type", .string("Bearer")),
             ("scope", .string(scope)),
         ])
+    }
+}
+
+extension IdentityService {
+    /// The POS serial of a POS login, nil for an ERP login. A login is a POS login when any of
+    /// the four POS headers is present; `posserial` must then name a POS registered to the
+    /// token's taxpayer. Whether the POS is activated is checked when receipts are submitted, on
+    /// every channel (seed receipt-submission-api.txt).
+    func posLogin(_ request: TokenRequest, clientID: String, taxpayerRIN: String) async throws -> String? {
+        guard request.posSerial != nil || request.posOSVersion != nil || request.posModelFramework != nil || request.presharedKey != nil else { return nil }
+        guard let serial = request.posSerial, !serial.isEmpty else {
+            throw OAuthError("invalid_posserial", "A POS login needs the posserial header (the POS's registered serial number); send no POS headers at all for an ERP login.")
+        }
+        guard let pos = try await store.pos(serial: serial), pos.taxpayerRIN == taxpayerRIN else {
+            throw OAuthError("invalid_posserial", "POS serial '\(serial)' is not registered for taxpayer \(taxpayerRIN).")
+        }
+        if posLoginPolicy == .strict {
+            guard let key = request.presharedKey, key == pos.presharedKey else { throw OAuthError("invalid_presharedkey", "The pre-shared key does not match POS '\(serial)'.") }
+            guard let os = request.posOSVersion, os == pos.osVersion else { throw OAuthError("invalid_pososversion", "pososversion does not match POS '\(serial)'.") }
+            guard let framework = request.posModelFramework, framework == pos.modelFramework else {
+                throw OAuthError("invalid_posmodelframework", "posmodelframework does not match POS '\(serial)'.")
+            }
+        }
+        let key: POSLoginRecord.PresharedKeyState = switch request.presharedKey {
+        case nil: .absent
+        case ""?: .empty
+        case pos.presharedKey?: .matches
+        case clientID?: .clientID
+        default: .differs
+        }
+        try await store.recordPOSLogin(POSLoginRecord(serial: serial, clientID: clientID, at: tokens.clock.now(),
+                                                      osVersion: request.posOSVersion, modelFramework: request.posModelFramework, presharedKey: key))
+        return serial
     }
 }
 

@@ -7,7 +7,8 @@ import Hummingbird
 ///
 /// - `GET/POST /admin/taxpayers` `{rin, name, b2c?, branches?, activityCodes?}`
 /// - `GET/POST /admin/clients` `{taxpayerRIN, clientID?, representing?}` → credentials (secret shown once)
-/// - `GET/POST /admin/pos` `{taxpayerRIN, serial, branchCode?, osVersion?, modelFramework?, activated?}` → credentials
+/// - `GET/POST /admin/pos` `{taxpayerRIN, serial, branchCode?, osVersion?, modelFramework?, activated?}` → credentials;
+///   the listing shows each POS's `lastLogin` (what its client sent)
 struct AdminRoutes<Store: RegistryStore> {
     let registry: RegistryService<Store>
     let adminKey: String
@@ -50,7 +51,13 @@ struct AdminRoutes<Store: RegistryStore> {
         }
         admin.get("pos") { request, _ -> Response in
             try authorize(request)
-            return try Response.json(.array(try await registry.store.posDevices().map { .object([("serial", .string($0.serial)), ("taxpayerRIN", .string($0.taxpayerRIN)), ("branchCode", .string($0.branchCode)), ("activated", .bool($0.activated))]) }))
+            let logins = Dictionary(try await registry.store.posLogins().map { ($0.serial, $0) }, uniquingKeysWith: { a, _ in a })
+            return try Response.json(.array(try await registry.store.posDevices().map { pos in
+                var members: [(String, JSONValue)] = [("serial", .string(pos.serial)), ("taxpayerRIN", .string(pos.taxpayerRIN)), ("branchCode", .string(pos.branchCode)), ("activated", .bool(pos.activated))]
+                // What the POS sent at its last login (the optional headers are recorded, not compared).
+                if let login = logins[pos.serial] { members.append(("lastLogin", try JSONValueEncoder().encode(login))) }
+                return .object(members)
+            }))
         }
         admin.post("pos") { request, _ -> Response in
             try authorize(request)
