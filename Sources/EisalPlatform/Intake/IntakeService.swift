@@ -69,7 +69,8 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
         if !foreign.isEmpty {
             throw PlatformError(.forbidden, code: "IncorrectSubmitter", message: "Receipts may only be submitted by their issuer or an intermediary with its permission.", target: principal.tin, details: foreign)
         }
-        return try await accept(receipts, document: document, principal: principal, payloadHash: payloadHash, now: now)
+        let activatedPOS = try await POSGate(store: store).activatedPOS(named: receipts, principal: principal)
+        return try await accept(receipts, document: document, principal: principal, activatedPOS: activatedPOS, payloadHash: payloadHash, now: now)
     }
 
     /// `bytes`: the submission's size when known (nil: only known to exceed the limit);
@@ -126,7 +127,7 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
         return receipts
     }
 
-    func accept(_ receipts: [JSONNode], document: JSONDocument, principal: Principal, payloadHash: String, now: Int64) async throws -> IntakeResult {
+    func accept(_ receipts: [JSONNode], document: JSONDocument, principal: Principal, activatedPOS: Set<POSGate<Store>.Key>, payloadHash: String, now: Int64) async throws -> IntakeResult {
         var accepted: [AcceptedDocument] = []
         var rejected: [RejectedDocument] = []
         var records: [ReceiptRecord] = []
@@ -154,6 +155,10 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
             let facts = ReceiptFacts(node)
             if let serial = principal.pos, facts.deviceSerialNumber != serial {
                 reject("seller.deviceSerialNumber '\(facts.deviceSerialNumber)' is not the POS this token was issued to ('\(serial)').", path: "seller.deviceSerialNumber")
+                continue
+            }
+            if !activatedPOS.contains(POSGate<Store>.Key(sellerRIN: facts.sellerRIN, serial: facts.deviceSerialNumber)) {
+                reject(POSGate<Store>.unregistered(facts), path: "seller.deviceSerialNumber")
                 continue
             }
             let computed = ReceiptUUID.compute(node)
