@@ -43,6 +43,8 @@ let ruleBreaks: [RuleBreak] = [
     RuleBreak(rule: "Code.ItemType", edits: [("itemData[0].itemType", s("GTIN"))], path: "itemData[0].itemType"),
     RuleBreak(rule: "Code.ItemCode", edits: [("itemData[0].itemCode", s("12AB"))], path: "itemData[0].itemCode"),
     RuleBreak(rule: "Code.ItemCode", edits: [("itemData[1].itemCode", s("EG-CUP"))], path: "itemData[1].itemCode"),
+    // Another taxpayer's EGS code (issue 14: the RIN part must be the issuer's).
+    RuleBreak(rule: "Code.ItemCode", edits: [("itemData[1].itemCode", s("EG-200000002-CUP"))], path: "itemData[1].itemCode"),
     RuleBreak(rule: "Code.UnitType", edits: [("itemData[1].unitType", s("XX9"))], path: "itemData[1].unitType"),
     RuleBreak(rule: "Code.TaxType", edits: [("itemData[0].taxableItems[0].taxType", s("T99"))], path: "itemData[0].taxableItems[0].taxType"),
     RuleBreak(rule: "Code.TaxSubtype", edits: [("itemData[0].taxableItems[0].subType", s("W001"))], path: "itemData[0].taxableItems[0].subType"),

@@ -67,6 +67,8 @@ struct ModelChecker {
                 add(.itemCode, item.itemType == "GS1"
                     ? "GS1 item code '\(item.itemCode)' must be 8 to 14 digits."
                     : "EGS item code '\(item.itemCode)' must look like EG-{9-digit RIN}-{code}.", "\(p()).itemCode")
+            } else if item.itemType == "EGS", let owner = egsOwner(item.itemCode), owner != r.seller.rin {
+                add(.itemCode, "EGS item code '\(item.itemCode)' belongs to taxpayer \(owner): an issuer may use only its own EGS codes (EG-\(r.seller.rin)-…).", "\(p()).itemCode")
             }
             if !tables.unitTypes.contains(item.unitType) {
                 add(.unitType, "Unit type '\(item.unitType)' is not a code from UnitTypes.", "\(p()).unitType")
@@ -95,6 +97,13 @@ struct ModelChecker {
         } else if !tables.returnWithoutReferenceReasons.contains(reason) {
             add(.returnReason, "Return reason '\(reason)' is not known (I, B).", "header.documentUseReason")
         }
+    }
+
+    /// The RIN part of an EGS code `EG-{RIN}-{internal}`. Until Eisal keeps a registry of EGS code
+    /// usage (ETA's /api/09-create-egs-code-usage), the code an issuer may use is one of its own.
+    func egsOwner(_ code: String) -> Substring? {
+        let parts = code.split(separator: "-", maxSplits: 2, omittingEmptySubsequences: false)
+        return parts.count == 3 ? parts[1] : nil
     }
 
     func itemCodeFits(_ item: ReceiptItem) -> Bool {

@@ -41,7 +41,7 @@ extension ValidationRule {
     static let paymentMethod = ValidationRule("Code.PaymentMethod", .codes, "paymentMethod is not a payment method code.")
     static let buyerType = ValidationRule("Code.BuyerType", .codes, "buyer.type is not B, P or F.")
     static let itemType = ValidationRule("Code.ItemType", .codes, "itemType is not GS1 or EGS.")
-    static let itemCode = ValidationRule("Code.ItemCode", .codes, "itemCode does not fit its itemType (GS1: 8–14 digits; EGS: EG-{RIN}-{code}).")
+    static let itemCode = ValidationRule("Code.ItemCode", .codes, "itemCode does not fit its itemType (GS1: 8–14 digits; EGS: EG-{RIN}-{code}), or is an EGS code of another taxpayer (the RIN part must be the issuer's: an issuer may use only its own EGS codes until code usage is registered). GS1 codes are global: any well-formed one is accepted.")
     static let unitType = ValidationRule("Code.UnitType", .codes, "unitType is not a code from UnitTypes.")
     static let taxType = ValidationRule("Code.TaxType", .codes, "taxType is not a tax type T1–T20.")
     static let taxSubtype = ValidationRule("Code.TaxSubtype", .codes, "subType is not a subtype of its taxType (TaxSubtypes).")
