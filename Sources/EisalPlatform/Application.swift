@@ -55,7 +55,13 @@ public func buildApplication(configuration: PlatformConfiguration, metrics: Prom
         QueryRoutes(query: QueryService(store: store, configuration: configuration), tokens: tokens).register(on: group)
     }
 
-    let processing = ProcessingService(store: store, configuration: configuration, logger: logger, handoff: handoff, signal: signal)
+    let node = try NodeIdentity.acquire(configured: configuration.nodeID, directory: dataDirectory)
+    let processing = LeasedWorker(
+        queue: store, handler: ReceiptValidation(store: store, configuration: configuration, logger: logger, handoff: handoff),
+        configuration: .init(kind: .validation, workers: configuration.processingWorkers, leaseSeconds: configuration.jobLeaseSeconds,
+                             idlePoll: .milliseconds(configuration.workerPollMilliseconds)),
+        node: node, signal: signal, clock: configuration.clock, logger: logger
+    )
     let app = Application(
         router: router,
         // A connection that sends nothing for the idle timeout (between requests, or in the middle

@@ -34,8 +34,17 @@ public struct PlatformConfiguration: Sendable {
     /// most of a job waiting for the store's single writer, so several overlap those waits (the
     /// CPU work still runs on one thread per core). 0 runs no validation (intake-only nodes).
     public var processingWorkers: Int
-    /// Job lease in seconds; a job held longer by a dead worker is taken over. Default 30.
+    /// Job lease in seconds, renewed every third of it while the job runs; a dead node's jobs are
+    /// taken over by another node once it runs out. Default 15. (A restarted node takes its own
+    /// leases back at once.)
     public var jobLeaseSeconds: Int64
+    /// This node's id for job leases; nil acquires `{host}-{n}` by locking a file beside the
+    /// database (``NodeIdentity``). (`EISAL_NODE_ID`)
+    public var nodeID: String? = nil
+    /// How long a receipt whose verdict depends on an earlier receipt still awaiting its own (a
+    /// return's sale, an earlier receipt with the same number) waits for it, counted from
+    /// reception. Past it, a pending sale counts as not valid and a pending number as taken. Default 600.
+    public var dependencyWaitSeconds: Int64 = 600
     /// Idle poll interval of the workers in milliseconds. Default 50.
     public var workerPollMilliseconds: Int
     /// Memory for handing accepted submissions to this node's workers without reading them back
@@ -65,7 +74,7 @@ public struct PlatformConfiguration: Sendable {
         databasePath: String = "./eisal-data/eisal.sqlite", durability: String = "full", seedDemoData: Bool = true,
         tokenLifetime: Int64 = 3600, duplicateWindow: Int64 = 600, maximumSubmissionBytes: Int = 1_572_864,
         maximumReceiptsPerSubmission: Int = 500, emitSubmissionIdAlias: Bool = true, emitPartiallyValid: Bool = false,
-        processingWorkers: Int = 16, jobLeaseSeconds: Int64 = 30, workerPollMilliseconds: Int = 50,
+        processingWorkers: Int = 16, jobLeaseSeconds: Int64 = 15, workerPollMilliseconds: Int = 50,
         handoffMegabytes: Int = 128, processingDelayMilliseconds: Int = 0, submissionWindow: Int64? = 86_400, roundingTolerance: String = "0.5",
         idleTimeoutSeconds: Int64 = 60, rateLimits: RateLimits = .standard, adminKey: String? = nil, clock: PlatformClock = .system
     ) {

@@ -185,11 +185,14 @@ public struct ReceiptRecord: Sendable, Hashable {
     public var errors: String
     /// The receipt's JSON text exactly as received (filled by reads that ask for texts).
     public var raw: [UInt8]
+    /// The receipt's place in its seller's sequence, assigned by the store at commit in commit
+    /// order: what "earlier" means for the POS chain, receipt number and return rules (0 before commit).
+    public var sellerSequence: Int64 = 0
     /// Where the receipt's text sits in the submission text handed to
     /// ``SubmissionStore/commitSubmission(_:text:receipts:)`` (the store keeps that text once).
     public var textRange: Range<Int>
 
-    public init(uuid: String, submissionUUID: String, longId: String, receiptNumber: String, position: Int, sellerRIN: String, sellerName: String, branchCode: String, posSerial: String, buyerType: String, buyerId: String, buyerName: String, receiptType: String, typeVersion: String, currency: String, totalAmount: String, exchangeRate: String, paymentMethod: String, dateTimeIssued: String, issuedAt: Int64, receivedAt: Int64, previousUUID: String, referenceUUID: String, status: ReceiptStatus = .submitted, errors: String = "[]", raw: [UInt8], textRange: Range<Int> = 0 ..< 0) {
+    public init(uuid: String, submissionUUID: String, longId: String, receiptNumber: String, position: Int, sellerRIN: String, sellerName: String, branchCode: String, posSerial: String, buyerType: String, buyerId: String, buyerName: String, receiptType: String, typeVersion: String, currency: String, totalAmount: String, exchangeRate: String, paymentMethod: String, dateTimeIssued: String, issuedAt: Int64, receivedAt: Int64, previousUUID: String, referenceUUID: String, status: ReceiptStatus = .submitted, errors: String = "[]", raw: [UInt8], textRange: Range<Int> = 0 ..< 0, sellerSequence: Int64 = 0) {
         self.uuid = uuid
         self.submissionUUID = submissionUUID
         self.longId = longId
@@ -217,22 +220,87 @@ public struct ReceiptRecord: Sendable, Hashable {
         self.errors = errors
         self.raw = raw
         self.textRange = textRange
+        self.sellerSequence = sellerSequence
     }
 }
 
-/// A processing job claimed by a worker.
+/// A kind of leased job.
+public struct JobKind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    /// Full validation of one accepted submission (subject: the submission UUID).
+    public static let validation = JobKind(rawValue: "validation")
+    public var description: String { rawValue }
+}
+
+/// Who holds a lease: one worker of one node. A node's id is stable across its restarts
+/// (``releaseLeases(node:)``).
+public struct LeaseOwner: Hashable, Sendable, CustomStringConvertible {
+    public var node: String
+    public var worker: Int
+    public init(node: String, worker: Int) {
+        self.node = node
+        self.worker = worker
+    }
+    public var description: String { "\(node)/\(worker)" }
+}
+
+/// A job claimed by a worker.
 public struct ClaimedJob: Sendable, Hashable {
     public var id: Int64
-    public var submissionUUID: String
+    public var kind: JobKind
+    /// What the job is about (for validation: the submission UUID).
+    public var subject: String
+    /// Claims so far, this one included.
     public var attempts: Int
     /// Who holds the lease.
-    public var owner: String
+    public var owner: LeaseOwner
+    /// When the job was created (seconds since the epoch).
+    public var createdAt: Int64
 
-    public init(id: Int64, submissionUUID: String, attempts: Int, owner: String) {
+    public init(id: Int64, kind: JobKind = .validation, subject: String, attempts: Int, owner: LeaseOwner, createdAt: Int64) {
         self.id = id
-        self.submissionUUID = submissionUUID
+        self.kind = kind
+        self.subject = subject
         self.attempts = attempts
         self.owner = owner
+        self.createdAt = createdAt
+    }
+
+    /// The submission a validation job is about.
+    public var submissionUUID: String { subject }
+}
+
+/// Whether a receipt's number is already used by an earlier receipt of its POS.
+public enum NumberConflict: Sendable, Hashable {
+    /// An earlier receipt with a verdict other than Invalid holds the number.
+    case taken
+    /// Earlier receipts with the number are still awaiting their verdicts.
+    case pending
+}
+
+/// A stored receipt's place in its POS chain.
+public struct ChainKey: Sendable, Hashable {
+    public var posSerial: String
+    public var sellerRIN: String
+    public var sellerSequence: Int64
+    public init(posSerial: String, sellerRIN: String, sellerSequence: Int64) {
+        self.posSerial = posSerial
+        self.sellerRIN = sellerRIN
+        self.sellerSequence = sellerSequence
+    }
+}
+
+/// What ``SubmissionStore/commitSubmission(_:text:receipts:)`` committed.
+public struct CommittedSubmission: Sendable, Hashable {
+    /// Receipts left out because their UUID was already stored (when all were, nothing was committed).
+    public var duplicates: Set<String>
+    /// The ``ReceiptRecord/sellerSequence`` each receipt was given, in the order passed (0 for a duplicate).
+    public var sellerSequences: [Int64]
+
+    public init(duplicates: Set<String>, sellerSequences: [Int64]) {
+        self.duplicates = duplicates
+        self.sellerSequences = sellerSequences
     }
 }
 

@@ -47,7 +47,7 @@ public protocol SubmissionStore: Sendable {
     /// Receipts whose UUID is already stored are left out and returned; when all of them are,
     /// nothing is committed. The submission's receipt count is the number committed.
     /// `text` is the submission as received; each receipt's text is `text[receipt.textRange]`.
-    func commitSubmission(_ submission: SubmissionRecord, text: [UInt8], receipts: [ReceiptRecord]) async throws -> Set<String>
+    func commitSubmission(_ submission: SubmissionRecord, text: [UInt8], receipts: [ReceiptRecord]) async throws -> CommittedSubmission
     func submission(uuid: String) async throws -> SubmissionRecord?
     /// Receipts of a submission matching `filter`, in `sort` order (nil: submission order), paged.
     /// `withText: false` leaves ``ReceiptRecord/raw`` empty (listings do not show it).
@@ -72,14 +72,14 @@ public protocol ReceiptStore: Sendable {
     func receipt(uuid: String) async throws -> ReceiptRecord?
     /// Receipts by UUID (those that exist).
     func receipts(uuids: [String]) async throws -> [ReceiptRecord]
-    /// Receipts of the submission whose number (per taxpayer, branch and POS) is already used by an
-    /// earlier receipt that is not invalid (earlier: stored before it).
-    func receiptNumberConflicts(submissionUUID: String) async throws -> Set<String>
-    /// POS serial and seller of each receipt that exists among `uuids` (the previousUUID chain).
-    func chainKeys(uuids: [String]) async throws -> [String: (posSerial: String, sellerRIN: String)]
-    /// Whether the POS (of this taxpayer) has a receipt stored before the receipt `uuid`
-    /// (in an earlier submission, or earlier in the same one).
-    func posHasReceipts(posSerial: String, taxpayerRIN: String, storedBefore uuid: String) async throws -> Bool
+    /// Receipts of the submission whose number (per seller, branch and POS) is used by an earlier
+    /// receipt (lower ``ReceiptRecord/sellerSequence``) that is not invalid: `.taken` when such a
+    /// receipt has its verdict, `.pending` when the only ones are still awaiting theirs.
+    func receiptNumberConflicts(submissionUUID: String) async throws -> [String: NumberConflict]
+    /// Where each receipt that exists among `uuids` sits in its POS chain.
+    func chainKeys(uuids: [String]) async throws -> [String: ChainKey]
+    /// Whether the POS (of this seller) has a receipt earlier than `sequence` in the seller's sequence.
+    func posHasReceipts(posSerial: String, taxpayerRIN: String, before sequence: Int64) async throws -> Bool
     /// Return receipts that reference `uuid` (without their texts).
     func returns(referencing uuid: String) async throws -> [ReceiptRecord]
     /// Which of `uuids` are referenced by at least one return receipt (one query for a page of rows).
@@ -88,28 +88,42 @@ public protocol ReceiptStore: Sendable {
     func search(_ query: ReceiptQuery) async throws -> Page<ReceiptRecord>
 }
 
-/// Processing jobs, claimed by lease so a crashed worker's job is picked up again.
+/// Leased work of every kind (receipt validation now; notification delivery and scheduled
+/// state changes next), claimed by lease so a crashed worker's job is picked up again. A lease
+/// is renewed while its job runs; a node that restarts takes its own leases back at once.
 public protocol JobQueue: Sendable {
-    /// Claims the oldest job whose lease is free or expired; `nil` when there is none.
-    func claimJob(owner: String, now: Int64, leaseSeconds: Int64) async throws -> ClaimedJob?
-    /// Writes the verdicts and the submission's final status and removes the job, in ONE
-    /// transaction, only if `job` is still leased by its owner. Returns false if the lease was lost.
-    func completeJob(_ job: ClaimedJob, verdicts: [ReceiptVerdict], status: SubmissionStatus, invalidCount: Int, now: Int64) async throws -> Bool
+    /// Claims the oldest job of `kind` whose lease is free or expired and that is not deferred
+    /// past `now`; `nil` when there is none.
+    func claimJob(kind: JobKind, owner: LeaseOwner, now: Int64, leaseSeconds: Int64) async throws -> ClaimedJob?
+    /// Extends the lease of `job` to `until` if its owner still holds it; false if the lease was lost.
+    func renewLease(_ job: ClaimedJob, until: Int64) async throws -> Bool
+    /// Gives `job` back unfinished: no lease, and not claimable before `until`. False if the lease was lost.
+    func deferJob(_ job: ClaimedJob, until: Int64) async throws -> Bool
+    /// Frees every lease on jobs of `kind` held by workers of `node` (a restarted node: its
+    /// previous process is gone, so its jobs need not wait for their leases to run out). Returns how many.
+    func releaseLeases(node: String, kind: JobKind) async throws -> Int
     /// Jobs not yet completed.
     func pendingJobCount() async throws -> Int
     /// Jobs claimed by a worker and not completed (in progress, or held by a dead worker until the lease ends).
     func leasedJobCount() async throws -> Int
+}
+
+/// Receipt validation's end of a job.
+public protocol ValidationStore: JobQueue {
+    /// Writes the verdicts and the submission's final status and removes the job, in ONE
+    /// transaction, only if `job` is still leased by its owner. Returns false if the lease was lost.
+    func completeJob(_ job: ClaimedJob, verdicts: [ReceiptVerdict], status: SubmissionStatus, invalidCount: Int, now: Int64) async throws -> Bool
     /// How many times each receipt was given a verdict (for the exactly-once check).
     func verdictCounts(submissionUUID: String) async throws -> [String: Int]
 }
 
 /// Everything the platform needs from storage.
-public typealias PlatformStore = RegistryStore & SubmissionStore & ReceiptStore & JobQueue
+public typealias PlatformStore = RegistryStore & SubmissionStore & ReceiptStore & ValidationStore
 
 extension SubmissionStore {
     /// ``commitSubmission(_:text:receipts:)`` with the receipts' own ``ReceiptRecord/raw`` texts
     /// (joined into one submission text).
-    public func commitSubmission(_ submission: SubmissionRecord, receipts: [ReceiptRecord]) async throws -> Set<String> {
+    public func commitSubmission(_ submission: SubmissionRecord, receipts: [ReceiptRecord]) async throws -> CommittedSubmission {
         var text: [UInt8] = []
         var placed: [ReceiptRecord] = []
         for var receipt in receipts {

@@ -88,7 +88,7 @@ public final class SQLiteStore: PlatformStore {
                     date_time_issued TEXT NOT NULL, issued_at INTEGER NOT NULL, received_at INTEGER NOT NULL, previous_uuid TEXT NOT NULL,
                     reference_uuid TEXT NOT NULL, status TEXT NOT NULL, errors TEXT NOT NULL, verdicts INTEGER NOT NULL DEFAULT 0);
                 CREATE TABLE receipt_bodies (id INTEGER PRIMARY KEY, raw BLOB NOT NULL);
-                INSERT INTO receipts_v2 SELECT rowid, \(receiptColumns) FROM receipts ORDER BY rowid;
+                INSERT INTO receipts_v2 SELECT rowid, \(v1ReceiptColumns) FROM receipts ORDER BY rowid;
                 INSERT INTO receipt_bodies SELECT rowid, raw FROM receipts ORDER BY rowid;
                 DROP TABLE receipts;
                 ALTER TABLE receipts_v2 RENAME TO receipts;
@@ -126,6 +126,7 @@ public final class SQLiteStore: PlatformStore {
                 INSERT INTO sequences SELECT 'seller:' || seller_rin, max(id) FROM receipts GROUP BY seller_rin;
                 ALTER TABLE jobs ADD COLUMN not_before INTEGER;
                 ALTER TABLE jobs ADD COLUMN lease_node TEXT;
+                ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'validation';
                 CREATE TABLE pos_logins (serial TEXT PRIMARY KEY, client_id TEXT NOT NULL, at INTEGER NOT NULL, os_version TEXT,
                     model_framework TEXT, psk TEXT NOT NULL);
                 """)
@@ -133,18 +134,27 @@ public final class SQLiteStore: PlatformStore {
         return migrator
     }
 
-    /// The columns ``receipt(_:)`` reads, in its order (the text, when joined, comes after them).
-    static let receiptColumns = """
+    /// The receipt columns of schema v1, copied by migration v2.
+    static let v1ReceiptColumns = """
         uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial, buyer_type, buyer_id, \
         buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method, date_time_issued, issued_at, received_at, \
         previous_uuid, reference_uuid, status, errors, verdicts
         """
 
-    /// Receipts of the submission named by the next two arguments (its uuid twice): its key range.
-    static let ofSubmission = "r.id BETWEEN (SELECT first_receipt_id FROM submissions WHERE uuid = ?) AND (SELECT last_receipt_id FROM submissions WHERE uuid = ?)"
+    /// The columns ``receipt(_:)`` reads, in its order (the text, when joined, comes after them).
+    static let receiptColumns = """
+        uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial, buyer_type, buyer_id, \
+        buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method, date_time_issued, issued_at, received_at, \
+        previous_uuid, reference_uuid, status, errors, verdicts, seller_seq
+        """
 
-    /// Receipt rows with where their texts are: a v2 body (column 26) or a place in a
-    /// submission text (27–29); ``withTexts(_:_:)`` reads them.
+    /// Receipts of the submission named by the next three arguments (its uuid three times): the
+    /// key range its commit used (one writer makes it one range of consecutive keys), and the
+    /// submission key itself, so the predicate stays right even if other rows fell in the range.
+    static let ofSubmission = "r.id BETWEEN (SELECT first_receipt_id FROM submissions WHERE uuid = ?) AND (SELECT last_receipt_id FROM submissions WHERE uuid = ?) AND r.submission_uuid = ?"
+
+    /// Receipt rows with where their texts are: a v2 body (column 27) or a place in a
+    /// submission text (28–30); ``withTexts(_:_:)`` reads them.
     static let selectReceiptsWithText = "SELECT \(receiptColumns.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")), b.raw, r.text_id, r.text_offset, r.text_length FROM receipts r LEFT JOIN receipt_bodies b ON b.id = r.id"
     /// Receipt rows without their texts (listings).
     static let selectReceipts = "SELECT \(receiptColumns) FROM receipts r"
@@ -263,15 +273,17 @@ public final class SQLiteStore: PlatformStore {
         }
     }
 
-    public func commitSubmission(_ s: SubmissionRecord, text: [UInt8], receipts: [ReceiptRecord]) async throws -> Set<String> {
+    public func commitSubmission(_ s: SubmissionRecord, text: [UInt8], receipts: [ReceiptRecord]) async throws -> CommittedSubmission {
         try await pool.write { db in
             // OR IGNORE: a receipt whose UUID is already stored is left out (reported back).
             let insert = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO receipts (uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial,
                     buyer_type, buyer_id, buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method,
-                    date_time_issued, issued_at, received_at, previous_uuid, reference_uuid, status, errors, text_id, text_offset, text_length)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    date_time_issued, issued_at, received_at, previous_uuid, reference_uuid, status, errors, text_id, text_offset, text_length, seller_seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
+            // Each seller's receipts get the next numbers of the seller's sequence, in position order.
+            var nextSequence = try Self.reserveSequences(db, for: receipts)
             // The submission text first: the receipts point into it.
             var textRow = DirectBinding(try db.cachedStatement(sql: "INSERT INTO submission_texts (raw) VALUES (?)").sqliteStatement)
             try text.withUnsafeBytes { raw in
@@ -283,6 +295,7 @@ public final class SQLiteStore: PlatformStore {
             // One writer and one transaction: the receipts' keys are consecutive.
             var firstID: Int64 = 0, lastID: Int64 = -1
             var duplicates: Set<String> = []
+            var sequences = [Int64](repeating: 0, count: receipts.count)
             // The text columns of a row are staged in one reused buffer and bound in place
             // (no copy and no allocation per column inside SQLite).
             var staged: [UInt8] = []
@@ -296,7 +309,7 @@ public final class SQLiteStore: PlatformStore {
             }
             // No pointer into `staged` outlives this commit in the cached statement.
             defer { sqlite3_clear_bindings(insert.sqliteStatement) }
-            for r in receipts {
+            for (k, r) in receipts.enumerated() {
                 staged.removeAll(keepingCapacity: true)
                 spans.removeAll(keepingCapacity: true)
                 stage(r.uuid); stage(r.submissionUUID); stage(r.longId); stage(r.receiptNumber)
@@ -317,13 +330,17 @@ public final class SQLiteStore: PlatformStore {
                     row.bind(textID)
                     row.bind(Int64(r.textRange.lowerBound))
                     row.bind(Int64(r.textRange.count))
+                    row.bind(nextSequence[r.sellerRIN, default: 0])
                     // The staged columns are read during this step only.
                     try row.step(db)
                 }
+                let sequence = nextSequence[r.sellerRIN, default: 0]
+                nextSequence[r.sellerRIN] = sequence + 1
                 guard db.changesCount == 1 else {
                     duplicates.insert(r.uuid)
                     continue
                 }
+                sequences[k] = sequence
                 let id = db.lastInsertedRowID
                 if lastID < firstID { firstID = id }
                 lastID = id
@@ -331,18 +348,34 @@ public final class SQLiteStore: PlatformStore {
             let committed = receipts.count - duplicates.count
             guard committed > 0 else {
                 try db.cachedStatement(sql: "DELETE FROM submission_texts WHERE id = ?").execute(arguments: [textID])
-                return duplicates
+                return CommittedSubmission(duplicates: duplicates, sellerSequences: sequences)
             }
-            precondition(lastID - firstID + 1 == Int64(committed), "receipt keys of one commit are consecutive")
             try db.cachedStatement(sql: """
                 INSERT INTO submissions (uuid, taxpayer_rin, client_id, pos_serial, submitter_name, channel, received_at, payload_hash, status,
                     receipt_count, invalid_count, signatures, first_receipt_id, last_receipt_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [s.uuid, s.taxpayerRIN, s.clientID, s.posSerial, s.submitterName, s.channel, s.receivedAt, s.payloadHash,
                                  s.status.rawValue, committed, s.invalidCount, s.signatures, firstID, lastID])
-            try db.cachedStatement(sql: "INSERT INTO jobs (submission_uuid, created_at) VALUES (?, ?)").execute(arguments: [s.uuid, s.receivedAt])
-            return duplicates
+            try db.cachedStatement(sql: "INSERT INTO jobs (kind, submission_uuid, created_at) VALUES (?, ?, ?)").execute(arguments: [JobKind.validation.rawValue, s.uuid, s.receivedAt])
+            return CommittedSubmission(duplicates: duplicates, sellerSequences: sequences)
         }
+    }
+
+    /// Reserves, for each seller among `receipts`, as many numbers of its sequence as it has
+    /// receipts, and returns the first of each. Inside the commit's transaction, so the numbers
+    /// follow commit order (a receipt left out as a duplicate leaves a gap, which is harmless).
+    static func reserveSequences(_ db: Database, for receipts: [ReceiptRecord]) throws -> [String: Int64] {
+        var counts: [String: Int64] = [:]
+        for r in receipts { counts[r.sellerRIN, default: 0] += 1 }
+        var first: [String: Int64] = [:]
+        let reserve = try db.cachedStatement(sql: """
+            INSERT INTO sequences (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value RETURNING value
+            """)
+        for (seller, count) in counts {
+            let last = try Int64.fetchOne(reserve, arguments: ["seller:" + seller, count]) ?? count
+            first[seller] = last - count + 1
+        }
+        return first
     }
 
     public func submission(uuid: String) async throws -> SubmissionRecord? {
@@ -352,12 +385,12 @@ public final class SQLiteStore: PlatformStore {
     /// Columns in ``receiptColumns`` order, then the text when it was joined. Read by position:
     /// GRDB's by-name lookup is case-insensitive and costs more than the rest of the row.
     static func receipt(_ row: Row) -> ReceiptRecord {
-        let raw: Data = row.count > 26 ? (row[26] ?? Data()) : Data()
+        let raw: Data = row.count > 27 ? (row[27] ?? Data()) : Data()
         return ReceiptRecord(uuid: row[0], submissionUUID: row[1], longId: row[2], receiptNumber: row[3], position: row[4], sellerRIN: row[5],
                              sellerName: row[6], branchCode: row[7], posSerial: row[8], buyerType: row[9], buyerId: row[10], buyerName: row[11],
                              receiptType: row[12], typeVersion: row[13], currency: row[14], totalAmount: row[15], exchangeRate: row[16],
                              paymentMethod: row[17], dateTimeIssued: row[18], issuedAt: row[19], receivedAt: row[20], previousUUID: row[21],
-                             referenceUUID: row[22], status: ReceiptStatus(rawValue: row[23]) ?? .submitted, errors: row[24], raw: [UInt8](raw))
+                             referenceUUID: row[22], status: ReceiptStatus(rawValue: row[23]) ?? .submitted, errors: row[24], raw: [UInt8](raw), sellerSequence: row[26])
     }
 
     /// Records of rows selected with ``selectReceiptsWithText``, texts filled in. A submission
@@ -365,12 +398,12 @@ public final class SQLiteStore: PlatformStore {
     /// receipt's slice is read alone, so one receipt of a large submission costs its own bytes.
     static func withTexts(_ db: Database, _ rows: [Row]) throws -> [ReceiptRecord] {
         var rowsPerText: [Int64: Int] = [:]
-        for row in rows { if let id: Int64 = row[27] { rowsPerText[id, default: 0] += 1 } }
+        for row in rows { if let id: Int64 = row[28] { rowsPerText[id, default: 0] += 1 } }
         var whole: [Int64: [UInt8]] = [:]
         let read = try db.cachedStatement(sql: "SELECT raw FROM submission_texts WHERE id = ?")
         return try rows.map { row in
             var record = receipt(row)
-            guard let id: Int64 = row[27], let offset: Int = row[28], let length: Int = row[29] else { return record }
+            guard let id: Int64 = row[28], let offset: Int = row[29], let length: Int = row[30] else { return record }
             if rowsPerText[id, default: 0] >= wholeTextThreshold {
                 if whole[id] == nil { whole[id] = [UInt8](try Data.fetchOne(read, arguments: [id]) ?? Data()) }
                 let text = whole[id]!
@@ -417,7 +450,7 @@ public final class SQLiteStore: PlatformStore {
 
     public func receipts(ofSubmission uuid: String, matching filter: ReceiptFilter, sort: ReceiptSort?, pageNo: Int, pageSize: Int,
                          withText: Bool) async throws -> Page<ReceiptRecord> {
-        var predicate = ReceiptPredicate(Self.ofSubmission, [uuid, uuid])
+        var predicate = ReceiptPredicate(Self.ofSubmission, [uuid, uuid, uuid])
         predicate.add(filter)
         let sendableArguments = StatementArguments(predicate.arguments)
         let condition = predicate.sql
@@ -457,36 +490,39 @@ public final class SQLiteStore: PlatformStore {
         }
     }
 
-    public func receiptNumberConflicts(submissionUUID: String) async throws -> Set<String> {
+    public func receiptNumberConflicts(submissionUUID: String) async throws -> [String: NumberConflict] {
         try reading { db in
-            Set(try String.fetchAll(db.cachedStatement(sql: """
-                SELECT r.uuid FROM receipts r WHERE \(Self.ofSubmission) AND EXISTS (
-                    SELECT 1 FROM receipts o WHERE o.seller_rin = r.seller_rin AND o.branch_code = r.branch_code AND o.pos_serial = r.pos_serial
-                    AND o.receipt_number = r.receipt_number AND o.status <> 'Invalid' AND o.id < r.id)
-                """), arguments: [submissionUUID, submissionUUID]))
+            var conflicts: [String: NumberConflict] = [:]
+            for row in try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT r.uuid, max(o.status <> 'Submitted') FROM receipts r JOIN receipts o
+                    ON o.seller_rin = r.seller_rin AND o.pos_serial = r.pos_serial AND o.branch_code = r.branch_code
+                    AND o.receipt_number = r.receipt_number AND o.seller_seq < r.seller_seq AND o.status <> 'Invalid'
+                WHERE \(Self.ofSubmission) GROUP BY r.uuid
+                """), arguments: [submissionUUID, submissionUUID, submissionUUID]) {
+                conflicts[row[0]] = (row[1] as Bool) ? .taken : .pending
+            }
+            return conflicts
         }
     }
 
-    public func chainKeys(uuids: [String]) async throws -> [String: (posSerial: String, sellerRIN: String)] {
+    public func chainKeys(uuids: [String]) async throws -> [String: ChainKey] {
         guard !uuids.isEmpty else { return [:] }
-        let rows: [(String, String, String)] = try reading { db in
+        let rows: [(String, ChainKey)] = try reading { db in
             try Self.inChunks(uuids) { marks, arguments in
-                try Row.fetchAll(db, sql: "SELECT uuid, pos_serial, seller_rin FROM receipts WHERE uuid IN (\(marks))", arguments: arguments)
-                    .map { ($0[0], $0[1], $0[2]) }
+                try Row.fetchAll(db, sql: "SELECT uuid, pos_serial, seller_rin, seller_seq FROM receipts WHERE uuid IN (\(marks))", arguments: arguments)
+                    .map { ($0[0], ChainKey(posSerial: $0[1], sellerRIN: $0[2], sellerSequence: $0[3])) }
             }
         }
-        var keys: [String: (posSerial: String, sellerRIN: String)] = [:]
-        for (uuid, pos, seller) in rows { keys[uuid] = (pos, seller) }
-        return keys
+        return Dictionary(rows, uniquingKeysWith: { a, _ in a })
     }
 
-    public func posHasReceipts(posSerial: String, taxpayerRIN: String, storedBefore uuid: String) async throws -> Bool {
-        // Store order (the row id), not reception time: two receipts received in the same second
-        // are still one before the other.
+    public func posHasReceipts(posSerial: String, taxpayerRIN: String, before sequence: Int64) async throws -> Bool {
+        // The seller's sequence (commit order), not reception time: two receipts received in the
+        // same second are still one before the other.
         try reading { db in
             try Bool.fetchOne(db.cachedStatement(sql: """
-                SELECT EXISTS (SELECT 1 FROM receipts WHERE seller_rin = ? AND pos_serial = ? AND id < (SELECT id FROM receipts WHERE uuid = ?))
-                """), arguments: [taxpayerRIN, posSerial, uuid]) ?? false
+                SELECT EXISTS (SELECT 1 FROM receipts WHERE seller_rin = ? AND pos_serial = ? AND seller_seq < ?)
+                """), arguments: [taxpayerRIN, posSerial, sequence]) ?? false
         }
     }
 
@@ -557,20 +593,43 @@ public final class SQLiteStore: PlatformStore {
         }
     }
 
-    public func claimJob(owner: String, now: Int64, leaseSeconds: Int64) async throws -> ClaimedJob? {
+    public func claimJob(kind: JobKind, owner: LeaseOwner, now: Int64, leaseSeconds: Int64) async throws -> ClaimedJob? {
         try await unsyncedWrite { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-                UPDATE jobs SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
-                WHERE id = (SELECT id FROM jobs WHERE lease_until IS NULL OR lease_until < ? ORDER BY id LIMIT 1)
-                RETURNING id, submission_uuid, attempts
-                """), arguments: [owner, now + leaseSeconds, now]) else { return nil }
-            return ClaimedJob(id: row["id"], submissionUUID: row["submission_uuid"], attempts: row["attempts"], owner: owner)
+                UPDATE jobs SET lease_owner = ?, lease_node = ?, lease_until = ?, attempts = attempts + 1
+                WHERE id = (SELECT id FROM jobs WHERE kind = ? AND (lease_until IS NULL OR lease_until < ?) AND (not_before IS NULL OR not_before <= ?)
+                            ORDER BY id LIMIT 1)
+                RETURNING id, submission_uuid, attempts, created_at
+                """), arguments: [owner.description, owner.node, now + leaseSeconds, kind.rawValue, now, now]) else { return nil }
+            return ClaimedJob(id: row[0], kind: kind, subject: row[1], attempts: row[2], owner: owner, createdAt: row[3])
+        }
+    }
+
+    public func renewLease(_ job: ClaimedJob, until: Int64) async throws -> Bool {
+        try await unsyncedWrite { db in
+            try db.cachedStatement(sql: "UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ?").execute(arguments: [until, job.id, job.owner.description])
+            return db.changesCount == 1
+        }
+    }
+
+    public func deferJob(_ job: ClaimedJob, until: Int64) async throws -> Bool {
+        try await unsyncedWrite { db in
+            try db.cachedStatement(sql: "UPDATE jobs SET lease_owner = NULL, lease_node = NULL, lease_until = NULL, not_before = ? WHERE id = ? AND lease_owner = ?")
+                .execute(arguments: [until, job.id, job.owner.description])
+            return db.changesCount == 1
+        }
+    }
+
+    public func releaseLeases(node: String, kind: JobKind) async throws -> Int {
+        try await unsyncedWrite { db in
+            try db.execute(sql: "UPDATE jobs SET lease_owner = NULL, lease_node = NULL, lease_until = NULL WHERE lease_node = ? AND kind = ?", arguments: [node, kind.rawValue])
+            return db.changesCount
         }
     }
 
     public func completeJob(_ job: ClaimedJob, verdicts: [ReceiptVerdict], status: SubmissionStatus, invalidCount: Int, now: Int64) async throws -> Bool {
         try await unsyncedWrite { db in
-            try db.cachedStatement(sql: "DELETE FROM jobs WHERE id = ? AND lease_owner = ?").execute(arguments: [job.id, job.owner])
+            try db.cachedStatement(sql: "DELETE FROM jobs WHERE id = ? AND lease_owner = ?").execute(arguments: [job.id, job.owner.description])
             guard db.changesCount == 1 else { return false }
             let range = try Row.fetchOne(db.cachedStatement(sql: "SELECT first_receipt_id, last_receipt_id FROM submissions WHERE uuid = ?"), arguments: [job.submissionUUID])
             let first: Int64 = range?[0] ?? 0, last: Int64 = range?[1] ?? -1
@@ -601,7 +660,7 @@ public final class SQLiteStore: PlatformStore {
     public func verdictCounts(submissionUUID: String) async throws -> [String: Int] {
         try reading { db in
             var counts: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT uuid, verdicts FROM receipts r WHERE \(Self.ofSubmission)", arguments: [submissionUUID, submissionUUID]) {
+            for row in try Row.fetchAll(db, sql: "SELECT uuid, verdicts FROM receipts r WHERE \(Self.ofSubmission)", arguments: [submissionUUID, submissionUUID, submissionUUID]) {
                 counts[row["uuid"]] = row["verdicts"]
             }
             return counts

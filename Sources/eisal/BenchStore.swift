@@ -58,7 +58,7 @@ extension Bench {
                 _ = try await timed("intake: recentSubmission") { try await store.recentSubmission(taxpayerRIN: "100000001", payloadHash: submission.payloadHash, since: 0) }
                 _ = try await timed("intake: commitSubmission") { try await store.commitSubmission(submission, text: text, receipts: records) }
             }
-            while let job = try await timed("processing: claimJob", { try await store.claimJob(owner: "bench", now: 1_795_428_100, leaseSeconds: 60) }) {
+            while let job = try await timed("processing: claimJob", { try await store.claimJob(kind: .validation, owner: LeaseOwner(node: "bench", worker: 0), now: 1_795_428_100, leaseSeconds: 60) }) {
                 let page = try await timed("processing: receipts(ofSubmission:)") {
                     try await store.receipts(ofSubmission: job.submissionUUID, status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: Int.max / 2, withText: true)
                 }

@@ -23,7 +23,8 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Durability of commits: full (fsync each commit) or normal (env EISAL_DURABILITY).") var durability: String?
     @Option(help: "Processing workers (env EISAL_WORKERS).") var workers: Int?
-    @Option(help: "Job lease in seconds (env EISAL_JOB_LEASE).") var jobLease: Int?
+    @Option(help: "Job lease in seconds, renewed while a job runs (env EISAL_JOB_LEASE).") var jobLease: Int?
+    @Option(help: "This node's id for job leases; default: {host}-{n} from a lock file beside the database (env EISAL_NODE_ID).") var nodeId: String?
     @Option(help: "Artificial delay per receipt in full validation, ms (fault tests; env EISAL_PROCESSING_DELAY_MS).") var processingDelayMs: Int?
     @Option(help: "Submission window in hours, 0 = off (env EISAL_SUBMISSION_WINDOW_HOURS).") var submissionWindowHours: Int?
     @Option(help: ArgumentHelp("Throttling: off, or changes to the standard limits as api=N/W,… e.g. getRecentReceipts=12/1m,token=off (env EISAL_RATE_LIMITS).",
@@ -45,6 +46,7 @@ struct Serve: AsyncParsableCommand {
         c.durability = durability ?? env["EISAL_DURABILITY"] ?? c.durability
         c.processingWorkers = workers ?? env["EISAL_WORKERS"].flatMap(Int.init) ?? c.processingWorkers
         c.jobLeaseSeconds = Int64(jobLease ?? env["EISAL_JOB_LEASE"].flatMap(Int.init) ?? Int(c.jobLeaseSeconds))
+        c.nodeID = nodeId ?? env["EISAL_NODE_ID"]
         c.processingDelayMilliseconds = processingDelayMs ?? env["EISAL_PROCESSING_DELAY_MS"].flatMap(Int.init) ?? 0
         if let hours = submissionWindowHours ?? env["EISAL_SUBMISSION_WINDOW_HOURS"].flatMap(Int.init) { c.submissionWindow = hours > 0 ? Int64(hours) * 3600 : nil }
         if let spec = rateLimits ?? env["EISAL_RATE_LIMITS"] {

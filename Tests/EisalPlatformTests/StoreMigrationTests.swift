@@ -59,7 +59,7 @@ struct StoreMigrationTests {
         let full = try SQLiteStore(path: directory.appendingPathComponent("full.sqlite").path, durability: .full)
         #expect(try await full.writerSynchronousSetting() == 2)
         // Job bookkeeping commits unsynced, then the writer is back on FULL for the next intake commit.
-        _ = try await full.claimJob(owner: "t", now: 0, leaseSeconds: 1)
+        _ = try await full.claimJob(kind: .validation, owner: LeaseOwner(node: "t", worker: 0), now: 0, leaseSeconds: 1)
         #expect(try await full.writerSynchronousSetting() == 2)
         let normal = try SQLiteStore(path: directory.appendingPathComponent("normal.sqlite").path, durability: .normal)
         #expect(try await normal.writerSynchronousSetting() == 1)
@@ -83,10 +83,10 @@ struct StoreMigrationTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eisal-dup-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SQLiteStore(path: directory.appendingPathComponent("eisal.sqlite").path)
-        #expect(try await store.commitSubmission(Self.submission("S1", count: 2), receipts: [Self.record("a", submission: "S1", position: 0), Self.record("b", submission: "S1", position: 1)]).isEmpty)
+        #expect(try await store.commitSubmission(Self.submission("S1", count: 2), receipts: [Self.record("a", submission: "S1", position: 0), Self.record("b", submission: "S1", position: 1)]).duplicates.isEmpty)
         // One stored already, one new: the new one is committed alone, with its own key range.
         let mixed = try await store.commitSubmission(Self.submission("S2", count: 2), receipts: [Self.record("b", submission: "S2", position: 0), Self.record("c", submission: "S2", position: 1)])
-        #expect(mixed == ["b"])
+        #expect(mixed.duplicates == ["b"])
         #expect(try await store.submission(uuid: "S2")?.receiptCount == 1)
         #expect(try await store.receipts(ofSubmission: "S2", status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: 10, withText: true).items.map(\.uuid) == ["c"])
         #expect(try await store.receipt(uuid: "b")?.submissionUUID == "S1")
@@ -94,12 +94,12 @@ struct StoreMigrationTests {
         // All stored already: nothing is committed, not even the submission or its job.
         let jobsBefore = try await store.pendingJobCount()
         let textsBefore = try await store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM submission_texts") }
-        #expect(try await store.commitSubmission(Self.submission("S3", count: 1), receipts: [Self.record("a", submission: "S3", position: 0)]) == ["a"])
+        #expect(try await store.commitSubmission(Self.submission("S3", count: 1), receipts: [Self.record("a", submission: "S3", position: 0)]).duplicates == ["a"])
         #expect(try await store.submission(uuid: "S3") == nil)
         #expect(try await store.pendingJobCount() == jobsBefore)
         #expect(try await store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM submission_texts") } == textsBefore)
         // Verdicts by key range leave every receipt of the submission with one verdict.
-        let job = try #require(try await store.claimJob(owner: "w", now: 0, leaseSeconds: 60))
+        let job = try #require(try await store.claimJob(kind: .validation, owner: LeaseOwner(node: "w", worker: 0), now: 0, leaseSeconds: 60))
         let receipts = try await store.receipts(ofSubmission: job.submissionUUID, status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: 10, withText: false).items
         let verdicts = receipts.enumerated().map { ReceiptVerdict(uuid: $1.uuid, status: $0 == 0 ? .invalid : .valid, errors: $0 == 0 ? #"[{"code":"X"}]"# : "[]") }
         #expect(try await store.completeJob(job, verdicts: verdicts, status: .invalid, invalidCount: 1, now: 1))
@@ -123,7 +123,7 @@ struct StoreMigrationTests {
         rx.raw = []; ry.raw = []
         rx.textRange = firstStart ..< firstStart + first.utf8.count
         ry.textRange = secondStart ..< secondStart + second.utf8.count
-        #expect(try await store.commitSubmission(Self.submission("S1", count: 2), text: text, receipts: [rx, ry]).isEmpty)
+        #expect(try await store.commitSubmission(Self.submission("S1", count: 2), text: text, receipts: [rx, ry]).duplicates.isEmpty)
         #expect(try await store.pool.read { try [UInt8](Data.fetchAll($0, sql: "SELECT raw FROM submission_texts").first ?? Data()) } == text)
         #expect(try await store.receipt(uuid: "x")?.raw == Array(first.utf8))
         #expect(try await store.receipt(uuid: "y")?.raw == Array(second.utf8))
@@ -185,7 +185,7 @@ struct StoreMigrationTests {
         }
         text += Array("]}".utf8)
         #expect(SQLiteStore.wholeTextThreshold <= records.count)
-        #expect(try await store.commitSubmission(Self.submission("S1", count: 40), text: text, receipts: records).isEmpty)
+        #expect(try await store.commitSubmission(Self.submission("S1", count: 40), text: text, receipts: records).duplicates.isEmpty)
         let listed = try await store.receipts(ofSubmission: "S1", status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: 100, withText: true).items
         #expect(listed.count == 40)
         for record in listed { #expect(record.raw == expected[record.uuid]) }

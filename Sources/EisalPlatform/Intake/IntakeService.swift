@@ -196,7 +196,8 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
         )
         // Receipts accepted earlier (by any submission, also one committing at the same moment)
         // are left out by the store in the same transaction and rejected here.
-        let duplicates = try await store.commitSubmission(submission, text: document.bytes, receipts: records)
+        let committed = try await store.commitSubmission(submission, text: document.bytes, receipts: records)
+        let duplicates = committed.duplicates
         for (k, candidate) in candidates.enumerated() {
             if duplicates.contains(candidate.uuid) {
                 rejected.append(RejectedDocument(receiptNumber: candidate.number, uuid: candidate.claimed, error: ETAError(
@@ -209,8 +210,10 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
         // The workers read each receipt from its node. Held: the text, its tape (16 bytes a
         // token, about one token per 10 bytes of text) and the records' columns.
         var columns: [ReceiptRecord] = [], committedNodes: [JSONNode] = []
-        for (record, node) in zip(records, nodes) where !duplicates.contains(record.uuid) {
-            columns.append(record)
+        for (k, (record, node)) in zip(records, nodes).enumerated() where !duplicates.contains(record.uuid) {
+            var placed = record
+            placed.sellerSequence = committed.sellerSequences[k]
+            columns.append(placed)
             committedNodes.append(node)
         }
         handoff.put(submissionUUID, .init(records: columns, receipts: committedNodes, bytes: document.bytes.count * 3 + records.count * 512))
