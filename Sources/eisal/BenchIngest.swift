@@ -106,7 +106,9 @@ extension Bench {
                 say(String(format: "  CPU total: %.2f s (%.0f µs per receipt); %.1f MB written in all (%.1f KB per receipt); peak RSS %.0f MB",
                            cpuTotal, cpuTotal / Double(max(accepted, 1)) * 1e6, Double(writtenTotal) / 1e6, Double(writtenTotal) / Double(max(accepted, 1)) / 1e3,
                            ResourceUsage.peakRSSMegabytes()))
-                group.cancelAll()
+                // A graceful stop, as SIGTERM gives `eisal serve`: in-flight requests and jobs finish, nothing is logged as an error.
+                await serviceGroup.triggerGracefulShutdown()
+                try await group.waitForAll()
             }
         }
 

@@ -13,11 +13,12 @@ final class ServerProcess {
     let output = Pipe()
     private(set) var port = 0
 
-    init(arguments: [String]) throws {
+    /// `stderr`: where the server's log goes (nil: discarded); `logLevel` its level.
+    init(arguments: [String], logLevel: String = "error", stderr: FileHandle? = nil) throws {
         process.executableURL = EisalBinary.url
-        process.arguments = ["serve", "--port", "0", "--log-level", "error"] + arguments
+        process.arguments = ["serve", "--port", "0", "--log-level", logLevel] + arguments
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        process.standardError = stderr ?? FileHandle.nullDevice
         try process.run()
         var text = ""
         let deadline = Date().addingTimeInterval(30)
