@@ -6,6 +6,8 @@ import EisalStore
 import EisalStoreSQLite
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import Prometheus
 
@@ -16,6 +18,10 @@ public struct PlatformStartup: Sendable {
     /// Key for the admin API (`X-Admin-Key`).
     public var adminKey: String
     public var databasePath: String
+    /// `https` when TLS is on, else `http`.
+    public var scheme: String
+    /// The CA certificate clients must trust, when the sandbox CA issued the server certificate.
+    public var tlsTrustAnchor: String?
 }
 
 /// Builds the platform: opens the SQLite store, seeds demo data, wires identity, intake,
@@ -62,15 +68,18 @@ public func buildApplication(configuration: PlatformConfiguration, metrics: Prom
                              idlePoll: .milliseconds(configuration.workerPollMilliseconds)),
         node: node, signal: signal, clock: configuration.clock, logger: logger
     )
+    // A connection that sends nothing for the idle timeout (between requests, or in the middle
+    // of a body) is closed, so stalled uploads cannot hold sockets forever.
+    var server = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .seconds(configuration.idleTimeoutSeconds)))
+    if let tls = configuration.tls { server = try .tls(server, tlsConfiguration: tls.serverConfiguration()) }
     let app = Application(
         router: router,
-        // A connection that sends nothing for the idle timeout (between requests, or in the middle
-        // of a body) is closed, so stalled uploads cannot hold sockets forever.
-        server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
+        server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "eisal"),
         services: [processing],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )
-    return (app, PlatformStartup(demoCredentials: demo, adminKey: adminKey, databasePath: configuration.databasePath))
+    return (app, PlatformStartup(demoCredentials: demo, adminKey: adminKey, databasePath: configuration.databasePath,
+                                 scheme: configuration.tls == nil ? "http" : "https", tlsTrustAnchor: configuration.tls?.trustAnchorPath))
 }

@@ -64,6 +64,9 @@ public struct PlatformConfiguration: Sendable {
     /// POS login headers: ``POSLoginPolicy/lenient`` (default: `posserial` required, the other
     /// three recorded but not compared) or ``POSLoginPolicy/strict``. (`EISAL_POS_LOGIN`)
     public var posLoginPolicy: POSLoginPolicy = .lenient
+    /// HTTPS: the server's certificate and key; nil serves plain HTTP. (`--tls-cert`/`--tls-key`,
+    /// or `--tls-self-signed` for a certificate from the sandbox CA)
+    public var tls: TLSSettings? = nil
     /// Admin API key (`X-Admin-Key`); generated and printed at start when nil.
     public var adminKey: String?
     /// The clock, injectable for tests (seconds since the epoch).

@@ -33,6 +33,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "POS login headers: lenient (posserial required; pososversion, posmodelframework, presharedkey recorded, not compared) or strict (all four required and compared) (env EISAL_POS_LOGIN).")
     var posLogin: String?
     @Option(help: "Admin API key (env EISAL_ADMIN_KEY; generated once when absent).") var adminKey: String?
+    @Option(help: "HTTPS: the server certificate chain, PEM (env EISAL_TLS_CERT; with --tls-key).") var tlsCert: String?
+    @Option(help: "HTTPS: the server private key, PEM (env EISAL_TLS_KEY).") var tlsKey: String?
+    @Flag(help: "HTTPS with a certificate from the sandbox CA, created in {data}/tls/ on first use; trust {data}/tls/ca.pem in the client (env EISAL_TLS_SELF_SIGNED=1).")
+    var tlsSelfSigned = false
+    @Option(help: "A host name (or IP) for the --tls-self-signed certificate; repeat for more. Default: localhost, 127.0.0.1, ::1 and ETA's pre-production hosts.")
+    var tlsHost: [String] = []
     @Flag(help: "Do not create the demo taxpayer, ERP client and POS.") var noDemo = false
     @Flag(help: "Report mixed submissions as PartiallyValid instead of Invalid.") var partiallyValid = false
 
@@ -58,24 +64,38 @@ struct Serve: AsyncParsableCommand {
         }
         c.adminKey = adminKey ?? env["EISAL_ADMIN_KEY"]
         c.seedDemoData = !noDemo
+        if let cert = tlsCert ?? env["EISAL_TLS_CERT"] {
+            guard let key = tlsKey ?? env["EISAL_TLS_KEY"] else { throw ValidationError("--tls-cert needs --tls-key.") }
+            c.tls = TLSSettings(certificateChainPath: cert, privateKeyPath: key)
+        } else if tlsSelfSigned || env["EISAL_TLS_SELF_SIGNED"] == "1" {
+            let authority = SandboxCertificateAuthority(directory: URL(fileURLWithPath: c.databasePath).deletingLastPathComponent().path + "/tls")
+            c.tls = try authority.serverSettings(hosts: tlsHost.isEmpty ? SandboxCertificateAuthority.defaultHosts : tlsHost)
+        } else if tlsKey != nil {
+            throw ValidationError("--tls-key needs --tls-cert.")
+        }
         c.emitPartiallyValid = partiallyValid
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let configuration = c
+        let scheme = configuration.tls == nil ? "http" : "https"
         let (app, startup) = try await buildApplication(configuration: configuration, metrics: registry) { port in
-            Serve.printBanner(host: configuration.host, port: port)
+            Serve.printBanner(scheme: scheme, host: configuration.host, port: port)
         }
         Serve.printStartup(startup, host: configuration.host, port: configuration.port)
         try await app.runService()
     }
 
-    static func printBanner(host: String, port: Int) {
-        say("eisal: listening on http://\(host):\(port)")
+    static func printBanner(scheme: String, host: String, port: Int) {
+        say("eisal: listening on \(scheme)://\(host):\(port)")
     }
 
     static func printStartup(_ startup: PlatformStartup, host: String, port: Int) {
-        let base = "http://\(host):\(port == 0 ? 8080 : port)"
+        let base = "\(startup.scheme)://\(host):\(port == 0 ? 8080 : port)"
+        let curl = "curl -s" + (startup.tlsTrustAnchor.map { " --cacert \($0)" } ?? "")
         var lines = ["eisal: database \(startup.databasePath)", "eisal: admin API key (X-Admin-Key): \(startup.adminKey)"]
+        if let anchor = startup.tlsTrustAnchor {
+            lines.append("eisal: HTTPS with a certificate from the sandbox CA: trust \(anchor) in your client (curl --cacert \(anchor); see docs/platform.md \"HTTPS\")")
+        }
         for c in startup.demoCredentials {
             if let serial = c.posSerial {
                 lines += [
@@ -83,16 +103,16 @@ struct Serve: AsyncParsableCommand {
                     "Demo POS \(serial) of taxpayer \(c.taxpayerRIN):",
                     "  client_id=\(c.clientID)  client_secret=\(c.clientSecret)",
                     "  posserial=\(serial)  pososversion=\(c.posOSVersion ?? "")  posmodelframework=\(c.posModelFramework ?? "")  presharedkey=\(c.presharedKey ?? "")",
-                    "  TOKEN=$(curl -s \(base)/connect/token -H 'posserial: \(serial)' -H 'pososversion: \(c.posOSVersion ?? "")' -H 'presharedkey: \(c.presharedKey ?? "")' \\",
+                    "  TOKEN=$(\(curl) \(base)/connect/token -H 'posserial: \(serial)' -H 'pososversion: \(c.posOSVersion ?? "")' -H 'presharedkey: \(c.presharedKey ?? "")' \\",
                     "          -d grant_type=client_credentials -d client_id=\(c.clientID) -d client_secret=\(c.clientSecret) | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')",
-                    "  swift run eisal receipt example --submission | curl -s \(base)/api/v1/receiptsubmissions -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' --data-binary @-",
+                    "  swift run eisal receipt example --submission | \(curl) \(base)/api/v1/receiptsubmissions -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' --data-binary @-",
                 ]
             } else {
                 lines += [
                     "",
                     "Demo ERP client of taxpayer \(c.taxpayerRIN):",
                     "  client_id=\(c.clientID)  client_secret=\(c.clientSecret)",
-                    "  curl -s \(base)/connect/token -d grant_type=client_credentials -d client_id=\(c.clientID) -d client_secret=\(c.clientSecret)",
+                    "  \(curl) \(base)/connect/token -d grant_type=client_credentials -d client_id=\(c.clientID) -d client_secret=\(c.clientSecret)",
                 ]
             }
         }

@@ -18,10 +18,11 @@ struct Harness {
         adjust(&configuration)
     }
 
-    func run(_ body: @escaping @Sendable (any TestClientProtocol, PlatformStartup) async throws -> Void) async throws {
+    /// Runs `body` against the platform on loopback; `setup` `.ahc(.https)` for a TLS server.
+    func run(_ setup: TestingSetup = .live, _ body: @escaping @Sendable (any TestClientProtocol, PlatformStartup) async throws -> Void) async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let (app, startup) = try await buildApplication(configuration: configuration)
-        try await app.test(.live) { client in try await body(client, startup) }
+        try await app.test(setup) { client in try await body(client, startup) }
     }
 }
 
