@@ -26,10 +26,14 @@ public struct PlatformStartup: Sendable {
 
 /// Builds the platform: opens the SQLite store, seeds demo data, wires identity, intake,
 /// processing and query, and returns the application with its start-up report.
-public func buildApplication(configuration: PlatformConfiguration, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+/// `logger`: where the platform logs (default: a `eisal` logger at ``PlatformConfiguration/logLevel``).
+public func buildApplication(configuration: PlatformConfiguration, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger? = nil,
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> (some ApplicationProtocol, PlatformStartup) {
-    var logger = Logger(label: "eisal")
-    logger.logLevel = configuration.logLevel
+    let logger = logger ?? {
+        var logger = Logger(label: "eisal")
+        logger.logLevel = configuration.logLevel
+        return logger
+    }()
     let store = try SQLiteStore(path: configuration.databasePath, durability: configuration.durability == "normal" ? .normal : .full)
     let registry = RegistryService(store: store)
     let dataDirectory = URL(fileURLWithPath: configuration.databasePath).deletingLastPathComponent().path
@@ -43,10 +47,13 @@ public func buildApplication(configuration: PlatformConfiguration, metrics: Prom
     let signingKey = try await store.secret(named: "token-signing-key") { (0 ..< 32).map { _ in UInt8.random(in: 0 ... 255) } }
     let tokens = TokenService(key: .init(data: signingKey), lifetime: configuration.tokenLifetime, clock: configuration.clock)
 
-    let router = Router(context: EisalRequestContext.self)
-    router.add(middleware: ErrorMiddleware())
-    router.add(middleware: LogRequestsMiddleware(.debug))
+    // HEAD is answered for every GET route, as HTTP says (the GET's headers, no body).
+    let router = Router(context: EisalRequestContext.self, options: .autoGenerateHeadEndpoints)
+    let routes = RouteTable()
+    // Outermost: metrics count the response that is sent, after the error mapping.
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: ErrorMiddleware(routes: routes))
+    router.add(middleware: LogRequestsMiddleware(.debug))
     let clock = configuration.clock
     router.add(middleware: ThrottleMiddleware(limiter: RateLimiter(limits: configuration.rateLimits) { Double(clock.now()) }, tokens: tokens))
     HealthRoutes(metrics: metrics).register(on: router)
@@ -61,6 +68,7 @@ public func buildApplication(configuration: PlatformConfiguration, metrics: Prom
         QueryRoutes(query: QueryService(store: store, configuration: configuration), tokens: tokens).register(on: group)
     }
 
+    routes.load(router)
     let node = try NodeIdentity.acquire(configured: configuration.nodeID, directory: dataDirectory)
     let processing = LeasedWorker(
         queue: store, handler: ReceiptValidation(store: store, configuration: configuration, logger: logger, handoff: handoff),
@@ -70,7 +78,9 @@ public func buildApplication(configuration: PlatformConfiguration, metrics: Prom
     )
     // A connection that sends nothing for the idle timeout (between requests, or in the middle
     // of a body) is closed, so stalled uploads cannot hold sockets forever.
-    var server = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .seconds(configuration.idleTimeoutSeconds)))
+    let limits = EisalHTTP1Channel.Limits(headTimeout: .seconds(configuration.requestHeadTimeoutSeconds), bodyTimeout: .seconds(configuration.requestBodyTimeoutSeconds),
+                                          idleTimeout: .seconds(configuration.idleTimeoutSeconds))
+    var server = HTTPServerBuilder { responder in EisalHTTP1Channel(responder: responder, limits: limits) }
     if let tls = configuration.tls { server = try .tls(server, tlsConfiguration: tls.serverConfiguration()) }
     let app = Application(
         router: router,

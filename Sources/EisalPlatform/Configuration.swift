@@ -58,6 +58,12 @@ public struct PlatformConfiguration: Sendable {
     public var roundingTolerance: String
     /// Seconds a connection may stay silent (between requests or mid-body) before it is closed. Default 60.
     public var idleTimeoutSeconds: Int64
+    /// Seconds a request head may take to arrive, from its first byte (a client trickling bytes
+    /// is not silent, so the idle timeout alone would never close it). Default 30.
+    public var requestHeadTimeoutSeconds: Int64 = 30
+    /// Seconds a request body may take to arrive, from the end of its head (1.5 MB at 64 kbit/s
+    /// takes about 190 s). Default 300.
+    public var requestBodyTimeoutSeconds: Int64 = 300
     /// Per-API throttling (spec/common.md stand-in). Default ``RateLimits/standard``;
     /// ``RateLimits/off`` turns it off. (`EISAL_RATE_LIMITS`)
     public var rateLimits: RateLimits

@@ -2,9 +2,11 @@ import EisalCore
 import EisalKit
 import EisalPlatform
 import Foundation
+import Synchronization
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Testing
 
 /// A platform on a fresh SQLite file in a temporary folder, driven over real loopback sockets.
@@ -18,10 +20,11 @@ struct Harness {
         adjust(&configuration)
     }
 
-    /// Runs `body` against the platform on loopback; `setup` `.ahc(.https)` for a TLS server.
-    func run(_ setup: TestingSetup = .live, _ body: @escaping @Sendable (any TestClientProtocol, PlatformStartup) async throws -> Void) async throws {
+    /// Runs `body` against the platform on loopback; `setup` `.ahc(.https)` for a TLS server;
+    /// `logger` to see what the platform logs.
+    func run(_ setup: TestingSetup = .live, logger: Logger? = nil, _ body: @escaping @Sendable (any TestClientProtocol, PlatformStartup) async throws -> Void) async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let (app, startup) = try await buildApplication(configuration: configuration)
+        let (app, startup) = try await buildApplication(configuration: configuration, logger: logger)
         try await app.test(setup) { client in try await body(client, startup) }
     }
 }
@@ -114,5 +117,39 @@ struct ReceiptChain {
         }
         out += Array("]}".utf8)
         return out
+    }
+}
+
+/// Keeps what a logger is given (tests that assert on what the platform logs).
+final class LogCapture: Sendable {
+    struct Record: Sendable {
+        var level: Logger.Level
+        var message: String
+        var metadata: String
+    }
+
+    private let records = Mutex<[Record]>([])
+
+    var all: [Record] { records.withLock { $0 } }
+
+    func logger(level: Logger.Level = .debug) -> Logger {
+        var logger = Logger(label: "eisal-test") { _ in Handler(capture: self) }
+        logger.logLevel = level
+        return logger
+    }
+
+    struct Handler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+            capture.records.withLock { $0.append(Record(level: event.level, message: "\(event.message)", metadata: "\(merged)")) }
+        }
     }
 }

@@ -9,10 +9,23 @@ import NIOCore
 import NIOHTTP1
 
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The routes' methods, for 405 instead of 404 on a known path.
+    let routes: RouteTable
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
         do {
             response = try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            // The router's "no route": a known path with another method is 405 with Allow.
+            if let allowed = routes.allowedMethods(path: request.uri.path) {
+                response = try PlatformError(.methodNotAllowed, code: "MethodNotAllowed",
+                                             message: "\(request.method.rawValue) is not allowed on \(request.uri.path): use \(allowed.joined(separator: " or ")).",
+                                             target: request.method.rawValue, headers: [.allow: allowed.joined(separator: ", ")])
+                    .response(from: request, context: context)
+            } else {
+                response = try Self.response(for: error, request: request, context: context)
+            }
         } catch {
             response = try Self.response(for: error, request: request, context: context)
         }
@@ -23,7 +36,16 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The contract's answer to `error` (an inner middleware that must add headers to error
     /// responses converts with this too).
     static func response(for error: any Error, request: Request, context: Context) throws -> Response {
+        if ClientGone.matches(error) {
+            // The client hung up (mid-body, or before the answer): nothing can be sent, and it is
+            // not a server error. Counted under 499 ("client closed request"), logged at debug.
+            context.logger.debug("client went away", metadata: ["error": "\(String(reflecting: error))"])
+            return Response(status: .init(code: 499, reasonPhrase: "Client Closed Request"))
+        }
         switch error {
+        case let error as RequestTimeoutError:
+            return try PlatformError(.requestTimeout, code: "RequestTimeout", message: error.description, target: "body", headers: [.connection: "close"])
+                .response(from: request, context: context)
         case let error as PlatformError:
             return try error.response(from: request, context: context)
         case let error as OAuthError:
@@ -53,6 +75,22 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .contentTooLarge: return PlatformError(.badRequest, code: "MaximumSizeExceeded", message: message)
         case .unauthorized: return .unauthorized
         default: return PlatformError(error.status, code: error.status.code < 500 ? "BadRequest" : "InternalServerError", message: message, headers: error.headers)
+        }
+    }
+}
+
+/// Errors that mean the client is gone, not that the request or the server is wrong.
+enum ClientGone {
+    static func matches(_ error: any Error) -> Bool {
+        switch error {
+        case let error as ChannelError:
+            return error == .ioOnClosedChannel || error == .eof || error == .alreadyClosed || error == .outputClosed || error == .inputClosed
+        case is IOError:
+            return true
+        default:
+            // A body cut short by the end of the connection is an HTTPParserError, answered 400
+            // (a client that only half-closed still reads it).
+            return false
         }
     }
 }
