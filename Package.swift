@@ -98,11 +98,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "EisalCoreTests", dependencies: ["EisalCore"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        // What the test targets share: a self-removing temporary directory, one seeded generator.
+        .target(name: "EisalTestSupport", path: "Tests/EisalTestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "EisalCoreTests", dependencies: ["EisalCore", "EisalTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        // The storage conformance suite: every store protocol method's contract, on every backend.
+        .testTarget(
+            name: "EisalStoreTests",
+            dependencies: ["EisalStore", "EisalStoreSQLite", "EisalCore", "EisalTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EisalPlatformTests",
             dependencies: [
-                "EisalPlatform", "EisalKit", "EisalStoreSQLite",
+                "EisalPlatform", "EisalKit", "EisalStoreSQLite", "EisalTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -111,9 +119,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "EisalKitTests", dependencies: ["EisalKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "EisalKitTests", dependencies: ["EisalKit", "EisalTestSupport"], swiftSettings: swiftSettings),
         // Runs the built `eisal` binary as a user would (the dependency makes `swift test` build it).
-        .testTarget(name: "EisalCLITests", dependencies: ["eisal", "EisalCore", "EisalKit", "EisalStoreSQLite", .product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: swiftSettings),
+        .testTarget(name: "EisalCLITests", dependencies: ["eisal", "EisalCore", "EisalKit", "EisalStoreSQLite", "EisalTestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

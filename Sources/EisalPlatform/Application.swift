@@ -1,5 +1,6 @@
 // The composition root of the platform: `buildApplication(configuration:)` is the only place
-// that wires components together.
+// that wires components together. It opens the store the configuration names, and builds the
+// rest generically over it.
 
 import EisalCore
 import EisalStore
@@ -17,26 +18,45 @@ public struct PlatformStartup: Sendable {
     public var demoCredentials: [IssuedCredentials]
     /// Key for the admin API (`X-Admin-Key`).
     public var adminKey: String
-    public var databasePath: String
+    /// Where the data is (the SQLite file).
+    public var storeDescription: String
     /// `https` when TLS is on, else `http`.
     public var scheme: String
     /// The CA certificate clients must trust, when the sandbox CA issued the server certificate.
     public var tlsTrustAnchor: String?
 }
 
-/// Builds the platform: opens the SQLite store, seeds demo data, wires identity, intake,
-/// processing and query, and returns the application with its start-up report.
+/// The platform's application (one concrete type whatever the store).
+public typealias PlatformApplication = Application<RouterResponder<EisalRequestContext>>
+
+/// Opens the store `configuration` names.
+func openStore(_ configuration: StoreConfiguration) throws -> SQLiteStore {
+    switch configuration {
+    case .sqlite:
+        try SQLiteStore(configuration)
+    }
+}
+
+/// Builds the platform: opens the store, seeds demo data, wires identity, intake, processing and
+/// query, and returns the application with its start-up report.
 /// `logger`: where the platform logs (default: a `eisal` logger at ``PlatformConfiguration/logLevel``).
 public func buildApplication(configuration: PlatformConfiguration, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger? = nil,
-                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> (some ApplicationProtocol, PlatformStartup) {
+                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> (PlatformApplication, PlatformStartup) {
     let logger = logger ?? {
         var logger = Logger(label: "eisal")
         logger.logLevel = configuration.logLevel
         return logger
     }()
-    let store = try SQLiteStore(path: configuration.databasePath, durability: configuration.durability == "normal" ? .normal : .full)
+    switch configuration.store {
+    case let .sqlite(path, _, _):
+        return try await buildApplication(store: try openStore(configuration.store), describedAs: path, configuration: configuration, metrics: metrics, logger: logger, onServerRunning: onServerRunning)
+    }
+}
+
+func buildApplication<Store: PlatformStore>(store: Store, describedAs storeDescription: String, configuration: PlatformConfiguration, metrics: PrometheusCollectorRegistry,
+                                            logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void) async throws -> (PlatformApplication, PlatformStartup) {
     let registry = RegistryService(store: store)
-    let dataDirectory = URL(fileURLWithPath: configuration.databasePath).deletingLastPathComponent().path
+    let dataDirectory = configuration.store.dataDirectory
     let demo = configuration.seedDemoData ? try await registry.seedDemo(credentialsFile: dataDirectory + "/demo-credentials.json") : []
     let adminKey: String
     if let configured = configuration.adminKey {
@@ -54,25 +74,29 @@ public func buildApplication(configuration: PlatformConfiguration, metrics: Prom
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorMiddleware(routes: routes))
     router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: AuthenticatorMiddleware(tokens: tokens))
     let clock = configuration.clock
-    router.add(middleware: ThrottleMiddleware(limiter: RateLimiter(limits: configuration.rateLimits) { Double(clock.now()) }, tokens: tokens))
+    router.add(middleware: ThrottleMiddleware(limiter: RateLimiter(limits: configuration.rateLimits) { Double(clock.now()) }))
     HealthRoutes(metrics: metrics).register(on: router)
     IdentityRoutes(service: IdentityService(store: store, tokens: tokens, posLoginPolicy: configuration.posLoginPolicy)).register(on: router)
     AdminRoutes(registry: registry, adminKey: adminKey).register(on: router)
     let handoff = SubmissionHandoff(capacityBytes: configuration.handoffMegabytes << 20)
     let signal = JobSignal()
+    let receipts = ReceiptFamily(store: store, configuration: configuration)
+    let intake = IntakeService(store: store, family: receipts, configuration: configuration, handoff: handoff, signal: signal)
     // Stand-in decision (spec/common.md): /api/v1/ and /api/v1.0/ are aliases for every route.
     for prefix in ["api/v1", "api/v1.0"] {
         let group = router.group(RouterPath(prefix))
-        SubmissionRoutes(intake: IntakeService(store: store, configuration: configuration, handoff: handoff, signal: signal), tokens: tokens, configuration: configuration).register(on: group)
-        QueryRoutes(query: QueryService(store: store, configuration: configuration), tokens: tokens).register(on: group)
+        SubmissionRoutes(intake: intake, path: "receiptsubmissions", configuration: configuration).register(on: group)
+        QueryRoutes(query: QueryService(store: store, configuration: configuration)).register(on: group)
     }
-
     routes.load(router)
+
     let node = try NodeIdentity.acquire(configured: configuration.nodeID, directory: dataDirectory)
-    let processing = LeasedWorker(
-        queue: store, handler: ReceiptValidation(store: store, configuration: configuration, logger: logger, handoff: handoff),
-        configuration: .init(kind: .validation, workers: configuration.processingWorkers, leaseSeconds: configuration.jobLeaseSeconds,
+    let validation = LeasedWorker(
+        queue: store,
+        handler: DocumentValidation(store: store, family: receipts, emitPartiallyValid: configuration.emitPartiallyValid, clock: configuration.clock, logger: logger, handoff: handoff),
+        configuration: .init(kind: JobKind(family: receipts.family), workers: configuration.processingWorkers, leaseSeconds: configuration.jobLeaseSeconds,
                              idlePoll: .milliseconds(configuration.workerPollMilliseconds)),
         node: node, signal: signal, clock: configuration.clock, logger: logger
     )
@@ -86,10 +110,10 @@ public func buildApplication(configuration: PlatformConfiguration, metrics: Prom
         router: router,
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "eisal"),
-        services: [processing],
+        services: [validation],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )
-    return (app, PlatformStartup(demoCredentials: demo, adminKey: adminKey, databasePath: configuration.databasePath,
+    return (app, PlatformStartup(demoCredentials: demo, adminKey: adminKey, storeDescription: storeDescription,
                                  scheme: configuration.tls == nil ? "http" : "https", tlsTrustAnchor: configuration.tls?.trustAnchorPath))
 }

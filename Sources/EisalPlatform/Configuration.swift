@@ -1,6 +1,7 @@
 // Settings of the platform. `eisal serve` reads flags > environment (EISAL_*) > defaults.
 
 import EisalCore
+import EisalStore
 import Logging
 
 /// Everything `buildApplication(configuration:)` needs. Every default makes `eisal serve`
@@ -12,10 +13,9 @@ public struct PlatformConfiguration: Sendable {
     public var port: Int
     /// Log level. Default `info`. (`EISAL_LOG_LEVEL`)
     public var logLevel: Logger.Level
-    /// SQLite file. Default `./eisal-data/eisal.sqlite`. (`EISAL_DATABASE`)
-    public var databasePath: String
-    /// `full` (sync every commit, default) or `normal`. (`EISAL_DURABILITY`)
-    public var durability: String
+    /// The storage backend. Default a SQLite file `./eisal-data/eisal.sqlite` with durability
+    /// `full` (every commit synced). (`EISAL_DATABASE`, `EISAL_DURABILITY`)
+    public var store: StoreConfiguration
     /// Create the demo taxpayer, ERP client and POS when the registry is empty. Default true.
     public var seedDemoData: Bool
     /// Token lifetime in seconds. Default 3600 (ETA: 60 minutes).
@@ -80,7 +80,7 @@ public struct PlatformConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,
-        databasePath: String = "./eisal-data/eisal.sqlite", durability: String = "full", seedDemoData: Bool = true,
+        store: StoreConfiguration = .sqlite(path: "./eisal-data/eisal.sqlite"), seedDemoData: Bool = true,
         tokenLifetime: Int64 = 3600, duplicateWindow: Int64 = 600, maximumSubmissionBytes: Int = 1_572_864,
         maximumReceiptsPerSubmission: Int = 500, emitSubmissionIdAlias: Bool = true, emitPartiallyValid: Bool = false,
         processingWorkers: Int = 16, jobLeaseSeconds: Int64 = 15, workerPollMilliseconds: Int = 50,
@@ -90,8 +90,7 @@ public struct PlatformConfiguration: Sendable {
         self.host = host
         self.port = port
         self.logLevel = logLevel
-        self.databasePath = databasePath
-        self.durability = durability
+        self.store = store
         self.seedDemoData = seedDemoData
         self.tokenLifetime = tokenLifetime
         self.duplicateWindow = duplicateWindow

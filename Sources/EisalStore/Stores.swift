@@ -3,20 +3,6 @@
 
 import EisalCore
 
-/// Why a store call failed.
-public struct StoreError: Error, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable {
-        case notFound, conflict, unavailable, corrupt
-    }
-    public let code: Code
-    public let message: String
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-    public var description: String { "StoreError.\(code): \(message)" }
-}
-
 /// Taxpayers, ERP clients and POS devices.
 public protocol RegistryStore: Sendable {
     func upsertTaxpayer(_ taxpayer: TaxpayerRecord) async throws
@@ -43,22 +29,23 @@ public protocol SubmissionStore: Sendable {
     func recentSubmission(taxpayerRIN: String, payloadHash: String, since: Int64) async throws -> SubmissionRecord?
     /// Which of `uuids` were already accepted earlier.
     func existingReceiptUUIDs(_ uuids: [String]) async throws -> Set<String>
-    /// Commits the submission, its receipts and its processing job in ONE transaction.
-    /// Receipts whose UUID is already stored are left out and returned; when all of them are,
-    /// nothing is committed. The submission's receipt count is the number committed.
-    /// `text` is the submission as received; each receipt's text is `text[receipt.textRange]`.
-    func commitSubmission(_ submission: SubmissionRecord, text: [UInt8], receipts: [ReceiptRecord]) async throws -> CommittedSubmission
+    /// Commits the submission, its documents and its validation job (of kind `job`) in ONE
+    /// transaction. Documents whose UUID is already stored are left out and returned; when all of
+    /// them are, nothing is committed. The submission's document count is the number committed.
+    /// `text` is the submission as received; each document's text is `text[document.textRange]`.
+    /// Each committed document gets the next number of its seller's sequence, in commit order.
+    func commitSubmission(_ submission: SubmissionRecord, text: [UInt8], documents: [DocumentRecord], job: JobKind) async throws -> CommittedSubmission
     func submission(uuid: String) async throws -> SubmissionRecord?
     /// Receipts of a submission matching `filter`, in `sort` order (nil: submission order), paged.
-    /// `withText: false` leaves ``ReceiptRecord/raw`` empty (listings do not show it).
+    /// `withText: false` leaves ``DocumentRecord/raw`` empty (listings do not show it).
     func receipts(ofSubmission uuid: String, matching filter: ReceiptFilter, sort: ReceiptSort?, pageNo: Int, pageSize: Int,
-                  withText: Bool) async throws -> Page<ReceiptRecord>
+                  withText: Bool) async throws -> Page<DocumentRecord>
 }
 
 extension SubmissionStore {
     /// Receipts of a submission in submission order, paged, optionally filtered by status, number and uuid.
-    public func receipts(ofSubmission uuid: String, status: ReceiptStatus?, receiptNumber: String?, uuid receiptUUID: String?, pageNo: Int, pageSize: Int,
-                         withText: Bool) async throws -> Page<ReceiptRecord> {
+    public func receipts(ofSubmission uuid: String, status: DocumentStatus?, receiptNumber: String?, uuid receiptUUID: String?, pageNo: Int, pageSize: Int,
+                         withText: Bool) async throws -> Page<DocumentRecord> {
         var filter = ReceiptFilter()
         filter.status = status
         filter.receiptNumber = receiptNumber
@@ -69,11 +56,11 @@ extension SubmissionStore {
 
 /// Receipts as processing and retrieval see them.
 public protocol ReceiptStore: Sendable {
-    func receipt(uuid: String) async throws -> ReceiptRecord?
+    func receipt(uuid: String) async throws -> DocumentRecord?
     /// Receipts by UUID (those that exist).
-    func receipts(uuids: [String]) async throws -> [ReceiptRecord]
+    func receipts(uuids: [String]) async throws -> [DocumentRecord]
     /// Receipts of the submission whose number (per seller, branch and POS) is used by an earlier
-    /// receipt (lower ``ReceiptRecord/sellerSequence``) that is not invalid: `.taken` when such a
+    /// receipt (lower ``DocumentRecord/sellerSequence``) that is not invalid: `.taken` when such a
     /// receipt has its verdict, `.pending` when the only ones are still awaiting theirs.
     func receiptNumberConflicts(submissionUUID: String) async throws -> [String: NumberConflict]
     /// Where each receipt that exists among `uuids` sits in its POS chain.
@@ -81,11 +68,11 @@ public protocol ReceiptStore: Sendable {
     /// Whether the POS (of this seller) has a receipt earlier than `sequence` in the seller's sequence.
     func posHasReceipts(posSerial: String, taxpayerRIN: String, before sequence: Int64) async throws -> Bool
     /// Return receipts that reference `uuid` (without their texts).
-    func returns(referencing uuid: String) async throws -> [ReceiptRecord]
+    func returns(referencing uuid: String) async throws -> [DocumentRecord]
     /// Which of `uuids` are referenced by at least one return receipt (one query for a page of rows).
     func uuidsWithReturns(among uuids: [String]) async throws -> Set<String>
     /// One page of matching receipts, without their texts.
-    func search(_ query: ReceiptQuery) async throws -> Page<ReceiptRecord>
+    func search(_ query: ReceiptQuery) async throws -> Page<DocumentRecord>
 }
 
 /// Leased work of every kind (receipt validation now; notification delivery and scheduled
@@ -112,7 +99,7 @@ public protocol JobQueue: Sendable {
 public protocol ValidationStore: JobQueue {
     /// Writes the verdicts and the submission's final status and removes the job, in ONE
     /// transaction, only if `job` is still leased by its owner. Returns false if the lease was lost.
-    func completeJob(_ job: ClaimedJob, verdicts: [ReceiptVerdict], status: SubmissionStatus, invalidCount: Int, now: Int64) async throws -> Bool
+    func completeJob(_ job: ClaimedJob, verdicts: [DocumentVerdict], status: SubmissionStatus, invalidCount: Int, now: Int64) async throws -> Bool
     /// How many times each receipt was given a verdict (for the exactly-once check).
     func verdictCounts(submissionUUID: String) async throws -> [String: Int]
 }
@@ -121,16 +108,16 @@ public protocol ValidationStore: JobQueue {
 public typealias PlatformStore = RegistryStore & SubmissionStore & ReceiptStore & ValidationStore
 
 extension SubmissionStore {
-    /// ``commitSubmission(_:text:receipts:)`` with the receipts' own ``ReceiptRecord/raw`` texts
-    /// (joined into one submission text).
-    public func commitSubmission(_ submission: SubmissionRecord, receipts: [ReceiptRecord]) async throws -> CommittedSubmission {
+    /// ``commitSubmission(_:text:documents:job:)`` with the documents' own ``DocumentRecord/raw``
+    /// texts (joined into one submission text).
+    public func commitSubmission(_ submission: SubmissionRecord, receipts: [DocumentRecord], job: JobKind = .validation) async throws -> CommittedSubmission {
         var text: [UInt8] = []
-        var placed: [ReceiptRecord] = []
+        var placed: [DocumentRecord] = []
         for var receipt in receipts {
             receipt.textRange = text.count ..< text.count + receipt.raw.count
             text += receipt.raw
             placed.append(receipt)
         }
-        return try await commitSubmission(submission, text: text, receipts: placed)
+        return try await commitSubmission(submission, text: text, documents: placed, job: job)
     }
 }

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import EisalCore
 import EisalKit
 import EisalPlatform
+import EisalStore
 import EisalStoreSQLite
 import Foundation
 import NIOCore
@@ -25,14 +26,15 @@ extension Bench {
         func run() async throws {
             let directory = NSTemporaryDirectory() + "eisal-bench-" + UUID().uuidString
             defer { try? FileManager.default.removeItem(atPath: directory) }
-            var configuration = PlatformConfiguration(host: "127.0.0.1", port: 0, logLevel: .error, databasePath: directory + "/eisal.sqlite", durability: durability)
+            let path = directory + "/eisal.sqlite"
+            var configuration = PlatformConfiguration(host: "127.0.0.1", port: 0, logLevel: .error, store: .sqlite(path: path, durability: Durability(rawValue: durability) ?? .full))
             configuration.processingWorkers = workers
             configuration.handoffMegabytes = handoffMb
 
             let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
             let (app, startup) = try await buildApplication(configuration: configuration) { port in portContinuation.yield(port) }
             let pos = startup.demoCredentials.first { $0.posSerial != nil }!
-            let store = try SQLiteStore(path: configuration.databasePath)
+            let store = try SQLiteStore(path: path)
 
             say("building \(submissions) submissions of \(receiptsPerSubmission) receipts …")
             let bodies = try Self.bodies(submissions: submissions, perSubmission: receiptsPerSubmission)

@@ -17,14 +17,14 @@ extension Bench {
         func run() async throws {
             let directory = NSTemporaryDirectory() + "eisal-bench-store-" + UUID().uuidString
             defer { try? FileManager.default.removeItem(atPath: directory) }
-            let store = try SQLiteStore(path: directory + "/eisal.sqlite", durability: SQLiteStore.Durability(rawValue: durability) ?? .full)
+            let store = try SQLiteStore(path: directory + "/eisal.sqlite", durability: Durability(rawValue: durability) ?? .full)
             let texts = try BenchCorpus.receipts(count: 200)
             // Each submission as intake stores it: one text, the receipts pointing into it.
-            var batches: [(SubmissionRecord, [UInt8], [ReceiptRecord])] = []
+            var batches: [(SubmissionRecord, [UInt8], [DocumentRecord])] = []
             var previous = ""
             for s in 0 ..< submissions {
                 let submissionUUID = randomID(26)
-                var records: [ReceiptRecord] = []
+                var records: [DocumentRecord] = []
                 var text = Array(#"{"receipts":["#.utf8)
                 for n in 0 ..< receiptsPerSubmission {
                     if n > 0 { text.append(UInt8(ascii: ",")) }
@@ -32,7 +32,7 @@ extension Bench {
                     let range = text.count ..< text.count + receiptText.count
                     text += receiptText
                     let uuid = ReceiptUUID.hexDigest(Array("\(s)-\(n)".utf8))
-                    records.append(ReceiptRecord(
+                    records.append(DocumentRecord(
                         uuid: uuid, submissionUUID: submissionUUID, longId: randomID(40), receiptNumber: "B\(s)-\(n)", position: n,
                         sellerRIN: "100000001", sellerName: "Eisal Demo Trading", branchCode: "0", posSerial: "DEMO-POS-1", buyerType: "P", buyerId: "",
                         buyerName: "", receiptType: "s", typeVersion: "1.2", currency: "EGP", totalAmount: "114.00", exchangeRate: "0", paymentMethod: "C",
@@ -56,7 +56,7 @@ extension Bench {
             }
             for (submission, text, records) in batches {
                 _ = try await timed("intake: recentSubmission") { try await store.recentSubmission(taxpayerRIN: "100000001", payloadHash: submission.payloadHash, since: 0) }
-                _ = try await timed("intake: commitSubmission") { try await store.commitSubmission(submission, text: text, receipts: records) }
+                _ = try await timed("intake: commitSubmission") { try await store.commitSubmission(submission, text: text, documents: records, job: .validation) }
             }
             while let job = try await timed("processing: claimJob", { try await store.claimJob(kind: .validation, owner: LeaseOwner(node: "bench", worker: 0), now: 1_795_428_100, leaseSeconds: 60) }) {
                 let page = try await timed("processing: receipts(ofSubmission:)") {
@@ -64,7 +64,7 @@ extension Bench {
                 }
                 _ = try await timed("processing: receiptNumberConflicts") { try await store.receiptNumberConflicts(submissionUUID: job.submissionUUID) }
                 _ = try await timed("processing: chainKeys") { try await store.chainKeys(uuids: [page.items[0].previousUUID].filter { !$0.isEmpty }) }
-                let verdicts = page.items.map { ReceiptVerdict(uuid: $0.uuid, status: .valid, errors: "[]") }
+                let verdicts = page.items.map { DocumentVerdict(uuid: $0.uuid, status: .valid, errors: []) }
                 _ = try await timed("processing: completeJob") { try await store.completeJob(job, verdicts: verdicts, status: .valid, invalidCount: 0, now: 1_795_428_100) }
             }
             print("\(submissions) submissions of \(receiptsPerSubmission) receipts, durability \(durability); CPU per receipt:")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EisalPlatform
+import EisalStore
 import Foundation
 import Hummingbird
 import Logging
@@ -48,8 +49,9 @@ struct Serve: AsyncParsableCommand {
         c.host = host ?? env["EISAL_HOST"] ?? c.host
         c.port = port ?? env["EISAL_PORT"].flatMap(Int.init) ?? c.port
         c.logLevel = (logLevel ?? env["EISAL_LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) ?? c.logLevel
-        c.databasePath = database.path
-        c.durability = durability ?? env["EISAL_DURABILITY"] ?? c.durability
+        let durabilityText = durability ?? env["EISAL_DURABILITY"] ?? Durability.full.rawValue
+        guard let chosenDurability = Durability(rawValue: durabilityText) else { throw ValidationError("--durability must be full or normal, not '\(durabilityText)'.") }
+        c.store = .sqlite(path: database.path, durability: chosenDurability)
         c.processingWorkers = workers ?? env["EISAL_WORKERS"].flatMap(Int.init) ?? c.processingWorkers
         c.jobLeaseSeconds = Int64(jobLease ?? env["EISAL_JOB_LEASE"].flatMap(Int.init) ?? Int(c.jobLeaseSeconds))
         c.nodeID = nodeId ?? env["EISAL_NODE_ID"]
@@ -68,7 +70,7 @@ struct Serve: AsyncParsableCommand {
             guard let key = tlsKey ?? env["EISAL_TLS_KEY"] else { throw ValidationError("--tls-cert needs --tls-key.") }
             c.tls = TLSSettings(certificateChainPath: cert, privateKeyPath: key)
         } else if tlsSelfSigned || env["EISAL_TLS_SELF_SIGNED"] == "1" {
-            let authority = SandboxCertificateAuthority(directory: URL(fileURLWithPath: c.databasePath).deletingLastPathComponent().path + "/tls")
+            let authority = SandboxCertificateAuthority(directory: c.store.dataDirectory + "/tls")
             c.tls = try authority.serverSettings(hosts: tlsHost.isEmpty ? SandboxCertificateAuthority.defaultHosts : tlsHost)
         } else if tlsKey != nil {
             throw ValidationError("--tls-key needs --tls-cert.")
@@ -92,7 +94,7 @@ struct Serve: AsyncParsableCommand {
     static func printStartup(_ startup: PlatformStartup, host: String, port: Int) {
         let base = "\(startup.scheme)://\(host):\(port == 0 ? 8080 : port)"
         let curl = "curl -s" + (startup.tlsTrustAnchor.map { " --cacert \($0)" } ?? "")
-        var lines = ["eisal: database \(startup.databasePath)", "eisal: admin API key (X-Admin-Key): \(startup.adminKey)"]
+        var lines = ["eisal: database \(startup.storeDescription)", "eisal: admin API key (X-Admin-Key): \(startup.adminKey)"]
         if let anchor = startup.tlsTrustAnchor {
             lines.append("eisal: HTTPS with a certificate from the sandbox CA: trust \(anchor) in your client (curl --cacert \(anchor); see docs/platform.md \"HTTPS\")")
         }

@@ -4,6 +4,7 @@
 
 import EisalCore
 import Foundation
+import EisalTestSupport
 import Testing
 
 /// Receipts hashed the wrong way, built without the explainer.
@@ -242,7 +243,7 @@ struct ExplainerTests {
     }
 
     @Test func hostileInputGetsAVerdict() throws {
-        var rng = SplitMix64(seed: 99)
+        var rng = SeededRandom(seed: 99)
         var explained = 0
         for c in MalformedInputs.generate(count: 2000) {
             guard let document = try? JSONParser().parse(c.bytes) else { continue }

@@ -1,5 +1,6 @@
 @testable import EisalCore
 import Foundation
+import EisalTestSupport
 import Testing
 
 /// The calculation rules run on 128-bit fixed point with Foundation `Decimal` as the fallback;
@@ -8,8 +9,8 @@ import Testing
 struct FixedDecimalTests {
     /// A small deterministic generator (tests must not depend on the run).
     struct Generator {
-        var random: SplitMix64
-        init(state: UInt64) { random = SplitMix64(seed: state) }
+        var random: SeededRandom
+        init(state: UInt64) { random = SeededRandom(seed: state) }
         mutating func next() -> UInt64 { random.next() }
 
         /// A plain lexeme with up to `digits` integer digits and up to 5 decimals, sometimes negative.

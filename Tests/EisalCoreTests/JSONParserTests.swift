@@ -1,4 +1,5 @@
 import EisalCore
+import EisalTestSupport
 import Testing
 
 @Suite("JSON token tree")
@@ -110,7 +111,7 @@ struct JSONParserTests {
     /// small key pool (keys sharing prefixes and lengths, some written with escapes) against a
     /// set of the decoded keys.
     @Test func duplicateKeysAgainstAReferenceSet() throws {
-        var random = SplitMix64(seed: 2026)
+        var random = SeededRandom(seed: 2026)
         let pool = ["", "a", "b", "ab", "ba", "taxType", "taxTypf", "subType", "amount", "amounts", "internalCode", "internalCodf",
                     "itemData", "itemDatb", "k1", "k2", "k10", "aaaaaaaaX", "aaaaaaaaY", "aaaaaaaa", "é", "قيمة"]
         func written(_ key: String, escaped: Bool) -> String {

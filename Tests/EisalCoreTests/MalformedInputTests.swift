@@ -1,4 +1,5 @@
 import EisalCore
+import EisalTestSupport
 import Testing
 
 /// Generates malformed JSON from a valid receipt: truncations, deep nesting, invalid escapes,
@@ -12,7 +13,7 @@ enum MalformedInputs {
     }
 
     static func generate(count: Int, seed: UInt64 = 7) -> [Case] {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRandom(seed: seed)
         let base = Array(SampleReceipt.text().utf8)
         let compact = Array(base.filter { $0 != 0x0A })
         var cases: [Case] = []
@@ -73,18 +74,6 @@ enum MalformedInputs {
         guard needle.count <= haystack.count else { return nil }
         for i in 0 ... haystack.count - needle.count where Array(haystack[i ..< i + needle.count]) == needle { return i }
         return nil
-    }
-}
-
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

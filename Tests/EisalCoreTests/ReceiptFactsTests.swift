@@ -14,7 +14,7 @@ struct ReceiptFactsTests {
                 text(node["paymentMethod"])]
     }
 
-    static func actual(_ f: ReceiptFacts) -> [String] {
+    static func actual(_ f: DocumentFacts) -> [String] {
         [f.receiptNumber, f.uuid, f.previousUUID, f.referenceUUID, f.dateTimeIssued, f.currency, f.exchangeRate, f.sellerRIN, f.sellerName,
          f.branchCode, f.deviceSerialNumber, f.buyerType, f.buyerID, f.buyerName, f.receiptType, f.typeVersion, f.totalAmount, f.paymentMethod]
     }
@@ -30,10 +30,10 @@ struct ReceiptFactsTests {
         ]
         for value in variants {
             let node = try JSONParser().parse(JSONWriter().string(value)).root
-            #expect(Self.actual(ReceiptFacts(node)) == Self.expected(node))
+            #expect(Self.actual(DocumentFacts(receipt: node)) == Self.expected(node))
         }
         let reordered = try JSONParser().parse(#"{"paymentMethod":"C","seller":{"deviceSerialNumber":"P","\u0072in":"100000001"},"header":{"currency":"EGP","receiptNumber":"R"}}"#).root
-        let facts = ReceiptFacts(reordered)
+        let facts = DocumentFacts(receipt: reordered)
         #expect(Self.actual(facts) == Self.expected(reordered))
         #expect(facts.sellerRIN == "100000001" && facts.deviceSerialNumber == "P" && facts.receiptNumber == "R")
     }

@@ -16,7 +16,7 @@ struct Harness {
 
     init(_ adjust: (inout PlatformConfiguration) -> Void = { _ in }) {
         directory = NSTemporaryDirectory() + "eisal-test-" + UUID().uuidString
-        configuration = PlatformConfiguration(host: "127.0.0.1", port: 0, logLevel: .error, databasePath: directory + "/eisal.sqlite", workerPollMilliseconds: 10, adminKey: "test-admin-key")
+        configuration = PlatformConfiguration(host: "127.0.0.1", port: 0, logLevel: .error, store: .sqlite(path: directory + "/eisal.sqlite"), workerPollMilliseconds: 10, adminKey: "test-admin-key")
         adjust(&configuration)
     }
 

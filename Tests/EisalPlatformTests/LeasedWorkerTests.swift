@@ -16,7 +16,7 @@ struct LeasedWorkerTests {
             var chain = ReceiptChain()
             let response = try await client.submit(ReceiptChain.submission(try (0 ..< 3).map { _ in try chain.next() }), token: token)
             let submission = try #require(response.json["submissionUUID"]?.string)
-            let database = try DatabaseQueue(path: startup.databasePath)
+            let database = try DatabaseQueue(path: startup.storeDescription)
             var mostClaims = 0
             let deadline = ContinuousClock.now + .seconds(60)
             while ContinuousClock.now < deadline {

@@ -141,10 +141,11 @@ public enum ReceiptKind: String, Sendable, CaseIterable {
 
     /// The kind of a `receiptType` code, compared case-insensitively (stand-in decision).
     public init?(code: String) {
-        // ASCII case folding: codes are ASCII, and this runs for every receipt.
-        func fold(_ s: String) -> [UInt8] { s.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 } }
-        let wanted = fold(code)
-        guard let kind = ReceiptKind.allCases.first(where: { fold($0.rawValue) == wanted }) else { return nil }
+        // ASCII case folding without allocating: codes are ASCII, and this runs for every receipt.
+        func same(_ a: String, _ b: String) -> Bool {
+            a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { ($0 | 0x20) == ($1 | 0x20) && ($0 >= 65 || $0 == $1) }
+        }
+        guard let kind = ReceiptKind.allCases.first(where: { same($0.rawValue, code) }) else { return nil }
         self = kind
     }
 

@@ -29,18 +29,40 @@ public struct DocumentSignature: Codable, Sendable, Hashable {
 
 /// HTTP 202 body of Submit Receipts.
 public struct ReceiptSubmissionResponse: Codable, Sendable, Hashable {
-    /// The submission's id (30 characters).
-    public var submissionUUID: String
-    /// Same value under the name some clients read (compatibility, on by default).
-    public var submissionId: String?
+    /// The submission's id (30 characters); `null` when every receipt was refused (nothing stored).
+    public var submissionUUID: String?
+    /// Whether `submissionId` repeats the id (the name some clients read; on by default).
+    public var includesSubmissionIdAlias: Bool
     public var acceptedDocuments: [AcceptedDocument]
     public var rejectedDocuments: [RejectedDocument]
 
-    public init(submissionUUID: String, submissionId: String? = nil, acceptedDocuments: [AcceptedDocument], rejectedDocuments: [RejectedDocument]) {
+    public init(submissionUUID: String?, includesSubmissionIdAlias: Bool = true, acceptedDocuments: [AcceptedDocument], rejectedDocuments: [RejectedDocument]) {
         self.submissionUUID = submissionUUID
-        self.submissionId = submissionId
+        self.includesSubmissionIdAlias = includesSubmissionIdAlias
         self.acceptedDocuments = acceptedDocuments
         self.rejectedDocuments = rejectedDocuments
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case submissionUUID, submissionId, acceptedDocuments, rejectedDocuments
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let alias = try container.decodeIfPresent(String.self, forKey: .submissionId)
+        submissionUUID = try container.decodeIfPresent(String.self, forKey: .submissionUUID) ?? alias
+        includesSubmissionIdAlias = container.contains(.submissionId)
+        acceptedDocuments = try container.decodeIfPresent([AcceptedDocument].self, forKey: .acceptedDocuments) ?? []
+        rejectedDocuments = try container.decodeIfPresent([RejectedDocument].self, forKey: .rejectedDocuments) ?? []
+    }
+
+    /// `submissionUUID` is always written (`null` when nothing was accepted), then the alias.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(submissionUUID, forKey: .submissionUUID)
+        if includesSubmissionIdAlias { try container.encode(submissionUUID, forKey: .submissionId) }
+        try container.encode(acceptedDocuments, forKey: .acceptedDocuments)
+        try container.encode(rejectedDocuments, forKey: .rejectedDocuments)
     }
 }
 

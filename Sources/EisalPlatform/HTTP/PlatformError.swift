@@ -13,7 +13,7 @@ public struct PlatformError: Error, HTTPResponseError, Sendable {
     public let error: ETAError
     public var headers: HTTPFields
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String, target: String? = nil, details: [ETAError]? = nil, headers: HTTPFields = [:]) {
+    public init(_ status: HTTPResponse.Status, code: ETAErrorCode, message: String, target: String? = nil, details: [ETAError]? = nil, headers: HTTPFields = [:]) {
         self.status = status
         self.error = ETAError(code: code, message: message, target: target, details: details)
         self.headers = headers
@@ -27,34 +27,34 @@ public struct PlatformError: Error, HTTPResponseError, Sendable {
     }
 
     static func badStructure(_ message: String, target: String? = nil, details: [ETAError]? = nil) -> PlatformError {
-        PlatformError(.badRequest, code: "BadStructure", message: message, target: target, details: details)
+        PlatformError(.badRequest, code: .badStructure, message: message, target: target, details: details)
     }
 
     static func badArgument(_ message: String, target: String) -> PlatformError {
-        PlatformError(.badRequest, code: "BadArgument", message: message, target: target)
+        PlatformError(.badRequest, code: .badArgument, message: message, target: target)
     }
 
     static func notFound(_ what: String, target: String? = nil) -> PlatformError {
-        PlatformError(.notFound, code: "NotFound", message: "\(what) was not found.", target: target)
+        PlatformError(.notFound, code: .notFound, message: "\(what) was not found.", target: target)
     }
 
-    static let unauthorized = PlatformError(.unauthorized, code: "Unauthorized", message: "A valid access token is required: log in again with POST /connect/token and send it as 'Authorization: Bearer <token>'.",
+    static let unauthorized = PlatformError(.unauthorized, code: .unauthorized, message: "A valid access token is required: log in again with POST /connect/token and send it as 'Authorization: Bearer <token>'.",
                                             headers: [.wwwAuthenticate: "Bearer"])
 }
 
 /// An OAuth 2 error of `/connect/token`: HTTP 400 `{"error", "error_description"}`.
 public struct OAuthError: Error, HTTPResponseError, Sendable {
-    public let code: String
+    public let code: OAuthErrorCode
     public let description: String
     public var status: HTTPResponse.Status { .badRequest }
 
-    public init(_ code: String, _ description: String) {
+    public init(_ code: OAuthErrorCode, _ description: String) {
         self.code = code
         self.description = description
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = JSONWriter().bytes(.object([("error", .string(code)), ("error_description", .string(description))]))
+        let body = JSONWriter().bytes(.object([("error", .string(code.rawValue)), ("error_description", .string(description))]))
         return Response(status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -47,24 +47,24 @@ struct IdentityService<Store: RegistryStore>: Sendable {
         // A call missing any of the three is one FAQ anti-pattern 7 blocks. spec/identity.md's
         // stand-in decision answers every blocked call with 400 `invalid_client`, not the generic
         // `invalid_request`; the description says which field is missing.
-        guard let grantType = request.grantType, !grantType.isEmpty else { throw OAuthError("invalid_client", "grant_type is required.") }
-        guard let clientID = request.clientID else { throw OAuthError("invalid_client", "client_id is required (form field or Basic authorization).") }
-        guard let secret = request.clientSecret, !secret.isEmpty else { throw OAuthError("invalid_client", "client_secret is required (form field or Basic authorization).") }
+        guard let grantType = request.grantType, !grantType.isEmpty else { throw OAuthError(.invalidClient, "grant_type is required.") }
+        guard let clientID = request.clientID else { throw OAuthError(.invalidClient, "client_id is required (form field or Basic authorization).") }
+        guard let secret = request.clientSecret, !secret.isEmpty else { throw OAuthError(.invalidClient, "client_secret is required (form field or Basic authorization).") }
         guard !TokenCall.placeholderClientIDs.contains(clientID.trimmingCharacters(in: .whitespaces)) else {
-            throw OAuthError("invalid_client", "client_id '\(clientID)' is a placeholder: use the client id registered for your ERP or POS.")
+            throw OAuthError(.invalidClient, "client_id '\(clientID)' is a placeholder: use the client id registered for your ERP or POS.")
         }
-        guard grantType == "client_credentials" else { throw OAuthError("unsupported_grant_type", "Only grant_type=client_credentials is supported.") }
-        guard let client = try await store.client(id: clientID) else { throw OAuthError("invalid_client", "Unknown client_id.") }
-        guard Identifiers.verifySecret(secret, against: client.secretHash) else { throw OAuthError("invalid_clientsecret", "The client secret is wrong.") }
-        guard !client.blocked else { throw OAuthError("unauthorized_client", "User blocked") }
+        guard grantType == "client_credentials" else { throw OAuthError(.unsupportedGrantType, "Only grant_type=client_credentials is supported.") }
+        guard let client = try await store.client(id: clientID) else { throw OAuthError(.invalidClient, "Unknown client_id.") }
+        guard Identifiers.verifySecret(secret, against: client.secretHash) else { throw OAuthError(.invalidClientSecret, "The client secret is wrong.") }
+        guard !client.blocked else { throw OAuthError(.unauthorizedClient, "User blocked") }
         var taxpayerRIN = client.taxpayerRIN
         if let represented = request.onBehalfOf, !represented.isEmpty {
             guard client.representedRINs.contains(represented) else {
-                throw OAuthError("unauthorized_client", "This client may not act on behalf of taxpayer \(represented).")
+                throw OAuthError(.unauthorizedClient, "This client may not act on behalf of taxpayer \(represented).")
             }
             taxpayerRIN = represented
         }
-        guard let taxpayer = try await store.taxpayer(rin: taxpayerRIN) else { throw OAuthError("unauthorized_client", "The client's taxpayer is not registered.") }
+        guard let taxpayer = try await store.taxpayer(rin: taxpayerRIN) else { throw OAuthError(.unauthorizedClient, "The client's taxpayer is not registered.") }
         let posSerial = try await posLogin(request, clientID: client.clientID, taxpayerRIN: taxpayerRIN)
         let now = tokens.clock.now()
         let scope = request.scope.flatMap { $0.isEmpty ? nil : $0 } ?? "InvoicingAPI"
@@ -90,16 +90,16 @@ extension IdentityService {
     func posLogin(_ request: TokenRequest, clientID: String, taxpayerRIN: String) async throws -> String? {
         guard request.posSerial != nil || request.posOSVersion != nil || request.posModelFramework != nil || request.presharedKey != nil else { return nil }
         guard let serial = request.posSerial, !serial.isEmpty else {
-            throw OAuthError("invalid_posserial", "A POS login needs the posserial header (the POS's registered serial number); send no POS headers at all for an ERP login.")
+            throw OAuthError(.invalidPOSSerial, "A POS login needs the posserial header (the POS's registered serial number); send no POS headers at all for an ERP login.")
         }
         guard let pos = try await store.pos(serial: serial), pos.taxpayerRIN == taxpayerRIN else {
-            throw OAuthError("invalid_posserial", "POS serial '\(serial)' is not registered for taxpayer \(taxpayerRIN).")
+            throw OAuthError(.invalidPOSSerial, "POS serial '\(serial)' is not registered for taxpayer \(taxpayerRIN).")
         }
         if posLoginPolicy == .strict {
-            guard let key = request.presharedKey, key == pos.presharedKey else { throw OAuthError("invalid_presharedkey", "The pre-shared key does not match POS '\(serial)'.") }
-            guard let os = request.posOSVersion, os == pos.osVersion else { throw OAuthError("invalid_pososversion", "pososversion does not match POS '\(serial)'.") }
+            guard let key = request.presharedKey, key == pos.presharedKey else { throw OAuthError(.invalidPresharedKey, "The pre-shared key does not match POS '\(serial)'.") }
+            guard let os = request.posOSVersion, os == pos.osVersion else { throw OAuthError(.invalidPOSOSVersion, "pososversion does not match POS '\(serial)'.") }
             guard let framework = request.posModelFramework, framework == pos.modelFramework else {
-                throw OAuthError("invalid_posmodelframework", "posmodelframework does not match POS '\(serial)'.")
+                throw OAuthError(.invalidPOSModelFramework, "posmodelframework does not match POS '\(serial)'.")
             }
         }
         let key: POSLoginRecord.PresharedKeyState = switch request.presharedKey {
@@ -150,7 +150,7 @@ enum FormBody {
 /// What every reader of a `/connect/token` call shares (the route and the throttle).
 enum TokenCall {
     /// A token call's body over ``maximumBodyBytes``, in the OAuth shape every token error has.
-    static var bodyTooLarge: OAuthError { OAuthError("invalid_request", "The request body is larger than \(maximumBodyBytes) bytes.") }
+    static var bodyTooLarge: OAuthError { OAuthError(.invalidRequest, "The request body is larger than \(maximumBodyBytes) bytes.") }
 
     /// Client ids FAQ anti-pattern 7 names as blocked (with a missing one).
     static var placeholderClientIDs: Set<String> { ["", "0", "YOUR_CLIENT_ID"] }
@@ -192,16 +192,5 @@ struct IdentityRoutes<Store: RegistryStore> {
             let token = try await service.token(for: tokenRequest)
             return try Response.json(token, headers: [.cacheControl: "no-store"])
         }
-    }
-}
-
-extension Request {
-    /// The principal of the request's Bearer token, or a 401 in the contract's envelope.
-    func principal(_ tokens: TokenService) throws -> Principal {
-        guard let authorization = headers[.authorization], authorization.count > 7, authorization.prefix(7).lowercased() == "bearer ",
-              let principal = tokens.verify(String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
-            throw PlatformError.unauthorized
-        }
-        return principal
     }
 }

@@ -1,14 +1,15 @@
-// Submit Receipts: POST /api/v1/receiptsubmissions.
+// Submit Documents, shared by every family; receipts: POST /api/v1/receiptsubmissions.
 // Source: ETA SDK /ereceiptapi/02-submit-receipt/ (shared/seeds/receipt-submission-api.txt):
-// JSON only; `receipts` (≥ 1) and `signatures`; synchronous minimal validation (submission
-// structure, issuer is the caller, each receipt matches its receipt type version); 400
-// BadStructure, 400 MaximumSizeExceeded, 403 IncorrectSubmitter, 422 DuplicateSubmission with
-// Retry-After; 202 with submissionUUID, acceptedDocuments (uuid, longId, receiptNumber) and
-// rejectedDocuments (receiptNumber, uuid, error). spec/receipts-api.md §02 for the stand-in
-// decisions (missing `signatures` accepted and stored unverified; `submissionId` alias).
+// JSON only; the documents (≥ 1) and `signatures`; synchronous minimal validation (submission
+// structure, issuer is the caller, each document matches its type version); 400 BadStructure,
+// 400 MaximumSizeExceeded, 403 IncorrectSubmitter, 422 DuplicateSubmission with Retry-After; 202
+// with submissionUUID, acceptedDocuments (uuid, longId, the issuer's number) and rejectedDocuments
+// (number, uuid, error). spec/receipts-api.md §02 for the stand-in decisions (missing
+// `signatures` accepted and stored unverified; `submissionId` alias). What differs between the
+// families is their ``PlatformFamily``.
 //
-// Durable before acknowledged: the submission, its accepted receipts (raw bytes) and its
-// processing job are committed in one transaction before the 202 is written.
+// Durable before acknowledged: the submission, its accepted documents (raw bytes) and its
+// validation job are committed in one transaction before the 202 is written.
 
 import Crypto
 import EisalCore
@@ -22,33 +23,27 @@ struct IntakeResult: Sendable {
     var rejected: [RejectedDocument]
 }
 
-/// Synchronous intake of receipt submissions.
-struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
+/// Synchronous intake of the submissions of one family.
+struct IntakeService<Store: SubmissionStore & RegistryStore, Family: PlatformFamily>: Sendable {
     let store: Store
+    let family: Family
     let configuration: PlatformConfiguration
     /// Where committed submissions are handed to this node's workers.
     let handoff: SubmissionHandoff
     /// Wakes an idle worker of this node once a job is committed.
     let signal: JobSignal
-    let validator = ReceiptValidator()
+
+    var noun: String { family.family.name }
 
     func submit(body: [UInt8], principal: Principal) async throws -> IntakeResult {
         let now = configuration.clock.now()
         guard body.count <= configuration.maximumSubmissionBytes else { throw Self.tooLarge(bytes: body.count, configuration) }
-        // Only taxpayers with the B2C tag submit receipts; the POS must be activated.
-        guard principal.TaxProfTags.contains("B2C") else {
-            throw PlatformError(.forbidden, code: "IncorrectSubmitter", message: "Taxpayer \(principal.tin) does not carry the B2C tag: only B2C taxpayers may submit receipts.", target: principal.tin)
-        }
-        if let serial = principal.pos {
-            guard let pos = try await store.pos(serial: serial), pos.activated else {
-                throw PlatformError(.forbidden, code: "IncorrectSubmitter", message: "POS \(serial) is not activated: activate it before submitting receipts.", target: serial)
-            }
-        }
+        try await family.admitCaller(principal)
         // Duplicate detection: hash of the payload against this taxpayer's last 10 minutes.
         let payloadHash = Hex.lowercase(SHA256.hash(data: body))
         if let previous = try await store.recentSubmission(taxpayerRIN: principal.tin, payloadHash: payloadHash, since: now - configuration.duplicateWindow) {
             let retryAfter = max(1, previous.receivedAt + configuration.duplicateWindow - now)
-            throw PlatformError(.unprocessableContent, code: "DuplicateSubmission",
+            throw PlatformError(.unprocessableContent, code: .duplicateSubmission,
                                 message: "An identical submission (\(previous.uuid)) was received in the last \(configuration.duplicateWindow / 60) minutes; its results are under that submission. Retry after \(retryAfter) seconds only if you really mean to submit it again.",
                                 target: previous.uuid, headers: [.retryAfter: String(retryAfter)])
         }
@@ -58,180 +53,171 @@ struct IntakeService<Store: SubmissionStore & RegistryStore>: Sendable {
         } catch {
             throw PlatformError.badStructure("The submission is not valid JSON: \(error.message)", target: "body")
         }
-        let receipts = try Self.receiptsOf(document, configuration: configuration)
-        // Issuer: every receipt must be issued by the caller's taxpayer (or one it represents).
+        let documents = try Self.documents(of: document, family: family.family, configuration: configuration)
+        // Issuer: every document must be issued by the caller's taxpayer (or one it represents).
+        let key = family.family.submissionKey
         var foreign: [ETAError] = []
-        for (i, receipt) in receipts.enumerated() {
-            if let rin = receipt["seller"]?["rin"]?.string, !principal.mayActFor(rin) {
-                foreign.append(ETAError(code: "IncorrectSubmitter", message: "receipts[\(i)] is issued by taxpayer \(rin); this token acts for \(principal.tin).", target: rin, propertyPath: "receipts[\(i)].seller.rin"))
+        for (i, node) in documents.enumerated() {
+            if let rin = family.issuer(of: node), !principal.mayActFor(rin) {
+                foreign.append(ETAError(code: .incorrectSubmitter, message: "\(key)[\(i)] is issued by taxpayer \(rin); this token acts for \(principal.tin).", target: rin,
+                                        propertyPath: "\(key)[\(i)].\(family.family.issuerPath)"))
             }
         }
         if !foreign.isEmpty {
-            throw PlatformError(.forbidden, code: "IncorrectSubmitter", message: "Receipts may only be submitted by their issuer or an intermediary with its permission.", target: principal.tin, details: foreign)
+            throw PlatformError(.forbidden, code: .incorrectSubmitter, message: "\(key.prefix(1).uppercased() + key.dropFirst()) may only be submitted by their issuer or an intermediary with its permission.",
+                                target: principal.tin, details: foreign)
         }
-        let activatedPOS = try await POSGate(store: store).activatedPOS(named: receipts, principal: principal)
-        return try await accept(receipts, document: document, principal: principal, activatedPOS: activatedPOS, payloadHash: payloadHash, now: now)
+        // Each document's facts, read once: the admission and every per-document check use them.
+        let facts = documents.map { family.rules.facts($0) }
+        let admission = try await family.admit(facts, principal: principal)
+        return try await accept(documents, facts: facts, document: document, principal: principal, admission: admission, payloadHash: payloadHash, now: now)
     }
 
     /// `bytes`: the submission's size when known (nil: only known to exceed the limit);
-    /// `receipts`: its receipt count when that is what is over the limit.
-    static func tooLarge(bytes: Int?, receipts: Int? = nil, _ configuration: PlatformConfiguration) -> PlatformError {
-        let size = receipts.map { "has \($0) receipts" } ?? "is " + (bytes.map { "\($0) bytes" } ?? "larger than \(configuration.maximumSubmissionBytes) bytes")
-        return PlatformError(.badRequest, code: "MaximumSizeExceeded",
+    /// `documents`: its document count when that is what is over the limit.
+    static func tooLarge(bytes: Int?, documents: Int? = nil, _ configuration: PlatformConfiguration) -> PlatformError {
+        let size = documents.map { "has \($0) receipts" } ?? "is " + (bytes.map { "\($0) bytes" } ?? "larger than \(configuration.maximumSubmissionBytes) bytes")
+        return PlatformError(.badRequest, code: .maximumSizeExceeded,
                              message: "The submission \(size); the supported size is \(configuration.maximumSubmissionBytes) bytes and \(configuration.maximumReceiptsPerSubmission) receipts. Split it into smaller submissions.",
                              target: "body", details: [
-                                 ETAError(code: "MaximumSizeExceeded", message: "Maximum submission size in bytes: \(configuration.maximumSubmissionBytes).", target: "maximumSubmissionBytes"),
-                                 ETAError(code: "MaximumSizeExceeded", message: "Maximum receipts per submission: \(configuration.maximumReceiptsPerSubmission).", target: "maximumReceiptsPerSubmission"),
+                                 ETAError(code: .maximumSizeExceeded, message: "Maximum submission size in bytes: \(configuration.maximumSubmissionBytes).", target: "maximumSubmissionBytes"),
+                                 ETAError(code: .maximumSizeExceeded, message: "Maximum receipts per submission: \(configuration.maximumReceiptsPerSubmission).", target: "maximumReceiptsPerSubmission"),
                              ])
     }
 
-    /// The submission's structure: an object with `receipts` (1…max) and optionally `signatures`.
-    static func receiptsOf(_ document: JSONDocument, configuration: PlatformConfiguration) throws -> [JSONNode] {
+    /// The submission's structure: an object with the family's list (1…max) and optionally `signatures`.
+    static func documents(of document: JSONDocument, family: DocumentFamily, configuration: PlatformConfiguration) throws -> [JSONNode] {
         let root = document.root
-        guard root.kind == .object else { throw PlatformError.badStructure("The submission must be a JSON object with a 'receipts' list.", target: "body") }
-        var receipts: [JSONNode]?
+        let key = family.submissionKey
+        guard root.kind == .object else { throw PlatformError.badStructure("The submission must be a JSON object with a '\(key)' list.", target: "body") }
+        var documents: [JSONNode]?
         var problems: [ETAError] = []
-        root.forEachMember { key, value in
-            switch key {
-            case "receipts":
-                if value.kind == .array { receipts = value.elements } else {
-                    problems.append(ETAError(code: "BadStructure", message: "'receipts' must be a list of receipts, found \(value.kindDescription).", target: "receipts"))
+        root.forEachMember { member, value in
+            switch member {
+            case key:
+                if value.kind == .array { documents = value.elements } else {
+                    problems.append(ETAError(code: .badStructure, message: "'\(key)' must be a list of \(key), found \(value.kindDescription).", target: key))
                 }
             case "signatures":
                 guard value.kind == .array else {
-                    problems.append(ETAError(code: "BadStructure", message: "'signatures' must be a list, found \(value.kindDescription).", target: "signatures"))
+                    problems.append(ETAError(code: .badStructure, message: "'signatures' must be a list, found \(value.kindDescription).", target: "signatures"))
                     return
                 }
                 for (i, signature) in value.elements.enumerated() {
                     let type = signature["signatureType"]?.string
                     if signature.kind != .object || (type != "I" && type != "S") || signature["value"]?.string == nil {
-                        problems.append(ETAError(code: "BadStructure", message: "signatures[\(i)] must be {\"signatureType\": \"I\" or \"S\", \"value\": \"<Base64 CAdES-BES>\"}.", target: "signatures[\(i)]"))
+                        problems.append(ETAError(code: .badStructure, message: "signatures[\(i)] must be {\"signatureType\": \"I\" or \"S\", \"value\": \"<Base64 CAdES-BES>\"}.", target: "signatures[\(i)]"))
                     }
                 }
             default:
-                problems.append(ETAError(code: "BadStructure", message: "'\(key)' is not allowed in a receipt submission (only 'receipts' and 'signatures').", target: key))
+                problems.append(ETAError(code: .badStructure, message: "'\(member)' is not allowed in a \(family.name) submission (only '\(key)' and 'signatures').", target: member))
             }
         }
-        if receipts == nil, problems.isEmpty {
-            problems.append(ETAError(code: "BadStructure", message: "The submission has no 'receipts' list.", target: "receipts"))
+        if documents == nil, problems.isEmpty {
+            problems.append(ETAError(code: .badStructure, message: "The submission has no '\(key)' list.", target: key))
         }
-        if let receipts, receipts.isEmpty {
-            problems.append(ETAError(code: "BadStructure", message: "'receipts' must hold at least one receipt.", target: "receipts"))
+        if let documents, documents.isEmpty {
+            problems.append(ETAError(code: .badStructure, message: "'\(key)' must hold at least one \(family.name).", target: key))
         }
-        guard problems.isEmpty, let receipts else {
+        guard problems.isEmpty, let documents else {
             throw PlatformError.badStructure(problems.first?.message ?? "Bad submission structure.", target: problems.first?.target, details: problems)
         }
-        guard receipts.count <= configuration.maximumReceiptsPerSubmission else {
-            throw tooLarge(bytes: document.bytes.count, receipts: receipts.count, configuration)
+        guard documents.count <= configuration.maximumReceiptsPerSubmission else {
+            throw tooLarge(bytes: document.bytes.count, documents: documents.count, configuration)
         }
-        return receipts
+        return documents
     }
 
-    func accept(_ receipts: [JSONNode], document: JSONDocument, principal: Principal, activatedPOS: Set<POSGate<Store>.Key>, payloadHash: String, now: Int64) async throws -> IntakeResult {
-        var accepted: [AcceptedDocument] = []
+    func accept(_ documents: [JSONNode], facts allFacts: [DocumentFacts], document: JSONDocument, principal: Principal, admission: Family.Admission, payloadHash: String, now: Int64) async throws -> IntakeResult {
+        let names = family.family
         var rejected: [RejectedDocument] = []
-        var records: [ReceiptRecord] = []
         var seenUUIDs: Set<String> = []
         var seenNumbers: Set<String> = []
-        var candidates: [(node: JSONNode, facts: ReceiptFacts, uuid: String, claimed: String, number: String)] = []
+        var candidates: [(node: JSONNode, facts: DocumentFacts, uuid: String)] = []
         var identifiers = Identifiers.Source()
         let submissionUUID = identifiers.next(26)
-        // One explainer per submission: it runs only on a UUID mismatch and shares the
-        // whole-submission variants between the receipts it explains.
-        var explainer = UUIDExplainer(submission: document.root)
-        for (i, node) in receipts.enumerated() {
-            let header = node["header"]
-            let number = header?["receiptNumber"]?.string ?? ""
-            let claimed = header?["uuid"]?.string ?? ""
+        var uuidCheck = family.uuidCheck(for: document.root)
+        for (i, node) in documents.enumerated() {
+            let facts = allFacts[i]
+            let number = facts.receiptNumber, claimed = facts.uuid
             func reject(_ message: String, path: String, details: [ETAError]? = nil) {
-                rejected.append(RejectedDocument(receiptNumber: number, uuid: claimed, error: ETAError(code: "InvalidReceipt", message: message, target: claimed.isEmpty ? "receipts[\(i)]" : claimed, propertyPath: path, details: details)))
+                rejected.append(RejectedDocument(receiptNumber: number, uuid: claimed, error: ETAError(
+                    code: .invalidDocument, message: message, target: claimed.isEmpty ? "\(names.submissionKey)[\(i)]" : claimed, propertyPath: path, details: details)))
             }
-            let structure = validator.validateStructure(node, maximumItems: 300)
+            let structure = family.rules.structureProblems(node)
             if !structure.isEmpty {
-                reject("The receipt does not match the structure of its receipt type version (\(structure.count) problem(s)).", path: structure[0].propertyPath ?? "", details: structure)
+                reject("The \(noun) does not match the structure of its \(noun) type version (\(structure.count) problem(s)).", path: structure[0].propertyPath ?? "", details: structure)
                 continue
             }
-            // The structure rules passed: the members read here are strings.
-            let facts = ReceiptFacts(node)
-            if let serial = principal.pos, facts.deviceSerialNumber != serial {
-                reject("seller.deviceSerialNumber '\(facts.deviceSerialNumber)' is not the POS this token was issued to ('\(serial)').", path: "seller.deviceSerialNumber")
+            if let refused = family.rejection(of: facts, principal: principal, admission: admission) {
+                reject(refused.message, path: refused.propertyPath)
                 continue
             }
-            if !activatedPOS.contains(POSGate<Store>.Key(sellerRIN: facts.sellerRIN, serial: facts.deviceSerialNumber)) {
-                reject(POSGate<Store>.unregistered(facts), path: "seller.deviceSerialNumber")
-                continue
-            }
-            let computed = ReceiptUUID.compute(node)
-            guard ReceiptUUID.matches(claimed: claimed, computed: computed) else {
-                let explanation = explainer.explain(node, claimed: claimed, computed: computed)
-                reject("The receipt UUID does not match its content: Eisal computes \(computed) from the receipt as received.", path: "header.uuid",
-                       details: explanation.etaError.map { [$0] })
+            let computed = family.rules.uuid(of: node)
+            guard claimed.count == computed.count, claimed.lowercased() == computed else {
+                reject("The \(noun) UUID does not match its content: Eisal computes \(computed) from the \(noun) as received.", path: names.uuidPath,
+                       details: family.explainMismatch(node, claimed: claimed, computed: computed, check: &uuidCheck))
                 continue
             }
             if !seenUUIDs.insert(computed).inserted {
-                reject("The same receipt appears twice in this submission.", path: "header.uuid")
+                reject("The same \(noun) appears twice in this submission.", path: names.uuidPath)
                 continue
             }
-            let branch = facts.branchCode
-            if !seenNumbers.insert(branch + "\u{0}" + number).inserted {
-                reject("Receipt number '\(number)' appears twice for branch '\(branch)' in this submission.", path: "header.receiptNumber")
+            if !seenNumbers.insert(facts.branchCode + "\u{0}" + number).inserted {
+                reject("\(noun.prefix(1).uppercased() + noun.dropFirst()) number '\(number)' appears twice for branch '\(facts.branchCode)' in this submission.", path: names.numberPath)
                 continue
             }
-            candidates.append((node, facts, computed, claimed, number))
+            candidates.append((node, facts, computed))
         }
-        var nodes: [JSONNode] = []
-        var longIds: [String] = []
+        guard !candidates.isEmpty else { return IntakeResult(submissionUUID: nil, accepted: [], rejected: rejected) }
+        var records: [DocumentRecord] = []
+        records.reserveCapacity(candidates.count)
         for (position, candidate) in candidates.enumerated() {
-            let longId = identifiers.next(40)
-            records.append(Self.record(candidate.node, facts: candidate.facts, uuid: candidate.uuid, submissionUUID: submissionUUID, longId: longId, position: position, now: now))
-            nodes.append(candidate.node)
-            longIds.append(longId)
+            records.append(Self.record(candidate.node, facts: candidate.facts, family: names, uuid: candidate.uuid, submissionUUID: submissionUUID,
+                                       longId: identifiers.next(40), position: position, now: now))
         }
-        guard !records.isEmpty else { return IntakeResult(submissionUUID: nil, accepted: [], rejected: rejected) }
         let signatures = document.root["signatures"].map { String(decoding: $0.rawBytes, as: UTF8.self) }
         let submission = SubmissionRecord(
-            uuid: submissionUUID, taxpayerRIN: principal.tin, clientID: principal.sub, posSerial: principal.pos,
+            uuid: submissionUUID, family: names.name, taxpayerRIN: principal.tin, clientID: principal.sub, posSerial: principal.pos,
             submitterName: principal.sub, channel: principal.ch, receivedAt: now, payloadHash: payloadHash,
             receiptCount: records.count, signatures: signatures
         )
-        // Receipts accepted earlier (by any submission, also one committing at the same moment)
+        // Documents accepted earlier (by any submission, also one committing at the same moment)
         // are left out by the store in the same transaction and rejected here.
-        let committed = try await store.commitSubmission(submission, text: document.bytes, receipts: records)
-        let duplicates = committed.duplicates
-        for (k, candidate) in candidates.enumerated() {
-            if duplicates.contains(candidate.uuid) {
-                rejected.append(RejectedDocument(receiptNumber: candidate.number, uuid: candidate.claimed, error: ETAError(
-                    code: "DuplicateReceipt", message: "A receipt with UUID \(candidate.uuid) was already submitted; it is not accepted twice.", target: candidate.claimed, propertyPath: "header.uuid")))
-            } else {
-                accepted.append(AcceptedDocument(uuid: candidate.uuid, longId: longIds[k], receiptNumber: candidate.number))
-            }
-        }
-        guard !accepted.isEmpty else { return IntakeResult(submissionUUID: nil, accepted: [], rejected: rejected) }
-        // The workers read each receipt from its node. Held: the text, its tape (16 bytes a
+        let committed = try await store.commitSubmission(submission, text: document.bytes, documents: records, job: JobKind(family: names))
+        var accepted: [AcceptedDocument] = []
+        // The workers read each document from its node. Held: the text, its tape (16 bytes a
         // token, about one token per 10 bytes of text) and the records' columns.
-        var columns: [ReceiptRecord] = [], committedNodes: [JSONNode] = []
-        for (k, (record, node)) in zip(records, nodes).enumerated() where !duplicates.contains(record.uuid) {
+        var handed: [DocumentRecord] = [], handedNodes: [JSONNode] = []
+        for (k, record) in records.enumerated() {
+            if committed.duplicates.contains(record.uuid) {
+                rejected.append(RejectedDocument(receiptNumber: record.receiptNumber, uuid: candidates[k].facts.uuid, error: ETAError(
+                    code: .duplicateDocument, message: "A \(noun) with UUID \(record.uuid) was already submitted; it is not accepted twice.", target: candidates[k].facts.uuid, propertyPath: names.uuidPath)))
+                continue
+            }
+            accepted.append(AcceptedDocument(uuid: record.uuid, longId: record.longId, receiptNumber: record.receiptNumber))
             var placed = record
             placed.sellerSequence = committed.sellerSequences[k]
-            columns.append(placed)
-            committedNodes.append(node)
+            handed.append(placed)
+            handedNodes.append(candidates[k].node)
         }
-        handoff.put(submissionUUID, .init(records: columns, receipts: committedNodes, bytes: document.bytes.count * 3 + records.count * 512))
+        guard !accepted.isEmpty else { return IntakeResult(submissionUUID: nil, accepted: [], rejected: rejected) }
+        handoff.put(submissionUUID, .init(records: handed, receipts: handedNodes, bytes: document.bytes.count * 3 + records.count * 512))
         signal.notify()
         return IntakeResult(submissionUUID: submissionUUID, accepted: accepted, rejected: rejected)
     }
 
-    /// The stored form of an accepted receipt: index columns, and where its text sits in the
+    /// The stored form of an accepted document: index columns, and where its text sits in the
     /// submission text (stored once, as received).
-    static func record(_ node: JSONNode, facts f: ReceiptFacts, uuid: String, submissionUUID: String, longId: String, position: Int, now: Int64) -> ReceiptRecord {
-        ReceiptRecord(
+    static func record(_ node: JSONNode, facts f: DocumentFacts, family: DocumentFamily, uuid: String, submissionUUID: String, longId: String, position: Int, now: Int64) -> DocumentRecord {
+        DocumentRecord(
             uuid: uuid, submissionUUID: submissionUUID, longId: longId, receiptNumber: f.receiptNumber, position: position,
             sellerRIN: f.sellerRIN, sellerName: f.sellerName, branchCode: f.branchCode, posSerial: f.deviceSerialNumber,
             buyerType: f.buyerType, buyerId: f.buyerID, buyerName: f.buyerName, receiptType: f.receiptType, typeVersion: f.typeVersion,
             currency: f.currency, totalAmount: f.totalAmount, exchangeRate: f.exchangeRate, paymentMethod: f.paymentMethod,
             dateTimeIssued: f.dateTimeIssued, issuedAt: UTCDateTime(f.dateTimeIssued)?.secondsSinceEpoch ?? 0,
             receivedAt: now, previousUUID: f.previousUUID.lowercased(), referenceUUID: f.referenceUUID.lowercased(),
-            raw: [], textRange: node.byteRange
+            raw: [], textRange: node.byteRange, family: family.name
         )
     }
 }

@@ -5,15 +5,17 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// `POST /api/v1/receiptsubmissions` (also under `/api/v1.0/`).
-struct SubmissionRoutes<Store: SubmissionStore & RegistryStore> {
-    let intake: IntakeService<Store>
-    let tokens: TokenService
+/// `POST {path}` of one family's submissions (receipts: `/api/v1/receiptsubmissions`, also
+/// under `/api/v1.0/`).
+struct SubmissionRoutes<Store: SubmissionStore & RegistryStore, Family: PlatformFamily> {
+    let intake: IntakeService<Store, Family>
+    /// The route under the API prefix (`receiptsubmissions`).
+    let path: String
     let configuration: PlatformConfiguration
 
     func register(on group: RouterGroup<EisalRequestContext>) {
-        group.post("receiptsubmissions") { request, context -> Response in
-            let principal = try request.principal(tokens)
+        group.post(RouterPath(path)) { request, context -> Response in
+            let principal = try context.requirePrincipal()
             try Self.requireJSON(request.headers)
             // Read straight into one array sized by Content-Length (collecting into a growing
             // buffer and copying it out moved each submission three times).
@@ -24,16 +26,16 @@ struct SubmissionRoutes<Store: SubmissionStore & RegistryStore> {
             for try await chunk in request.body {
                 guard body.count + chunk.readableBytes <= limit else {
                     // The declared length when there is one; a chunked body is only known to be larger.
-                    throw IntakeService<Store>.tooLarge(bytes: declared.flatMap { $0 > limit ? $0 : nil }, configuration)
+                    throw IntakeService<Store, Family>.tooLarge(bytes: declared.flatMap { $0 > limit ? $0 : nil }, configuration)
                 }
                 chunk.withUnsafeReadableBytes { body.append(contentsOf: $0) }
             }
             let result = try await intake.submit(body: body, principal: principal)
-            context.logger.info("receipt submission", metadata: [
+            context.logger.info("\(intake.family.family.name) submission", metadata: [
                 "submission": "\(result.submissionUUID ?? "-")", "accepted": "\(result.accepted.count)", "rejected": "\(result.rejected.count)",
             ])
             return Response(status: .accepted, headers: [.contentType: "application/json; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: try Self.responseBody(result, submissionIdAlias: configuration.emitSubmissionIdAlias))))
+                            body: .init(byteBuffer: ByteBuffer(bytes: try Self.responseBody(result, numberKey: intake.family.family.numberKey, submissionIdAlias: configuration.emitSubmissionIdAlias))))
         }
     }
 
@@ -44,17 +46,19 @@ struct SubmissionRoutes<Store: SubmissionStore & RegistryStore> {
         let parts = (headers[.contentType] ?? "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         let charset = parts.dropFirst().first { $0.hasPrefix("charset=") }.map { $0.dropFirst(8).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
         guard parts.first == "application/json", charset == nil || charset == "utf-8" || charset == "utf8" else {
-            throw PlatformError(.unsupportedMediaType, code: "UnsupportedMediaType", message: "Receipt submissions are UTF-8 JSON only: send 'Content-Type: application/json'.", target: "Content-Type")
+            throw PlatformError(.unsupportedMediaType, code: .unsupportedMediaType, message: "Receipt submissions are UTF-8 JSON only: send 'Content-Type: application/json'.", target: "Content-Type")
         }
         if let encoding = headers[.contentEncoding], encoding.lowercased().trimmingCharacters(in: .whitespaces) != "identity" {
-            throw PlatformError(.unsupportedMediaType, code: "UnsupportedMediaType", message: "Content-Encoding '\(encoding)' is not accepted: send the JSON uncompressed.", target: "Content-Encoding")
+            throw PlatformError(.unsupportedMediaType, code: .unsupportedMediaType, message: "Content-Encoding '\(encoding)' is not accepted: send the JSON uncompressed.", target: "Content-Encoding")
         }
     }
 
     /// The 202 body, written straight to bytes (a value tree cost more than hashing the
     /// receipts): `submissionUUID`, the optional `submissionId` alias, `acceptedDocuments`
-    /// (`uuid`, `longId`, `receiptNumber`), `rejectedDocuments`; compact, as ``JSONWriter`` writes.
-    static func responseBody(_ result: IntakeResult, submissionIdAlias: Bool) throws -> [UInt8] {
+    /// (`uuid`, `longId`, the family's number key), `rejectedDocuments`; compact, as
+    /// ``JSONWriter`` writes. For receipts it equals ``ReceiptSubmissionResponse``'s encoding
+    /// byte for byte (SubmissionResponseTests).
+    static func responseBody(_ result: IntakeResult, numberKey: String, submissionIdAlias: Bool) throws -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64 + result.accepted.count * 160)
         func string(_ text: String) {
@@ -77,13 +81,26 @@ struct SubmissionRoutes<Store: SubmissionStore & RegistryStore> {
             string(document.uuid)
             out += Array(#","longId":"#.utf8)
             string(document.longId)
-            out += Array(#","receiptNumber":"#.utf8)
+            out.append(UInt8(ascii: ","))
+            string(numberKey)
+            out.append(UInt8(ascii: ":"))
             string(document.receiptNumber)
             out.append(UInt8(ascii: "}"))
         }
-        out += Array(#"],"rejectedDocuments":"#.utf8)
-        out += JSONWriter().bytes(try JSONValueEncoder().encode(result.rejected))
-        out.append(UInt8(ascii: "}"))
+        out += Array(#"],"rejectedDocuments":["#.utf8)
+        for (k, document) in result.rejected.enumerated() {
+            if k > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "{"))
+            string(numberKey)
+            out += Array(#":"#.utf8)
+            string(document.receiptNumber)
+            out += Array(#","uuid":"#.utf8)
+            string(document.uuid)
+            out += Array(#","error":"#.utf8)
+            out += JSONWriter().bytes(try JSONValueEncoder().encode(document.error))
+            out.append(UInt8(ascii: "}"))
+        }
+        out += Array("]}".utf8)
         return out
     }
 }

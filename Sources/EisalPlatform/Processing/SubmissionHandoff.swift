@@ -13,7 +13,7 @@ final class SubmissionHandoff: Sendable {
     /// The accepted receipts of one submission, in position order.
     struct Entry: Sendable {
         /// The stored records, as committed.
-        var records: [ReceiptRecord]
+        var records: [DocumentRecord]
         /// Each record's receipt in the parsed submission.
         var receipts: [JSONNode]
         /// Bytes held: the submission text and its tape, and the records' copies.

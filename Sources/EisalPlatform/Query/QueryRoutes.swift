@@ -4,27 +4,26 @@ import Hummingbird
 /// The read APIs under `/api/v1/` (and `/api/v1.0/`).
 struct QueryRoutes<Store: PlatformStore> {
     let query: QueryService<Store>
-    let tokens: TokenService
 
     func register(on group: RouterGroup<EisalRequestContext>) {
         group.get("receiptsubmissions/{uuid}/details") { request, context -> Response in
-            let principal = try request.principal(tokens)
+            let principal = try context.requirePrincipal()
             return try Response.json(try await query.submissionDetails(uuid: try context.parameters.require("uuid"), principal: principal, query: try request.queryParameters()))
         }
-        group.get("receipts/search") { request, _ -> Response in
-            let principal = try request.principal(tokens)
+        group.get("receipts/search") { request, context -> Response in
+            let principal = try context.requirePrincipal()
             return try Response.json(try await query.search(principal: principal, query: try request.queryParameters(), recent: false))
         }
-        group.get("receipts/recent") { request, _ -> Response in
-            let principal = try request.principal(tokens)
+        group.get("receipts/recent") { request, context -> Response in
+            let principal = try context.requirePrincipal()
             return try Response.json(try await query.search(principal: principal, query: try request.queryParameters(), recent: true))
         }
         group.get("receipts/{uuid}/raw") { request, context -> Response in
-            let principal = try request.principal(tokens)
+            let principal = try context.requirePrincipal()
             return try Response.json(try await query.raw(uuid: try context.parameters.require("uuid"), principal: principal))
         }
         group.get("receipts/{uuid}/details") { request, context -> Response in
-            let principal = try request.principal(tokens)
+            let principal = try context.requirePrincipal()
             return try Response.json(try await query.details(uuid: try context.parameters.require("uuid"), principal: principal))
         }
         group.get("receipts/{uuid}/share") { request, context -> Response in

@@ -16,9 +16,9 @@ struct QueryService<Store: PlatformStore>: Sendable {
     let configuration: PlatformConfiguration
     let tables = CodeTables.shared
 
-    static func dateTime(_ seconds: Int64) -> JSONValue { .string(UTCDateTime(secondsSinceEpoch: seconds).iso8601) }
+    static func dateTime(_ seconds: Int64) -> String { UTCDateTime(secondsSinceEpoch: seconds).iso8601 }
 
-    static func number(_ lexeme: String) -> JSONValue { lexeme.isEmpty ? .number("0") : (ETADecimal(lexeme: lexeme) != nil ? .number(lexeme) : .string(lexeme)) }
+    static func number(_ lexeme: String) -> ETADecimal { ETADecimal(lexeme: lexeme) ?? 0 }
 
     func typeName(_ code: String) -> String {
         switch ReceiptKind(code: code) {
@@ -31,54 +31,45 @@ struct QueryService<Store: PlatformStore>: Sendable {
     }
 
     /// A receipt row as Get Receipt Submission, Search and Recent list it.
-    func row(_ r: ReceiptRecord, hasReturns: Bool) -> JSONValue {
-        var members: [(String, JSONValue)] = [
-            ("uuid", .string(r.uuid)), ("receiptNumber", .string(r.receiptNumber)), ("dateTimeIssued", .string(r.dateTimeIssued)),
-            ("dateTimeReceived", Self.dateTime(r.receivedAt)), ("documentType", .string(r.receiptType)),
-            ("documentTypeNamePrimaryLang", .string(typeName(r.receiptType))), ("documentTypeNameSecondaryLang", .string(typeName(r.receiptType))),
-            ("currency", .string(r.currency)), ("currencyNamePrimaryLang", .string(tables.currencies[r.currency]?.nameEnglish ?? r.currency)),
-            ("currencyNameSecondaryLang", .string(tables.currencies[r.currency]?.nameArabic.isEmpty == false ? tables.currencies[r.currency]!.nameArabic : r.currency)),
-            ("documentTypeVersion", .string(r.typeVersion)), ("totalAmount", Self.number(r.totalAmount)), ("exchangeRate", Self.number(r.exchangeRate)),
-            ("sellerID", .string(r.sellerRIN)), ("sellerName", .string(r.sellerName)), ("buyerId", .string(r.buyerId)), ("buyerName", .string(r.buyerName)),
-            ("buyerType", .string(r.buyerType)), ("status", .string(r.status.rawValue)), ("longId", .string(r.longId)),
-            ("deviceSerialNumber", .string(r.posSerial)), ("submissionUUID", .string(r.submissionUUID)), ("hasReturnReceipts", .bool(hasReturns)),
-        ]
-        if r.status == .invalid { members.append(("errors", errorsValue(r.errors))) }
-        return .object(members)
+    func row(_ r: DocumentRecord, hasReturns: Bool) -> ReceiptRow {
+        let currency = tables.currencies[r.currency]
+        return ReceiptRow(
+            uuid: r.uuid, receiptNumber: r.receiptNumber, dateTimeIssued: r.dateTimeIssued, dateTimeReceived: Self.dateTime(r.receivedAt),
+            documentType: r.receiptType, documentTypeNamePrimaryLang: typeName(r.receiptType), documentTypeNameSecondaryLang: typeName(r.receiptType),
+            currency: r.currency, currencyNamePrimaryLang: currency?.nameEnglish ?? r.currency,
+            currencyNameSecondaryLang: currency?.nameArabic.isEmpty == false ? currency!.nameArabic : r.currency,
+            documentTypeVersion: r.typeVersion, totalAmount: Self.number(r.totalAmount), exchangeRate: Self.number(r.exchangeRate),
+            sellerID: r.sellerRIN, sellerName: r.sellerName, buyerId: r.buyerId, buyerName: r.buyerName, buyerType: r.buyerType,
+            status: r.status.rawValue, longId: r.longId, deviceSerialNumber: r.posSerial, submissionUUID: r.submissionUUID,
+            hasReturnReceipts: hasReturns, errors: r.status == .invalid ? r.errors : nil
+        )
     }
 
     /// Rows for a page of receipts, with one query for `hasReturnReceipts`.
-    func rows(_ receipts: [ReceiptRecord]) async throws -> [JSONValue] {
+    func rows(_ receipts: [DocumentRecord]) async throws -> [ReceiptRow] {
         let withReturns = try await store.uuidsWithReturns(among: receipts.map(\.uuid))
         return receipts.map { row($0, hasReturns: withReturns.contains($0.uuid)) }
     }
 
-    func errorsValue(_ text: String) -> JSONValue { (try? JSONParser().parse(text).root.value) ?? .array([]) }
-
-    static func metadata(total: Int, pageNo: Int, pageSize: Int) -> JSONValue {
-        .object([("totalPages", .number(String(pageSize > 0 ? (total + pageSize - 1) / pageSize : 0))), ("totalCount", .number(String(total))), ("currentPageNo", .number(String(pageNo)))])
-    }
-
-    func visible(_ r: ReceiptRecord, to principal: Principal) -> Bool {
+    func visible(_ r: DocumentRecord, to principal: Principal) -> Bool {
         principal.mayActFor(r.sellerRIN) || (!r.buyerId.isEmpty && principal.mayActFor(r.buyerId))
     }
 
-    func submissionDetails(uuid: String, principal: Principal, query: QueryParameters) async throws -> JSONValue {
-        guard let s = try await store.submission(uuid: uuid), principal.mayActFor(s.taxpayerRIN) else { throw PlatformError.notFound("Submission \(uuid)", target: "submissionUuid") }
+    func submissionDetails(uuid: String, principal: Principal, query: QueryParameters) async throws -> ReceiptSubmissionDetails {
+        guard let s = try await store.submission(uuid: uuid), s.family == DocumentFamily.receipt.name, principal.mayActFor(s.taxpayerRIN) else {
+            throw PlatformError.notFound("Submission \(uuid)", target: "submissionUuid")
+        }
         let (pageNo, pageSize) = try query.paging()
         let page = try await store.receipts(ofSubmission: uuid, matching: try filter(query), sort: try query.sort(), pageNo: pageNo, pageSize: pageSize, withText: false)
-        let rows = try await self.rows(page.items)
-        return .object([
-            ("submissionUuid", .string(s.uuid)), ("sellerId", .string(s.taxpayerRIN)), ("dateTimeReceived", Self.dateTime(s.receivedAt)),
-            ("submitterName", .string(s.submitterName)), ("deviceSerialNumber", s.posSerial.map { .string($0) } ?? .null),
-            ("submissionChannel", .string(s.channel)), ("receiptsCount", .number(String(s.receiptCount))),
-            ("invalidReceiptsCount", .number(String(s.invalidCount))), ("status", .string(s.status.rawValue)),
-            ("receipts", .array(rows)), ("metadata", Self.metadata(total: page.totalCount, pageNo: pageNo, pageSize: pageSize)),
-        ])
+        return ReceiptSubmissionDetails(
+            submissionUuid: s.uuid, sellerId: s.taxpayerRIN, dateTimeReceived: Self.dateTime(s.receivedAt), submitterName: s.submitterName,
+            deviceSerialNumber: s.posSerial, submissionChannel: s.channel, receiptsCount: s.receiptCount, invalidReceiptsCount: s.invalidCount,
+            status: s.status.rawValue, receipts: try await rows(page.items), metadata: ReceiptPageMetadata(totalCount: page.totalCount, pageNo: pageNo, pageSize: pageSize)
+        )
     }
 
-    func visibleReceipt(_ uuid: String, principal: Principal) async throws -> ReceiptRecord {
-        guard let r = try await store.receipt(uuid: uuid), visible(r, to: principal) else { throw PlatformError.notFound("Receipt \(uuid)", target: "uuid") }
+    func visibleReceipt(_ uuid: String, principal: Principal) async throws -> DocumentRecord {
+        guard let r = try await store.receipt(uuid: uuid), r.family == DocumentFamily.receipt.name, visible(r, to: principal) else { throw PlatformError.notFound("Receipt \(uuid)", target: "uuid") }
         return r
     }
 
@@ -92,57 +83,57 @@ struct QueryService<Store: PlatformStore>: Sendable {
         }
     }
 
-    func envelope(_ r: ReceiptRecord, receipt: JSONValue, extra: [(String, JSONValue)] = []) throws -> JSONValue {
+    func envelope(_ r: DocumentRecord, receipt: JSONValue, rawDocument: String? = nil, validationResults: ReceiptValidationResults? = nil) throws -> ReceiptEnvelope {
         let node = try JSONParser().parse(r.raw).root
-        return .object([
-            ("submissionUUID", .string(r.submissionUUID)), ("dateTimeReceived", Self.dateTime(r.receivedAt)), ("dateTimeIssued", .string(r.dateTimeIssued)),
-            ("submissionChannel", .string(Self.channel(r))), ("maxPrecision", .number(String(Self.maxPrecision(node)))),
-        ] + extra + [("receipt", receipt)])
+        return ReceiptEnvelope(submissionUUID: r.submissionUUID, dateTimeReceived: Self.dateTime(r.receivedAt), dateTimeIssued: r.dateTimeIssued,
+                               submissionChannel: Self.channel(r), maxPrecision: Self.maxPrecision(node), rawDocument: rawDocument,
+                               validationResults: validationResults, receipt: receipt)
     }
 
-    static func channel(_ r: ReceiptRecord) -> String { r.posSerial.isEmpty ? "ERP" : "POS" }
+    static func channel(_ r: DocumentRecord) -> String { r.posSerial.isEmpty ? "ERP" : "POS" }
 
     /// The receipt as submitted plus the platform's fields (`uuid`, `longId`, `status`, …).
-    func summary(_ r: ReceiptRecord, expanded: Bool) async throws -> JSONValue {
+    func summary(_ r: DocumentRecord, expanded: Bool) async throws -> JSONValue {
         let returns = try await store.returns(referencing: r.uuid)
         var members: [(String, JSONValue)] = [("uuid", .string(r.uuid)), ("longId", .string(r.longId)), ("status", .string(r.status.rawValue))]
+        func number(_ lexeme: String) -> JSONValue { .number(Self.number(lexeme).lexeme) }
         if expanded, case let .object(submitted) = try JSONParser().parse(r.raw).root.value {
             members += submitted.filter { $0.0 != "uuid" }
         } else {
-            members += [("receiptNumber", .string(r.receiptNumber)), ("dateTimeIssued", .string(r.dateTimeIssued)), ("totalAmount", Self.number(r.totalAmount)),
+            members += [("receiptNumber", .string(r.receiptNumber)), ("dateTimeIssued", .string(r.dateTimeIssued)), ("totalAmount", number(r.totalAmount)),
                         ("currency", .string(r.currency)), ("sellerId", .string(r.sellerRIN)), ("sellerName", .string(r.sellerName)),
                         ("buyerId", .string(r.buyerId)), ("buyerName", .string(r.buyerName)), ("receiptType", .string(r.receiptType)), ("typeVersion", .string(r.typeVersion))]
         }
         members += [
-            ("dateTimeReceived", Self.dateTime(r.receivedAt)), ("hasReturnReceipts", .bool(!returns.isEmpty)),
+            ("dateTimeReceived", .string(Self.dateTime(r.receivedAt))), ("hasReturnReceipts", .bool(!returns.isEmpty)),
             ("returnReceipts", .array(returns.map { .object([("uuid", .string($0.uuid)), ("dateTimeIssued", .string($0.dateTimeIssued))]) })),
         ]
         return .object(members)
     }
 
-    func raw(uuid: String, principal: Principal) async throws -> JSONValue {
+    func raw(uuid: String, principal: Principal) async throws -> ReceiptEnvelope {
         let r = try await visibleReceipt(uuid, principal: principal)
-        return try envelope(r, receipt: try await summary(r, expanded: false), extra: [("rawDocument", .string(String(decoding: r.raw, as: UTF8.self)))])
+        return try envelope(r, receipt: try await summary(r, expanded: false), rawDocument: String(decoding: r.raw, as: UTF8.self))
     }
 
-    func details(uuid: String, principal: Principal) async throws -> JSONValue {
+    func details(uuid: String, principal: Principal) async throws -> ReceiptEnvelope {
         let r = try await visibleReceipt(uuid, principal: principal)
-        return try envelope(r, receipt: try await summary(r, expanded: true), extra: [("validationResults", validationResults(r))])
+        return try envelope(r, receipt: try await summary(r, expanded: true), validationResults: validationResults(r))
     }
 
-    func validationResults(_ r: ReceiptRecord) -> JSONValue {
+    func validationResults(_ r: DocumentRecord) -> ReceiptValidationResults {
         let status: String = switch r.status {
         case .submitted: "In progress"
         case .valid: "Valid"
         case .invalid: "Invalid"
         case .cancelled: "Cancelled"
         }
-        return .object([("status", .string(status)), ("errors", errorsValue(r.errors))])
+        return ReceiptValidationResults(status: status, errors: r.errors)
     }
 
-    func share(uuid: String, dateTimeIssued: String?) async throws -> JSONValue {
+    func share(uuid: String, dateTimeIssued: String?) async throws -> ReceiptEnvelope {
         guard let text = dateTimeIssued, let asked = UTCDateTime(text, allowMissingSeconds: true),
-              let r = try await store.receipt(uuid: uuid), r.issuedAt == asked.secondsSinceEpoch, r.status != .invalid else {
+              let r = try await store.receipt(uuid: uuid), r.family == DocumentFamily.receipt.name, r.issuedAt == asked.secondsSinceEpoch, r.status != .invalid else {
             throw PlatformError.notFound("Receipt \(uuid) issued at \(dateTimeIssued ?? "?")", target: "uuid")
         }
         return try envelope(r, receipt: try await summary(r, expanded: true))
@@ -184,7 +175,7 @@ struct QueryService<Store: PlatformStore>: Sendable {
         return f
     }
 
-    func search(principal: Principal, query: QueryParameters, recent: Bool) async throws -> JSONValue {
+    func search(principal: Principal, query: QueryParameters, recent: Bool) async throws -> ReceiptPage {
         let (pageNo, pageSize) = try query.paging()
         var q = ReceiptQuery(taxpayerRIN: principal.tin, pageNo: pageNo, pageSize: pageSize)
         if let direction = query["Direction"] {
@@ -203,8 +194,7 @@ struct QueryService<Store: PlatformStore>: Sendable {
             if !recent, let from, let to, to - from > 31 * 86400 { throw PlatformError.badArgument("\(name)From..\(name)To spans more than 31 days.", target: "\(name)To") }
         }
         let page = try await store.search(q)
-        let rows = try await self.rows(page.items)
-        return .object([("receipts", .array(rows)), ("metadata", Self.metadata(total: page.totalCount, pageNo: pageNo, pageSize: pageSize))])
+        return ReceiptPage(receipts: try await rows(page.items), metadata: ReceiptPageMetadata(totalCount: page.totalCount, pageNo: pageNo, pageSize: pageSize))
     }
 }
 
@@ -287,9 +277,9 @@ struct QueryParameters: Sendable {
         return ReceiptSort(key: key, descending: descending)
     }
 
-    func status() throws -> ReceiptStatus? {
+    func status() throws -> DocumentStatus? {
         guard let text = self["Status"] else { return nil }
-        guard let s = ReceiptStatus.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) else {
+        guard let s = DocumentStatus.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) else {
             throw PlatformError.badArgument("Status must be Valid, Invalid, Cancelled or Submitted.", target: "Status")
         }
         return s

@@ -15,7 +15,7 @@ struct AdminRoutes<Store: RegistryStore> {
 
     func authorize(_ request: Request) throws {
         guard let key = request.headers[HTTPField.Name("X-Admin-Key")!], key == adminKey else {
-            throw PlatformError(.unauthorized, code: "Unauthorized", message: "The admin API needs the X-Admin-Key printed at start-up.", target: "X-Admin-Key")
+            throw PlatformError(.unauthorized, code: .unauthorized, message: "The admin API needs the X-Admin-Key printed at start-up.", target: "X-Admin-Key")
         }
     }
 

@@ -12,7 +12,6 @@ struct ThrottleMiddleware: RouterMiddleware {
     typealias Context = EisalRequestContext
 
     let limiter: RateLimiter
-    let tokens: TokenService
 
     static let limitHeader = HTTPField.Name("X-Rate-Limit-Limit")!
     static let remainingHeader = HTTPField.Name("X-Rate-Limit-Remaining")!
@@ -79,7 +78,7 @@ struct ThrottleMiddleware: RouterMiddleware {
             if let serial = HTTPField.Name("posserial").flatMap({ request.headers[$0] }), !serial.isEmpty { return ("pos:" + serial + "@" + ip, false) }
             return ("client:" + clientID + "@" + ip, false)
         default:
-            guard let principal = try? request.principal(tokens) else { return (nil, false) }
+            guard let principal = context.principal else { return (nil, false) }
             return (principal.pos.map { "pos:" + $0 } ?? "client:" + principal.sub, false)
         }
     }

@@ -48,7 +48,7 @@ final class RequestClock {
 /// A rejection written below the router.
 struct WireRejection {
     var status: HTTPResponse.Status
-    var code: String
+    var code: ETAErrorCode
     var message: String
     var target: String?
     var extraHeaders: [(String, String)] = []
@@ -107,7 +107,7 @@ final class RawResponder: ChannelDuplexHandler, RemovableChannelHandler {
         clock.cancelTimers()
         let id = Identifiers.random(16)
         let body = JSONWriter().bytes(.object([("error", .object(
-            [("code", .string(rejection.code)), ("message", .string(rejection.message))] + (rejection.target.map { [("target", JSONValue.string($0))] } ?? [])
+            [("code", .string(rejection.code.rawValue)), ("message", .string(rejection.message))] + (rejection.target.map { [("target", JSONValue.string($0))] } ?? [])
         ))]))
         var head = "HTTP/1.1 \(rejection.status.code) \(rejection.status.reasonPhrase)\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: \(body.count)\r\ncorrelationId: \(id)\r\nConnection: close\r\n"
         for (name, value) in rejection.extraHeaders { head += "\(name): \(value)\r\n" }
@@ -170,7 +170,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             clock.headTimer = nil
             clock.awaitingHead = false
             if head.method == .connect {
-                refuse(WireRejection(status: .methodNotAllowed, code: "MethodNotAllowed", message: "CONNECT is not supported: Eisal is an API server, not a proxy.",
+                refuse(WireRejection(status: .methodNotAllowed, code: .methodNotAllowed, message: "CONNECT is not supported: Eisal is an API server, not a proxy.",
                                      target: "CONNECT", extraHeaders: [("Allow", Self.servedMethods)], reason: "connect"))
                 return
             }
@@ -199,7 +199,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         if clock.firstByte == 0x16, responsesPending == 0 {
-            rejection = WireRejection(status: .badRequest, code: "BadRequest", message: "This port speaks plain HTTP and received a TLS handshake: use an http:// URL, or start eisal serve with --tls-self-signed or --tls-cert/--tls-key.",
+            rejection = WireRejection(status: .badRequest, code: .badRequest, message: "This port speaks plain HTTP and received a TLS handshake: use an http:// URL, or start eisal serve with --tls-self-signed or --tls-cert/--tls-key.",
                                       target: "scheme", reason: "tls-on-plain-port")
         }
         refuse(rejection)
@@ -231,7 +231,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// No complete head within the limit of its first byte.
     func headTimedOut() {
-        refuse(WireRejection(status: .requestTimeout, code: "RequestTimeout",
+        refuse(WireRejection(status: .requestTimeout, code: .requestTimeout,
                              message: "The request head did not arrive within \(Self.seconds(wire.limits.headTimeout)) seconds of its first byte.",
                              target: "head", reason: "head-timeout"))
     }
@@ -253,24 +253,24 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case let parser as HTTPParserError:
             switch parser {
             case .headerOverflow:
-                return WireRejection(status: .init(code: 431, reasonPhrase: "Request Header Fields Too Large"), code: "BadRequest",
+                return WireRejection(status: .init(code: 431, reasonPhrase: "Request Header Fields Too Large"), code: .badRequest,
                                      message: "The request head is too large: at most 80 KB of header fields, at most 1,000 fields.", target: "headers", reason: "header-overflow")
             case .invalidMethod:
-                return WireRejection(status: .methodNotAllowed, code: "MethodNotAllowed", message: "The request method is not one Eisal serves.",
+                return WireRejection(status: .methodNotAllowed, code: .methodNotAllowed, message: "The request method is not one Eisal serves.",
                                      target: "method", extraHeaders: [("Allow", servedMethods)], reason: "unknown-method")
             case .invalidVersion:
-                return WireRejection(status: .badRequest, code: "BadRequest", message: "Only HTTP/1.0 and HTTP/1.1 are served here.", target: "version", reason: "version")
+                return WireRejection(status: .badRequest, code: .badRequest, message: "Only HTTP/1.0 and HTTP/1.1 are served here.", target: "version", reason: "version")
             case .invalidURL, .invalidPath, .invalidQueryString, .invalidFragment, .invalidHost, .invalidPort:
-                return WireRejection(status: .badRequest, code: "BadRequest", message: "The request target is not a valid URL path: \(parser).", target: "target", reason: "target")
+                return WireRejection(status: .badRequest, code: .badRequest, message: "The request target is not a valid URL path: \(parser).", target: "target", reason: "target")
             case .unexpectedContentLength, .invalidContentLength:
-                return WireRejection(status: .badRequest, code: "BadRequest", message: "Content-Length is invalid or conflicts with Transfer-Encoding.", target: "Content-Length", reason: "framing")
+                return WireRejection(status: .badRequest, code: .badRequest, message: "Content-Length is invalid or conflicts with Transfer-Encoding.", target: "Content-Length", reason: "framing")
             default:
-                return WireRejection(status: .badRequest, code: "BadRequest", message: "The request could not be parsed as HTTP/1.1 (\(parser)).", target: "request", reason: "parse")
+                return WireRejection(status: .badRequest, code: .badRequest, message: "The request could not be parsed as HTTP/1.1 (\(parser)).", target: "request", reason: "parse")
             }
         case is NIOHTTPDecoderError, is ByteToMessageDecoderError:
-            return WireRejection(status: .badRequest, code: "BadRequest", message: "The request could not be parsed as HTTP/1.1.", target: "request", reason: "parse")
+            return WireRejection(status: .badRequest, code: .badRequest, message: "The request could not be parsed as HTTP/1.1.", target: "request", reason: "parse")
         case is HTTP1TypeConversionError:
-            return WireRejection(status: .badRequest, code: "BadRequest", message: "The request head is not valid HTTP (a field name or value, the method or the target).", target: "request", reason: "head")
+            return WireRejection(status: .badRequest, code: .badRequest, message: "The request head is not valid HTTP (a field name or value, the method or the target).", target: "request", reason: "head")
         default:
             return nil
         }

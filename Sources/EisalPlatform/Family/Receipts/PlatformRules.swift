@@ -19,7 +19,7 @@ struct PlatformRules<Store: ReceiptStore>: Sendable {
     /// First position of each POS (per seller) in this submission.
     let firstPosition: [POSKey: Int]
 
-    init(store: Store, facts: SubmissionFacts, receipts: [ReceiptRecord]) {
+    init(store: Store, facts: SubmissionFacts, receipts: [DocumentRecord]) {
         self.store = store
         self.facts = facts
         var first: [POSKey: Int] = [:]
@@ -32,7 +32,7 @@ struct PlatformRules<Store: ReceiptStore>: Sendable {
 
     /// The rule errors of `r`. `numberTaken`: the number is held by an earlier receipt (or still
     /// pending past the wait bound, which counts as held).
-    func errors(_ r: ReceiptRecord, numberTaken: Bool) async throws -> [ETAError] {
+    func errors(_ r: DocumentRecord, numberTaken: Bool) async throws -> [ETAError] {
         var errors: [ETAError] = []
         if numberTaken {
             errors.append(ETAError(code: PlatformRule.receiptNumberUnique, message: "Receipt number '\(r.receiptNumber)' was already used by this POS in branch '\(r.branchCode)'.", target: "receiptNumber", propertyPath: "header.receiptNumber"))

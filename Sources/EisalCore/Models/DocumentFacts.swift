@@ -1,20 +1,21 @@
-// The members of a receipt that the platform stores as columns and checks at intake, read from
-// the tape in one pass: cheaper than decoding the whole ``Receipt`` when only these are needed.
-// Member names: receipt structure v1.2 (ReceiptSchema.swift).
+// The members of a document that the platform stores as columns and checks at intake, read from
+// the tape in one pass: cheaper than decoding the whole model when only these are needed.
+// Receipt member names: receipt structure v1.2 (ReceiptSchema.swift). The fields carry receipt
+// names; another family fills the same roles (the issuer's own number, issuer, receiver, type).
 
-/// Indexed facts of one receipt, as received. A member that is missing, null, or neither a
+/// Indexed facts of one document, as received. A member that is missing, null, or neither a
 /// string nor a number reads as `""`; numbers read as their lexeme.
-public struct ReceiptFacts: Sendable, Hashable {
+public struct DocumentFacts: Sendable, Hashable {
     public var receiptNumber = "", uuid = "", previousUUID = "", referenceUUID = "", dateTimeIssued = "", currency = "", exchangeRate = ""
     public var sellerRIN = "", sellerName = "", branchCode = "", deviceSerialNumber = ""
     public var buyerType = "", buyerID = "", buyerName = ""
     public var receiptType = "", typeVersion = ""
     public var totalAmount = "", paymentMethod = ""
 
-    init() {}
+    public init() {}
 
     /// Reads the facts of the receipt object `node`.
-    public init(_ node: JSONNode) {
+    public init(receipt node: JSONNode) {
         let document = node.document
         self = document.tape.withUnsafeBufferPointer { tapeBuffer in
             document.bytes.withUnsafeBufferPointer { bytesBuffer in
@@ -25,7 +26,7 @@ public struct ReceiptFacts: Sendable, Hashable {
                     return MemberReader(tape: tape, bytes: bytes, emptyAt: node.index)
                 }
                 var header = object("header"), documentType = object("documentType"), seller = object("seller"), buyer = object("buyer")
-                var facts = ReceiptFacts()
+                var facts = DocumentFacts()
                 facts.receiptNumber = header.factText("receiptNumber")
                 facts.uuid = header.factText("uuid")
                 facts.previousUUID = header.factText("previousUUID")

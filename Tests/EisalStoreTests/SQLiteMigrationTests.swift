@@ -1,10 +1,11 @@
+import EisalCore
 import EisalStore
 @testable import EisalStoreSQLite
 import Foundation
 import GRDB
 import Testing
 
-@Suite("SQLite store (real file)")
+@Suite("SQLite store: migrations, durability, texts (real file)")
 struct StoreMigrationTests {
     /// A database written by the v1 schema (receipt texts inline) opens with every receipt, its
     /// text and its verdict intact, and keeps working.
@@ -44,7 +45,7 @@ struct StoreMigrationTests {
         // New receipts after the migration get their own texts.
         _ = try await store.commitSubmission(
             SubmissionRecord(uuid: "S2", taxpayerRIN: "100000001", clientID: "c", posSerial: "P1", submitterName: "n", channel: "POS", receivedAt: 300, payloadHash: "h2", receiptCount: 1),
-            receipts: [ReceiptRecord(uuid: "c3", submissionUUID: "S2", longId: "L", receiptNumber: "R-2", position: 0, sellerRIN: "100000001", sellerName: "Seller",
+            receipts: [DocumentRecord(uuid: "c3", submissionUUID: "S2", longId: "L", receiptNumber: "R-2", position: 0, sellerRIN: "100000001", sellerName: "Seller",
                                      branchCode: "0", posSerial: "P1", buyerType: "P", buyerId: "", buyerName: "", receiptType: "s", typeVersion: "1.2",
                                      currency: "EGP", totalAmount: "1", exchangeRate: "0", paymentMethod: "C", dateTimeIssued: "2026-11-23T10:05:00Z",
                                      issuedAt: 400, receivedAt: 300, previousUUID: "a1", referenceUUID: "", raw: Array(#"{"n":2}"#.utf8))])
@@ -65,8 +66,8 @@ struct StoreMigrationTests {
         #expect(try await normal.writerSynchronousSetting() == 1)
     }
 
-    static func record(_ uuid: String, submission: String, position: Int) -> ReceiptRecord {
-        ReceiptRecord(uuid: uuid, submissionUUID: submission, longId: "L", receiptNumber: "R-\(uuid)", position: position, sellerRIN: "100000001", sellerName: "S",
+    static func record(_ uuid: String, submission: String, position: Int) -> DocumentRecord {
+        DocumentRecord(uuid: uuid, submissionUUID: submission, longId: "L", receiptNumber: "R-\(uuid)", position: position, sellerRIN: "100000001", sellerName: "S",
                       branchCode: "0", posSerial: "P1", buyerType: "P", buyerId: "", buyerName: "", receiptType: "s", typeVersion: "1.2", currency: "EGP",
                       totalAmount: "1", exchangeRate: "0", paymentMethod: "C", dateTimeIssued: "2026-11-23T10:00:00Z", issuedAt: 400, receivedAt: 300,
                       previousUUID: "", referenceUUID: "", raw: Array("{\"u\":\"\(uuid)\"}".utf8))
@@ -101,11 +102,11 @@ struct StoreMigrationTests {
         // Verdicts by key range leave every receipt of the submission with one verdict.
         let job = try #require(try await store.claimJob(kind: .validation, owner: LeaseOwner(node: "w", worker: 0), now: 0, leaseSeconds: 60))
         let receipts = try await store.receipts(ofSubmission: job.submissionUUID, status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: 10, withText: false).items
-        let verdicts = receipts.enumerated().map { ReceiptVerdict(uuid: $1.uuid, status: $0 == 0 ? .invalid : .valid, errors: $0 == 0 ? #"[{"code":"X"}]"# : "[]") }
+        let verdicts = receipts.enumerated().map { DocumentVerdict(uuid: $1.uuid, status: $0 == 0 ? .invalid : .valid, errors: $0 == 0 ? [ETAError(code: "X", message: "")] : []) }
         #expect(try await store.completeJob(job, verdicts: verdicts, status: .invalid, invalidCount: 1, now: 1))
         let after = try await store.receipts(ofSubmission: job.submissionUUID, status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: 10, withText: false).items
         #expect(after.map(\.status) == verdicts.map(\.status))
-        #expect(after.first?.errors == #"[{"code":"X"}]"#)
+        #expect(after.first?.errors == [ETAError(code: "X", message: "")])
         #expect(Set(try await store.verdictCounts(submissionUUID: job.submissionUUID).values) == [1])
     }
 
@@ -123,7 +124,7 @@ struct StoreMigrationTests {
         rx.raw = []; ry.raw = []
         rx.textRange = firstStart ..< firstStart + first.utf8.count
         ry.textRange = secondStart ..< secondStart + second.utf8.count
-        #expect(try await store.commitSubmission(Self.submission("S1", count: 2), text: text, receipts: [rx, ry]).duplicates.isEmpty)
+        #expect(try await store.commitSubmission(Self.submission("S1", count: 2), text: text, documents: [rx, ry], job: .validation).duplicates.isEmpty)
         #expect(try await store.pool.read { try [UInt8](Data.fetchAll($0, sql: "SELECT raw FROM submission_texts").first ?? Data()) } == text)
         #expect(try await store.receipt(uuid: "x")?.raw == Array(first.utf8))
         #expect(try await store.receipt(uuid: "y")?.raw == Array(second.utf8))
@@ -171,7 +172,7 @@ struct StoreMigrationTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SQLiteStore(path: directory.appendingPathComponent("eisal.sqlite").path)
         var text = Array(#"{"receipts":["#.utf8)
-        var records: [ReceiptRecord] = []
+        var records: [DocumentRecord] = []
         var expected: [String: [UInt8]] = [:]
         for n in 0 ..< 40 {
             if n > 0 { text += Array(", ".utf8) }
@@ -185,7 +186,7 @@ struct StoreMigrationTests {
         }
         text += Array("]}".utf8)
         #expect(SQLiteStore.wholeTextThreshold <= records.count)
-        #expect(try await store.commitSubmission(Self.submission("S1", count: 40), text: text, receipts: records).duplicates.isEmpty)
+        #expect(try await store.commitSubmission(Self.submission("S1", count: 40), text: text, documents: records, job: .validation).duplicates.isEmpty)
         let listed = try await store.receipts(ofSubmission: "S1", status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: 100, withText: true).items
         #expect(listed.count == 40)
         for record in listed { #expect(record.raw == expected[record.uuid]) }

@@ -24,11 +24,15 @@ struct POSGate<Store: RegistryStore>: Sendable {
 
     /// Registered, activated POS of the right taxpayer among those the receipts name. Throws 403
     /// `IncorrectSubmitter` when any named POS of the issuer is registered but not activated.
-    func activatedPOS(named receipts: [JSONNode], principal: Principal) async throws -> Set<Key> {
+    func activatedPOS(named receipts: [DocumentFacts], principal: Principal) async throws -> Set<Key> {
         var keys: Set<Key> = []
-        for receipt in receipts {
-            let seller = receipt["seller"]
-            if let rin = seller?["rin"]?.string, let serial = seller?["deviceSerialNumber"]?.string { keys.insert(Key(sellerRIN: rin, serial: serial)) }
+        var last: Key?
+        for facts in receipts where !facts.sellerRIN.isEmpty && !facts.deviceSerialNumber.isEmpty {
+            // A POS's submission names one POS: skip the hashing while the key repeats.
+            if last?.serial == facts.deviceSerialNumber, last?.sellerRIN == facts.sellerRIN { continue }
+            let key = Key(sellerRIN: facts.sellerRIN, serial: facts.deviceSerialNumber)
+            keys.insert(key)
+            last = key
         }
         var activated: Set<Key> = []
         var retired: [String] = []
@@ -37,15 +41,15 @@ struct POSGate<Store: RegistryStore>: Sendable {
             if pos.activated { activated.insert(key) } else { retired.append(key.serial) }
         }
         if !retired.isEmpty {
-            throw PlatformError(.forbidden, code: "IncorrectSubmitter",
+            throw PlatformError(.forbidden, code: .incorrectSubmitter,
                                 message: "POS \(retired.joined(separator: ", ")) \(retired.count == 1 ? "is" : "are") not activated (never activated, or retired): the whole submission is refused. Activate the POS before submitting its receipts, on any channel.",
-                                target: retired[0], details: retired.map { ETAError(code: "IncorrectSubmitter", message: "POS \($0) is not activated.", target: $0, propertyPath: "seller.deviceSerialNumber") })
+                                target: retired[0], details: retired.map { ETAError(code: .incorrectSubmitter, message: "POS \($0) is not activated.", target: $0, propertyPath: "seller.deviceSerialNumber") })
         }
         return activated
     }
 
     /// The rejection of a receipt whose POS is not registered to its issuer.
-    static func unregistered(_ facts: ReceiptFacts) -> String {
+    static func unregistered(_ facts: DocumentFacts) -> String {
         "seller.deviceSerialNumber '\(facts.deviceSerialNumber)' is not a POS registered to taxpayer \(facts.sellerRIN): every receipt must name a registered, activated POS of its issuer, on every channel."
     }
 }
