@@ -88,7 +88,11 @@ struct LeasedWorker<Queue: JobQueue, Handler: LeasedJobHandler>: Service {
                     continue
                 }
             } catch {
-                logger.error("claiming a job failed", metadata: ["kind": "\(configuration.kind)", "error": "\(error)"])
+                // A store that cannot serve now: back off for a second rather than queue more
+                // writes behind the lock (intake's commits wait in the same line).
+                logger.warning("claiming a job failed", metadata: ["kind": "\(configuration.kind)", "error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+                continue
             }
             await signal.wait(timeout: configuration.idlePoll)
         }

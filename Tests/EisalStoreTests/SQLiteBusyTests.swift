@@ -1,0 +1,38 @@
+import EisalCore
+import EisalStore
+import EisalStoreSQLite
+import EisalTestSupport
+import Foundation
+import GRDB
+import Synchronization
+import Testing
+
+@Suite("SQLite store: a locked file")
+struct SQLiteBusyTests {
+    /// A write that cannot get the file's lock within the busy timeout fails with
+    /// StoreError.unavailable and changes nothing; the same write succeeds once the lock is free.
+    @Test func aWriteBlockedPastTheBusyTimeoutIsUnavailableAndChangesNothing() async throws {
+        let directory = try TemporaryDirectory("busy")
+        defer { directory.remove() }
+        let store = try SQLiteStore(path: directory.file("eisal.sqlite"), busyTimeout: .milliseconds(200))
+        let other = try DatabaseQueue(path: directory.file("eisal.sqlite"))
+        let locked = Mutex(false)
+        async let holder: Void = other.writeWithoutTransaction { db in
+            try db.execute(sql: "BEGIN EXCLUSIVE")
+            locked.withLock { $0 = true }
+            Thread.sleep(forTimeInterval: 1.5)
+            try db.execute(sql: "COMMIT")
+        }
+        while !locked.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+        let started = ContinuousClock.now
+        await #expect(throws: StoreError.unavailable("")) {
+            try await Fixture.commit(store, "S1", [Fixture.document("a", in: "S1")])
+        }
+        #expect(ContinuousClock.now - started < .seconds(1.2), "gave up after the busy timeout, not when the lock was freed")
+        try await holder
+        #expect(try await store.submission(uuid: "S1") == nil)
+        #expect(try await store.existingReceiptUUIDs(["a"]).isEmpty)
+        try await Fixture.commit(store, "S1", [Fixture.document("a", in: "S1")])
+        #expect(try await store.existingReceiptUUIDs(["a"]) == ["a"])
+    }
+}
