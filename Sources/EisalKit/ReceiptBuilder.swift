@@ -1,6 +1,5 @@
-// Builds receipts whose totals follow ETA's equations and whose UUID is computed over the exact
-// text that will be sent. Equations: ETA SDK /main-calculations/ (r11, r13, r17, T1 base) as
-// listed in EisalCore's ValidationRule.swift; rounding to 5 decimals, half away from zero.
+// Builds receipts whose amounts follow EisalCore's ReceiptLaw (the one calculation law the
+// platform validates against) and whose UUID is computed over the exact text that will be sent.
 
 import EisalCore
 import Foundation
@@ -88,56 +87,39 @@ public struct ReceiptBuilder: Sendable {
         self.paymentMethod = paymentMethod
     }
 
-    static func round5(_ d: Decimal) -> Decimal {
-        var value = d
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &value, 5, .plain)
-        return rounded
-    }
+    static func amount(_ d: Decimal) -> ETADecimal { ETADecimal(ReceiptLaw.round5(d)) }
 
-    static func amount(_ d: Decimal) -> ETADecimal { ETADecimal(round5(d)) }
-
-    /// The receipt with computed totals and `header.uuid` still empty.
+    /// The receipt with every derived amount computed by EisalCore's ``ReceiptLaw`` (the law the
+    /// platform validates against) and `header.uuid` still empty.
     public func receiptWithoutUUID() -> Receipt {
         var items: [ReceiptItem] = []
-        var totalSales = Decimal(0), netAmount = Decimal(0), commercial = Decimal(0), itemDiscounts = Decimal(0), linesTotal = Decimal(0)
+        var totalSales = Decimal(0), netAmount = Decimal(0), commercial = Decimal(0), itemDiscounts = Decimal(0)
+        var lineTotals: [Decimal] = []
         var taxTotals: [(String, Decimal)] = []
         for line in lines {
-            let totalSale = Self.round5(line.quantity * line.unitPrice)
             let lineCommercial = line.commercialDiscounts.reduce(Decimal(0)) { $0 + $1.amount.value }
-            let netSale = Self.round5(totalSale - lineCommercial)
             let lineItemDiscounts = line.itemDiscounts.reduce(Decimal(0)) { $0 + $1.amount.value }
-            var amounts: [String: Decimal] = [:]
-            // Non-VAT taxes first: T1's base includes T2, T3 and T5–T12.
-            for tax in line.taxes where tax.taxType != "T1" {
-                amounts[tax.taxType] = Self.round5(tax.amount ?? netSale * tax.rate / 100)
-            }
-            func t(_ n: Int) -> Decimal { amounts["T\(n)"] ?? 0 }
-            let taxableFees = (5 ... 12).reduce(Decimal(0)) { $0 + t($1) }
-            let nonTaxableFees = (13 ... 20).reduce(Decimal(0)) { $0 + t($1) }
-            for tax in line.taxes where tax.taxType == "T1" {
-                let base = t(2) + netSale + taxableFees + (line.valueDifference ?? 0) + t(3)
-                amounts["T1"] = Self.round5(tax.amount ?? base * tax.rate / 100)
-            }
-            let total = Self.round5(netSale + t(1) + t(2) + t(3) + taxableFees + nonTaxableFees - t(4) - lineItemDiscounts)
-            let taxable = line.taxes.map { TaxableItem(taxType: $0.taxType, amount: ETADecimal(amounts[$0.taxType] ?? 0), subType: $0.subType, rate: ETADecimal($0.rate)) }
+            let amounts = ReceiptLaw.line(quantity: line.quantity, unitPrice: line.unitPrice, commercialDiscounts: lineCommercial, itemDiscounts: lineItemDiscounts,
+                                          valueDifference: line.valueDifference ?? 0,
+                                          taxes: line.taxes.map { ReceiptLaw.Tax(taxType: $0.taxType, rate: $0.rate, amount: $0.amount) })
+            let taxable = zip(line.taxes, amounts.taxAmounts).map { TaxableItem(taxType: $0.taxType, amount: ETADecimal($1), subType: $0.subType, rate: ETADecimal($0.rate)) }
             for item in taxable {
                 if let i = taxTotals.firstIndex(where: { $0.0 == item.taxType }) { taxTotals[i].1 += item.amount.value } else { taxTotals.append((item.taxType, item.amount.value)) }
             }
             items.append(ReceiptItem(
                 internalCode: line.internalCode, description: line.description, itemType: line.itemType, itemCode: line.itemCode,
                 unitType: line.unitType, quantity: ETADecimal(line.quantity), unitPrice: ETADecimal(line.unitPrice),
-                netSale: ETADecimal(netSale), totalSale: ETADecimal(totalSale), total: ETADecimal(total),
+                netSale: ETADecimal(amounts.netSale), totalSale: ETADecimal(amounts.totalSale), total: ETADecimal(amounts.total),
                 commercialDiscountData: line.commercialDiscounts.isEmpty ? nil : line.commercialDiscounts,
                 itemDiscountData: line.itemDiscounts.isEmpty ? nil : line.itemDiscounts,
                 valueDifference: line.valueDifference.map { ETADecimal($0) },
                 taxableItems: taxable.isEmpty ? nil : taxable
             ))
-            totalSales += totalSale
-            netAmount += netSale
+            totalSales += amounts.totalSale
+            netAmount += amounts.netSale
             commercial += lineCommercial
             itemDiscounts += lineItemDiscounts
-            linesTotal += total
+            lineTotals.append(amounts.total)
         }
         let extra = extraDiscounts.reduce(Decimal(0)) { $0 + $1.amount.value }
         var header = header
@@ -146,7 +128,7 @@ public struct ReceiptBuilder: Sendable {
             header: header, documentType: documentType, seller: seller, buyer: buyer, itemData: items,
             totalSales: Self.amount(totalSales), totalCommercialDiscount: Self.amount(commercial), totalItemsDiscount: Self.amount(itemDiscounts),
             extraReceiptDiscountData: extraDiscounts.isEmpty ? nil : extraDiscounts,
-            netAmount: Self.amount(netAmount), feesAmount: 0, totalAmount: Self.amount(linesTotal - extra),
+            netAmount: Self.amount(netAmount), feesAmount: 0, totalAmount: ETADecimal(ReceiptLaw.totalAmount(lineTotals: lineTotals, extraDiscounts: extra)),
             taxTotals: taxTotals.isEmpty ? nil : taxTotals.map { TaxTotal(taxType: $0.0, amount: Self.amount($0.1)) },
             paymentMethod: paymentMethod, adjustment: 0
         )

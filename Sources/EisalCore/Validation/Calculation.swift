@@ -101,10 +101,10 @@ struct Calculation<N: CalculationNumber> {
         var taxByType: [(type: String, amount: N)] = []
         var t = [N](repeating: .zero, count: 21)
         for (i, item) in r.itemData.enumerated() {
-            expect(.totalSale, "itemData[\(i)].totalSale", declared: item.totalSale, computed: value(item.quantity) * value(item.unitPrice), "quantity × unitPrice")
+            expect(.totalSale, "itemData[\(i)].totalSale", declared: item.totalSale, computed: ReceiptLaw.totalSale(quantity: value(item.quantity), unitPrice: value(item.unitPrice)), "quantity × unitPrice")
             let lineCommercial = sum(item.commercialDiscountData) + value(item.additionalCommercialDiscount?.amount)
             let netSale = value(item.netSale)
-            expect(.netSale, "itemData[\(i)].netSale", declared: item.netSale, computed: value(item.totalSale) - lineCommercial, "totalSale − commercial discounts")
+            expect(.netSale, "itemData[\(i)].netSale", declared: item.netSale, computed: ReceiptLaw.netSale(totalSale: value(item.totalSale), commercialDiscounts: lineCommercial), "totalSale − commercial discounts")
             // T1…T20 amounts of this line, by number (one array for all lines).
             for n in t.indices { t[n] = .zero }
             var t1Rate: N?
@@ -127,16 +127,13 @@ struct Calculation<N: CalculationNumber> {
                     t1Rate = value(tax.rate)
                 }
             }
-            var taxableFees = N.zero, nonTaxableFees = N.zero
-            for n in 5 ... 12 { taxableFees = taxableFees + t[n] }
-            for n in 13 ... 20 { nonTaxableFees = nonTaxableFees + t[n] }
             if let rate = t1Rate {
-                let base = t[2] + netSale + taxableFees + value(item.valueDifference) + t[3]
-                expect(.vat, "itemData[\(i)].taxableItems[\(t1Index)].amount", declared: item.taxableItems![t1Index].amount, computed: (base * rate).hundredth,
+                let base = ReceiptLaw.vatBase(netSale: netSale, t: t, valueDifference: value(item.valueDifference))
+                expect(.vat, "itemData[\(i)].taxableItems[\(t1Index)].amount", declared: item.taxableItems![t1Index].amount, computed: ReceiptLaw.vat(base: base, rate: rate),
                        "(T2 + netSale + T5…T12 + valueDifference + T3) × rate / 100")
             }
             let lineItemDiscounts = sum(item.itemDiscountData) + value(item.additionalItemDiscount?.amount)
-            let lineTotal = netSale + t[1] + t[2] + t[3] + taxableFees + nonTaxableFees - t[4] - lineItemDiscounts
+            let lineTotal = ReceiptLaw.lineTotal(netSale: netSale, t: t, itemDiscounts: lineItemDiscounts)
             expect(.lineTotal, "itemData[\(i)].total", declared: item.total, computed: lineTotal, "netSale + taxes − T4 − item discounts")
             totalSales = totalSales + value(item.totalSale)
             netAmount = netAmount + netSale
@@ -173,7 +170,8 @@ struct Calculation<N: CalculationNumber> {
             findings.append(.message(.taxTotals, "taxTotals has no entry for \(type), which the lines use (Σ \(text(amount))).", path: "taxTotals"))
         }
         let extra = sum(r.extraReceiptDiscountData)
-        expect(.totalAmount, "totalAmount", declared: r.totalAmount, computed: linesTotal - extra + value(r.adjustment), "Σ itemData.total − Σ extraReceiptDiscountData.amount")
+        expect(.totalAmount, "totalAmount", declared: r.totalAmount, computed: ReceiptLaw.totalAmount(linesTotal: linesTotal, extraDiscounts: extra, adjustment: value(r.adjustment)),
+               "Σ itemData.total − Σ extraReceiptDiscountData.amount")
         return decided
     }
 }
