@@ -1,4 +1,5 @@
 import ArgumentParser
+import Configuration
 import EisalPlatform
 import EisalStore
 import Foundation
@@ -14,68 +15,77 @@ struct DatabaseOptions: ParsableArguments {
     var path: String { database ?? ProcessInfo.processInfo.environment["EISAL_DATABASE"] ?? "./eisal-data/eisal.sqlite" }
 }
 
-/// `eisal serve`: runs the platform. Settings: flags > environment (EISAL_*) > defaults.
+/// `eisal serve`: runs the platform. Settings: flags > EISAL_* environment > `--config FILE` > defaults
+/// (swift-configuration; every key in docs/platform.md "Configuration").
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the platform (identity, receipt intake, processing, query).")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the platform (identity, receipt intake, processing, query).",
+        discussion: "Settings come from flags, then EISAL_* environment variables (key a.b is EISAL_A_B), then a JSON file given with --config, then defaults. Keys:\n"
+            + PlatformConfiguration.keys.map { "  \($0.key): \($0.meaning)" }.joined(separator: "\n")
+    )
 
-    @Option(help: "Address to listen on (env EISAL_HOST).") var host: String?
-    @Option(help: "Port to listen on, 0 picks a free one (env EISAL_PORT).") var port: Int?
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env EISAL_LOG_LEVEL).") var logLevel: String?
+    @Option(help: "A JSON file of settings (keys as listed below; nested objects or dotted names).") var config: String?
+    @Option(help: "Address to listen on (host).") var host: String?
+    @Option(help: "Port to listen on, 0 picks a free one (port).") var port: Int?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (log.level).") var logLevel: String?
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "Durability of commits: full (fsync each commit) or normal (env EISAL_DURABILITY).") var durability: String?
-    @Option(help: "Processing workers (env EISAL_WORKERS).") var workers: Int?
-    @Option(help: "Job lease in seconds, renewed while a job runs (env EISAL_JOB_LEASE).") var jobLease: Int?
-    @Option(help: "This node's id for job leases; default: {host}-{n} from a lock file beside the database (env EISAL_NODE_ID).") var nodeId: String?
-    @Option(help: "Artificial delay per receipt in full validation, ms (fault tests; env EISAL_PROCESSING_DELAY_MS).") var processingDelayMs: Int?
-    @Option(help: "Submission window in hours, 0 = off (env EISAL_SUBMISSION_WINDOW_HOURS).") var submissionWindowHours: Int?
-    @Option(help: ArgumentHelp("Throttling: off, or changes to the standard limits as api=N/W,… e.g. getRecentReceipts=12/1m,token=off (env EISAL_RATE_LIMITS).",
+    @Option(help: "Durability of commits: full (fsync each commit) or normal (durability).") var durability: String?
+    @Option(help: "Processing workers (workers).") var workers: Int?
+    @Option(help: "Job lease in seconds, renewed while a job runs (job.lease).") var jobLease: Int?
+    @Option(help: "This node's id for job leases; default: {host}-{n} from a lock file beside the database (node.id).") var nodeId: String?
+    @Option(help: "Artificial delay per receipt in full validation, ms (fault tests; processing.delay.ms).") var processingDelayMs: Int?
+    @Option(help: "Submission window in hours, 0 = off (submission.window.hours).") var submissionWindowHours: Int?
+    @Option(help: ArgumentHelp("Throttling: off, or changes to the standard limits as api=N/W,… e.g. getRecentReceipts=12/1m,token=off (rate.limits).",
                                discussion: "APIs: \(ThrottledAPI.allCases.map(\.rawValue).joined(separator: ", ")). Standard: \(RateLimits.standard.summary)."))
     var rateLimits: String?
-    @Option(help: "POS login headers: lenient (posserial required; pososversion, posmodelframework, presharedkey recorded, not compared) or strict (all four required and compared) (env EISAL_POS_LOGIN).")
+    @Option(help: "POS login headers: lenient (posserial required; pososversion, posmodelframework, presharedkey recorded, not compared) or strict (all four required and compared) (pos.login).")
     var posLogin: String?
-    @Option(help: "Admin API key (env EISAL_ADMIN_KEY; generated once when absent).") var adminKey: String?
-    @Option(help: "HTTPS: the server certificate chain, PEM (env EISAL_TLS_CERT; with --tls-key).") var tlsCert: String?
-    @Option(help: "HTTPS: the server private key, PEM (env EISAL_TLS_KEY).") var tlsKey: String?
-    @Flag(help: "HTTPS with a certificate from the sandbox CA, created in {data}/tls/ on first use; trust {data}/tls/ca.pem in the client (env EISAL_TLS_SELF_SIGNED=1).")
+    @Option(help: "HTTPS: the server certificate chain, PEM (tls.cert; with --tls-key).") var tlsCert: String?
+    @Option(help: "HTTPS: the server private key, PEM (tls.key).") var tlsKey: String?
+    @Flag(help: "HTTPS with a certificate from the sandbox CA, created in {data}/tls/ on first use; trust {data}/tls/ca.pem in the client (tls.self.signed).")
     var tlsSelfSigned = false
-    @Option(help: "A host name (or IP) for the --tls-self-signed certificate; repeat for more. Default: localhost, 127.0.0.1, ::1 and ETA's pre-production hosts.")
+    @Option(help: "A host name (or IP) for the --tls-self-signed certificate; repeat for more (tls.hosts). Default: localhost, 127.0.0.1, ::1 and ETA's pre-production hosts.")
     var tlsHost: [String] = []
-    @Flag(help: "Do not create the demo taxpayer, ERP client and POS.") var noDemo = false
-    @Flag(help: "Report mixed submissions as PartiallyValid instead of Invalid.") var partiallyValid = false
+    @Option(help: "Admin API key (admin.key; generated once when absent).") var adminKey: String?
+    @Flag(help: "Do not create the demo taxpayer, ERP client and POS (demo=false).") var noDemo = false
+    @Flag(help: "Report mixed submissions as PartiallyValid instead of Invalid (partially.valid).") var partiallyValid = false
+
+    /// The flags that were given, as configuration values (the highest-priority provider).
+    var flags: [AbsoluteConfigKey: ConfigValue] {
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        func set(_ key: String, _ content: ConfigContent?) { if let content { values[AbsoluteConfigKey(ConfigKey(key))] = ConfigValue(content, isSecret: key == "admin.key") } }
+        set("host", host.map { .string($0) })
+        set("port", port.map { .int($0) })
+        set("log.level", logLevel.map { .string($0) })
+        set("database", database.database.map { .string($0) })
+        set("durability", durability.map { .string($0) })
+        set("workers", workers.map { .int($0) })
+        set("job.lease", jobLease.map { .int($0) })
+        set("node.id", nodeId.map { .string($0) })
+        set("processing.delay.ms", processingDelayMs.map { .int($0) })
+        set("submission.window.hours", submissionWindowHours.map { .int($0) })
+        set("rate.limits", rateLimits.map { .string($0) })
+        set("pos.login", posLogin.map { .string($0) })
+        set("tls.cert", tlsCert.map { .string($0) })
+        set("tls.key", tlsKey.map { .string($0) })
+        set("tls.self.signed", tlsSelfSigned ? .bool(true) : nil)
+        set("tls.hosts", tlsHost.isEmpty ? nil : .stringArray(tlsHost))
+        set("admin.key", adminKey.map { .string($0) })
+        set("demo", noDemo ? .bool(false) : nil)
+        set("partially.valid", partiallyValid ? .bool(true) : nil)
+        return values
+    }
 
     func run() async throws {
-        let env = ProcessInfo.processInfo.environment
-        var c = PlatformConfiguration()
-        c.host = host ?? env["EISAL_HOST"] ?? c.host
-        c.port = port ?? env["EISAL_PORT"].flatMap(Int.init) ?? c.port
-        c.logLevel = (logLevel ?? env["EISAL_LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) ?? c.logLevel
-        let durabilityText = durability ?? env["EISAL_DURABILITY"] ?? Durability.full.rawValue
-        guard let chosenDurability = Durability(rawValue: durabilityText) else { throw ValidationError("--durability must be full or normal, not '\(durabilityText)'.") }
-        c.store = .sqlite(path: database.path, durability: chosenDurability)
-        c.processingWorkers = workers ?? env["EISAL_WORKERS"].flatMap(Int.init) ?? c.processingWorkers
-        c.jobLeaseSeconds = Int64(jobLease ?? env["EISAL_JOB_LEASE"].flatMap(Int.init) ?? Int(c.jobLeaseSeconds))
-        c.nodeID = nodeId ?? env["EISAL_NODE_ID"]
-        c.processingDelayMilliseconds = processingDelayMs ?? env["EISAL_PROCESSING_DELAY_MS"].flatMap(Int.init) ?? 0
-        if let hours = submissionWindowHours ?? env["EISAL_SUBMISSION_WINDOW_HOURS"].flatMap(Int.init) { c.submissionWindow = hours > 0 ? Int64(hours) * 3600 : nil }
-        if let spec = rateLimits ?? env["EISAL_RATE_LIMITS"] {
-            do { c.rateLimits = try RateLimits(parsing: spec) } catch { throw ValidationError(error.description) }
+        var providers: [any ConfigProvider] = [InMemoryProvider(name: "flags", values: flags), EnvironmentVariablesProvider().prefixKeys(with: "eisal")]
+        if let config { providers.append(try await FileProvider<JSONSnapshot>(filePath: .init(config))) }
+        let reader = ConfigReader(providers: providers)
+        var c: PlatformConfiguration
+        do { c = try PlatformConfiguration(reader: reader) } catch let error as ConfigurationError { throw ValidationError(error.description) }
+        if c.tls == nil, reader.bool(forKey: "tls.self.signed", default: false) {
+            let hosts = reader.stringArray(forKey: "tls.hosts") ?? SandboxCertificateAuthority.defaultHosts
+            c.tls = try SandboxCertificateAuthority(directory: c.store.dataDirectory + "/tls").serverSettings(hosts: hosts)
         }
-        if let policy = posLogin ?? env["EISAL_POS_LOGIN"] {
-            guard let parsed = POSLoginPolicy(rawValue: policy) else { throw ValidationError("--pos-login must be lenient or strict, not '\(policy)'.") }
-            c.posLoginPolicy = parsed
-        }
-        c.adminKey = adminKey ?? env["EISAL_ADMIN_KEY"]
-        c.seedDemoData = !noDemo
-        if let cert = tlsCert ?? env["EISAL_TLS_CERT"] {
-            guard let key = tlsKey ?? env["EISAL_TLS_KEY"] else { throw ValidationError("--tls-cert needs --tls-key.") }
-            c.tls = TLSSettings(certificateChainPath: cert, privateKeyPath: key)
-        } else if tlsSelfSigned || env["EISAL_TLS_SELF_SIGNED"] == "1" {
-            let authority = SandboxCertificateAuthority(directory: c.store.dataDirectory + "/tls")
-            c.tls = try authority.serverSettings(hosts: tlsHost.isEmpty ? SandboxCertificateAuthority.defaultHosts : tlsHost)
-        } else if tlsKey != nil {
-            throw ValidationError("--tls-key needs --tls-cert.")
-        }
-        c.emitPartiallyValid = partiallyValid
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let configuration = c
@@ -90,7 +100,6 @@ struct Serve: AsyncParsableCommand {
     static func printBanner(scheme: String, host: String, port: Int) {
         say("eisal: listening on \(scheme)://\(host):\(port)")
     }
-
     static func printStartup(_ startup: PlatformStartup, host: String, port: Int) {
         let base = "\(startup.scheme)://\(host):\(port == 0 ? 8080 : port)"
         let curl = "curl -s" + (startup.tlsTrustAnchor.map { " --cacert \($0)" } ?? "")

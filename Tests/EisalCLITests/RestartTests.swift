@@ -14,9 +14,10 @@ final class ServerProcess {
     private(set) var port = 0
 
     /// `stderr`: where the server's log goes (nil: discarded); `logLevel` its level.
-    init(arguments: [String], logLevel: String = "error", stderr: FileHandle? = nil) throws {
+    init(arguments: [String], logLevel: String = "error", stderr: FileHandle? = nil, environment: [String: String] = [:]) throws {
         process.executableURL = EisalBinary.url
         process.arguments = ["serve", "--port", "0", "--log-level", logLevel] + arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         process.standardOutput = output
         process.standardError = stderr ?? FileHandle.nullDevice
         try process.run()

@@ -1,0 +1,98 @@
+// Every setting of the platform read with swift-configuration, so `eisal serve` takes them from
+// flags > `EISAL_*` environment variables > a JSON config file (`--config FILE`) > the defaults
+// documented on ``PlatformConfiguration``. A key `a.b` is `{"a": {"b": …}}` (or `"a.b"`) in the
+// file and `EISAL_A_B` in the environment. docs/platform.md "Configuration" lists them all.
+
+import Configuration
+import EisalStore
+import Logging
+
+extension PlatformConfiguration {
+    /// The settings' keys, each with what it sets (the `--help` and docs table).
+    public static let keys: [(key: String, meaning: String)] = [
+        ("host", "address to listen on (127.0.0.1)"),
+        ("port", "port to listen on, 0 picks a free one (8080)"),
+        ("log.level", "trace, debug, info, notice, warning, error, critical (info)"),
+        ("database", "SQLite file (./eisal-data/eisal.sqlite)"),
+        ("durability", "full: every commit synced; normal: survives a killed process (full)"),
+        ("database.busy.timeout.ms", "how long a write waits for the SQLite file's lock before 503 (10000)"),
+        ("workers", "validation workers of this node; 0 runs none (16)"),
+        ("job.lease", "job lease in seconds, renewed while a job runs (15)"),
+        ("node.id", "this node's id for job leases ({host}-{n} from a lock file)"),
+        ("dependency.wait", "seconds a receipt waits for an earlier receipt's pending verdict (600)"),
+        ("worker.poll.ms", "idle workers look for other nodes' jobs this often (50)"),
+        ("handoff.mb", "memory handing accepted submissions to this node's workers, 0 = off (128)"),
+        ("processing.delay.ms", "artificial delay per receipt in validation, for fault tests (0)"),
+        ("submission.window.hours", "how old dateTimeIssued may be, 0 = off (24)"),
+        ("rounding.tolerance", "allowed difference per calculation equation (0.5)"),
+        ("token.lifetime", "access token lifetime in seconds (3600)"),
+        ("duplicate.window", "seconds within which an identical payload is a DuplicateSubmission (600)"),
+        ("maximum.submission.bytes", "largest submission body (1572864)"),
+        ("maximum.receipts", "most receipts in one submission (500)"),
+        ("submission.id.alias", "also write submissionId in the 202 (true)"),
+        ("partially.valid", "report mixed submissions as PartiallyValid (false)"),
+        ("idle.timeout", "seconds of silence that close a connection (60)"),
+        ("request.head.timeout", "seconds a request head may take from its first byte (30)"),
+        ("request.body.timeout", "seconds a request body may take from its head (300)"),
+        ("rate.limits", "off, or changes to the standard limits: api=N/W,… (standard)"),
+        ("pos.login", "lenient or strict (lenient)"),
+        ("tls.cert", "HTTPS: the server certificate chain, PEM (with tls.key)"),
+        ("tls.key", "HTTPS: the server private key, PEM"),
+        ("tls.self.signed", "HTTPS with a certificate from the sandbox CA in {data}/tls (false)"),
+        ("tls.hosts", "host names of the sandbox certificate, comma-separated (localhost, loopback, ETA's pre-production hosts)"),
+        ("admin.key", "the admin API key (generated once and kept in the database)"),
+        ("demo", "create the demo taxpayer, ERP client and POS on an empty registry (true)"),
+    ]
+
+    /// Reads every setting from `reader`; a key it lacks keeps its default.
+    public init(reader: ConfigReader) throws {
+        self.init()
+        host = reader.string(forKey: "host", default: host)
+        port = reader.int(forKey: "port", default: port)
+        let level = reader.string(forKey: "log.level", default: logLevel.rawValue)
+        guard let parsedLevel = Logger.Level(rawValue: level) else { throw ConfigurationError("log.level must be one of trace, debug, info, notice, warning, error, critical; not '\(level)'.") }
+        logLevel = parsedLevel
+        let durabilityText = reader.string(forKey: "durability", default: Durability.full.rawValue)
+        guard let durability = Durability(rawValue: durabilityText) else { throw ConfigurationError("durability must be full or normal, not '\(durabilityText)'.") }
+        store = .sqlite(path: reader.string(forKey: "database", default: "./eisal-data/eisal.sqlite"), durability: durability,
+                        busyTimeout: .milliseconds(reader.int(forKey: "database.busy.timeout.ms", default: 10_000)))
+        processingWorkers = reader.int(forKey: "workers", default: processingWorkers)
+        jobLeaseSeconds = Int64(reader.int(forKey: "job.lease", default: Int(jobLeaseSeconds)))
+        nodeID = reader.string(forKey: "node.id") ?? nodeID
+        dependencyWaitSeconds = Int64(reader.int(forKey: "dependency.wait", default: Int(dependencyWaitSeconds)))
+        workerPollMilliseconds = reader.int(forKey: "worker.poll.ms", default: workerPollMilliseconds)
+        handoffMegabytes = reader.int(forKey: "handoff.mb", default: handoffMegabytes)
+        processingDelayMilliseconds = reader.int(forKey: "processing.delay.ms", default: processingDelayMilliseconds)
+        let windowHours = reader.int(forKey: "submission.window.hours", default: Int((submissionWindow ?? 0) / 3600))
+        submissionWindow = windowHours > 0 ? Int64(windowHours) * 3600 : nil
+        roundingTolerance = reader.string(forKey: "rounding.tolerance", default: roundingTolerance)
+        tokenLifetime = Int64(reader.int(forKey: "token.lifetime", default: Int(tokenLifetime)))
+        duplicateWindow = Int64(reader.int(forKey: "duplicate.window", default: Int(duplicateWindow)))
+        maximumSubmissionBytes = reader.int(forKey: "maximum.submission.bytes", default: maximumSubmissionBytes)
+        maximumReceiptsPerSubmission = reader.int(forKey: "maximum.receipts", default: maximumReceiptsPerSubmission)
+        emitSubmissionIdAlias = reader.bool(forKey: "submission.id.alias", default: emitSubmissionIdAlias)
+        emitPartiallyValid = reader.bool(forKey: "partially.valid", default: emitPartiallyValid)
+        idleTimeoutSeconds = Int64(reader.int(forKey: "idle.timeout", default: Int(idleTimeoutSeconds)))
+        requestHeadTimeoutSeconds = Int64(reader.int(forKey: "request.head.timeout", default: Int(requestHeadTimeoutSeconds)))
+        requestBodyTimeoutSeconds = Int64(reader.int(forKey: "request.body.timeout", default: Int(requestBodyTimeoutSeconds)))
+        if let limits = reader.string(forKey: "rate.limits") {
+            do { rateLimits = try RateLimits(parsing: limits) } catch { throw ConfigurationError("rate.limits: \(error.description)") }
+        }
+        let policy = reader.string(forKey: "pos.login", default: posLoginPolicy.rawValue)
+        guard let parsedPolicy = POSLoginPolicy(rawValue: policy) else { throw ConfigurationError("pos.login must be lenient or strict, not '\(policy)'.") }
+        posLoginPolicy = parsedPolicy
+        switch (reader.string(forKey: "tls.cert"), reader.string(forKey: "tls.key")) {
+        case let (cert?, key?): tls = TLSSettings(certificateChainPath: cert, privateKeyPath: key)
+        case (nil, nil): break
+        default: throw ConfigurationError("tls.cert and tls.key go together.")
+        }
+        adminKey = reader.string(forKey: "admin.key", isSecret: true) ?? adminKey
+        seedDemoData = reader.bool(forKey: "demo", default: seedDemoData)
+    }
+}
+
+/// A setting that cannot be used.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
