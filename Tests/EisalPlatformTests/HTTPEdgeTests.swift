@@ -115,8 +115,9 @@ struct HTTPEdgeTests {
                 // One byte every 300 ms: never silent for the idle timeout, never a complete head.
                 try await withThrowingTaskGroup(of: (String, closed: Bool)?.self) { group in
                     group.addTask {
+                        // Stops quietly once the server has closed the connection.
                         for byte in "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: " + String(repeating: "z", count: 200) {
-                            try await outbound.write(ByteBuffer(string: String(byte)))
+                            do { try await outbound.write(ByteBuffer(string: String(byte))) } catch { return nil }
                             try await Task.sleep(for: .milliseconds(300))
                         }
                         return nil
@@ -134,7 +135,7 @@ struct HTTPEdgeTests {
             let response = WireResponse(text, closed: closed)
             Self.expectContractError(response, 408, "RequestTimeout")
             #expect(closed)
-            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(ContinuousClock.now - started < .seconds(25), "well before the 60 s idle timeout")
         }
     }
 
@@ -148,7 +149,7 @@ struct HTTPEdgeTests {
                 return try await withThrowingTaskGroup(of: (String, closed: Bool)?.self) { group in
                     group.addTask {
                         for _ in 0 ..< 100 {
-                            try await outbound.write(ByteBuffer(string: " "))
+                            do { try await outbound.write(ByteBuffer(string: " ")) } catch { return nil }
                             try await Task.sleep(for: .milliseconds(300))
                         }
                         return nil
@@ -166,7 +167,7 @@ struct HTTPEdgeTests {
             let response = WireResponse(text, closed: closed)
             Self.expectContractError(response, 408, "RequestTimeout")
             #expect(closed)
-            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(ContinuousClock.now - started < .seconds(25), "well before the 60 s idle timeout")
         }
     }
 }
