@@ -51,7 +51,7 @@ struct HTTPEdgeTests {
     }
 
     @Test func connectIsRefusedWithABodyAndTheConnectionCloses() async throws {
-        try await Harness().run { client, _ in
+        try await Harness().run(.live) { client, _ in
             let response = try await Self.exchange(try #require(client.port), "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
             Self.expectContractError(response, 405, "MethodNotAllowed")
             #expect(response.headers["allow"]?.contains("POST") == true)
@@ -60,7 +60,7 @@ struct HTTPEdgeTests {
     }
 
     @Test func headIsAnsweredAsHTTPSaysAndWrongMethodsAre405WithAllow() async throws {
-        try await Harness().run { client, _ in
+        try await Harness().run(.live) { client, _ in
             let port = try #require(client.port)
             let get = try await Self.exchange(port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             let head = try await Self.exchange(port, "HEAD /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -100,7 +100,7 @@ struct HTTPEdgeTests {
         ("two different Content-Lengths", "POST /connect/token HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nabcdef", 400),
     ])
     func protocolErrorsGetTheContractBody(_ name: String, _ request: String, _ status: Int) async throws {
-        try await Harness().run { client, _ in
+        try await Harness().run(.live) { client, _ in
             let response = try await Self.exchange(try #require(client.port), request)
             Self.expectContractError(response, status, status == 405 ? "MethodNotAllowed" : "BadRequest")
             #expect(response.closed, "\(name): the connection is closed after the answer")
@@ -108,7 +108,7 @@ struct HTTPEdgeTests {
     }
 
     @Test func aTricklingHeadIsCutOffAfterTheHeadTimeout() async throws {
-        try await Harness { $0.requestHeadTimeoutSeconds = 1; $0.idleTimeoutSeconds = 60 }.run { client, _ in
+        try await Harness { $0.requestHeadTimeoutSeconds = 1; $0.idleTimeoutSeconds = 60 }.run(.live) { client, _ in
             let connection = try await RawConnection.open(port: try #require(client.port))
             let started = ContinuousClock.now
             let (text, closed) = try await connection.channel.executeThenClose { inbound, outbound in
@@ -140,7 +140,7 @@ struct HTTPEdgeTests {
     }
 
     @Test func aTricklingBodyIsCutOffAfterTheBodyTimeout() async throws {
-        try await Harness { $0.requestBodyTimeoutSeconds = 1; $0.idleTimeoutSeconds = 60 }.run { client, startup in
+        try await Harness { $0.requestBodyTimeoutSeconds = 1; $0.idleTimeoutSeconds = 60 }.run(.live) { client, startup in
             let token = try await client.posToken(startup.pos)
             let connection = try await RawConnection.open(port: try #require(client.port))
             let started = ContinuousClock.now

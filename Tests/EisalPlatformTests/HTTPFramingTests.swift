@@ -54,7 +54,7 @@ struct HTTPFramingTests {
     }
 
     @Test func brokenChunkedFramingIsA400NotA500() async throws {
-        try await Harness().run { client, startup in
+        try await Harness().run(.live) { client, startup in
             let token = try await client.posToken(startup.pos)
             let port = try #require(client.port)
             let connection = try await RawConnection.open(port: port)
@@ -65,7 +65,7 @@ struct HTTPFramingTests {
     }
 
     @Test func expectContinueIsAnsweredBeforeTheBodyIsSent() async throws {
-        try await Harness().run { client, startup in
+        try await Harness().run(.live) { client, startup in
             let token = try await client.posToken(startup.pos)
             let port = try #require(client.port)
             let connection = try await RawConnection.open(port: port)
@@ -86,7 +86,7 @@ struct HTTPFramingTests {
     }
 
     @Test func aStalledUploadIsClosedAfterTheIdleTimeout() async throws {
-        try await Harness { $0.idleTimeoutSeconds = 1 }.run { client, startup in
+        try await Harness { $0.idleTimeoutSeconds = 1 }.run(.live) { client, startup in
             let token = try await client.posToken(startup.pos)
             let port = try #require(client.port)
             let connection = try await RawConnection.open(port: port)
@@ -107,7 +107,7 @@ struct HTTPFramingTests {
         ("Content-Type: application/json;charset=utf-8\r\nContent-Encoding: identity", 202),
     ])
     func onlyUncompressedUTF8JSONIsAccepted(_ headers: String, _ status: Int) async throws {
-        try await Harness().run { client, startup in
+        try await Harness().run(.live) { client, startup in
             let token = try await client.posToken(startup.pos)
             var chain = ReceiptChain()
             let body = String(decoding: ReceiptChain.submission([try chain.next()]), as: UTF8.self)

@@ -37,7 +37,7 @@ struct HTTPMetricsTests {
     @Test func hangUpsAndBrokenFramingAreNeverCountedOrLoggedAsServerErrors() async throws {
         _ = Self.registry
         let capture = LogCapture()
-        try await Harness().run(logger: capture.logger()) { client, startup in
+        try await Harness().run(.live, logger: capture.logger()) { client, startup in
             let token = try await client.posToken(startup.pos)
             let port = try #require(client.port)
             let head = "POST /api/v1/receiptsubmissions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\n"

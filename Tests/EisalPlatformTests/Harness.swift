@@ -20,9 +20,10 @@ struct Harness {
         adjust(&configuration)
     }
 
-    /// Runs `body` against the platform on loopback; `setup` `.ahc(.https)` for a TLS server;
+    /// Runs `body` against the platform: in process through the router (`.router`, the default),
+    /// over real loopback sockets (`.live`), or `.ahc(.https)` for a TLS server;
     /// `logger` to see what the platform logs.
-    func run(_ setup: TestingSetup = .live, logger: Logger? = nil, _ body: @escaping @Sendable (any TestClientProtocol, PlatformStartup) async throws -> Void) async throws {
+    func run(_ setup: TestingSetup = .router, logger: Logger? = nil, _ body: @escaping @Sendable (any TestClientProtocol, PlatformStartup) async throws -> Void) async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let (app, startup) = try await buildApplication(configuration: configuration, logger: logger)
         try await app.test(setup) { client in try await body(client, startup) }
