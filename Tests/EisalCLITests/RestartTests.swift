@@ -3,6 +3,7 @@ import EisalCore
 import EisalKit
 import EisalStore
 import EisalStoreSQLite
+import EisalTestSupport
 import Foundation
 import NIOCore
 import Testing
@@ -81,8 +82,9 @@ struct RestartTests {
     /// restart every submission had its final status.
     @discardableResult
     func killMidValidationAndRestart(lease: Int) async throws -> Duration {
-        let directory = NSTemporaryDirectory() + "eisal-restart-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let temporary = try TemporaryDirectory("restart")
+        defer { temporary.remove() }
+        let directory = temporary.path
         let database = directory + "/eisal.sqlite"
         // Slow validation (1 s per receipt, 5 s per job). The kill waits until the store shows
         // the worker's lease, so it lands mid-job however slow the machine is.

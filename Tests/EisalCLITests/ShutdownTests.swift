@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import EisalCore
 import EisalKit
+import EisalTestSupport
 import Foundation
 import NIOCore
 import Testing
@@ -10,9 +11,9 @@ struct ShutdownTests {
     /// SIGTERM while a submission is being uploaded: the upload finishes with its 202, the process
     /// exits 0, and nothing is logged at error level (issue 14, item 6).
     @Test func sigtermFinishesInFlightRequestsAndLogsNoErrors() async throws {
-        let directory = NSTemporaryDirectory() + "eisal-shutdown-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let temporary = try TemporaryDirectory("shutdown")
+        defer { temporary.remove() }
+        let directory = temporary.path
         let logPath = directory + "/stderr.log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

@@ -1,6 +1,7 @@
 import EisalCore
 import EisalKit
 import EisalPlatform
+import EisalTestSupport
 import Foundation
 import Synchronization
 import HTTPTypes
@@ -15,7 +16,7 @@ struct Harness {
     let directory: String
 
     init(_ adjust: (inout PlatformConfiguration) -> Void = { _ in }) {
-        directory = NSTemporaryDirectory() + "eisal-test-" + UUID().uuidString
+        directory = try! TemporaryDirectory("test").path // removed when run ends
         configuration = PlatformConfiguration(host: "127.0.0.1", port: 0, logLevel: .error, store: .sqlite(path: directory + "/eisal.sqlite"), workerPollMilliseconds: 10, adminKey: "test-admin-key")
         adjust(&configuration)
     }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import EisalCore
 import EisalPlatform
+import EisalTestSupport
 import Foundation
 import HummingbirdTesting
 import NIOCore
@@ -18,8 +19,9 @@ struct TLSTests {
     /// The sandbox CA's certificate verifies for the loopback names and ETA's pre-production hosts;
     /// a client that trusts `ca.pem` gets a token and a health answer over HTTPS.
     @Test func aClientTrustingTheSandboxCATalksHTTPS() async throws {
-        let tlsDirectory = NSTemporaryDirectory() + "eisal-tls-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: tlsDirectory) }
+        let temporary = try TemporaryDirectory("tls")
+        defer { temporary.remove() }
+        let tlsDirectory = temporary.path
         let settings = try SandboxCertificateAuthority(directory: tlsDirectory).serverSettings()
         let anchor = try #require(settings.trustAnchorPath)
         try await Harness { $0.tls = settings }.run(.ahc(.https)) { testClient, startup in
@@ -45,8 +47,9 @@ struct TLSTests {
     }
 
     @Test func theCAIsKeptAndTheServerCertificateFollowsTheHostNames() throws {
-        let tlsDirectory = NSTemporaryDirectory() + "eisal-tls-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: tlsDirectory) }
+        let temporary = try TemporaryDirectory("tls")
+        defer { temporary.remove() }
+        let tlsDirectory = temporary.path
         let authority = SandboxCertificateAuthority(directory: tlsDirectory)
         let first = try authority.serverSettings()
         let ca = try String(contentsOfFile: try #require(first.trustAnchorPath), encoding: .utf8)

@@ -1,6 +1,7 @@
 import EisalCore
 import EisalStore
 @testable import EisalStoreSQLite
+import EisalTestSupport
 import Foundation
 import GRDB
 import Testing
@@ -10,10 +11,9 @@ struct StoreMigrationTests {
     /// A database written by the v1 schema (receipt texts inline) opens with every receipt, its
     /// text and its verdict intact, and keeps working.
     @Test func version1DatabaseKeepsEveryReceipt() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eisal-migration-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("eisal.sqlite").path
+        let directory = try TemporaryDirectory("migration")
+        defer { directory.remove() }
+        let path = directory.file("eisal.sqlite")
 
         let v1 = try DatabaseQueue(path: path)
         try SQLiteStore.migrator.migrate(v1, upTo: "v1")
@@ -55,14 +55,14 @@ struct StoreMigrationTests {
 
     /// Durability `full` really syncs every commit (GRDB's WAL setup would leave the writer on NORMAL).
     @Test func fullDurabilityIsInForceOnTheWriter() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eisal-sync-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let full = try SQLiteStore(path: directory.appendingPathComponent("full.sqlite").path, durability: .full)
+        let directory = try TemporaryDirectory("sync")
+        defer { directory.remove() }
+        let full = try SQLiteStore(path: directory.file("full.sqlite"), durability: .full)
         #expect(try await full.writerSynchronousSetting() == 2)
         // Job bookkeeping commits unsynced, then the writer is back on FULL for the next intake commit.
         _ = try await full.claimJob(kind: .validation, owner: LeaseOwner(node: "t", worker: 0), now: 0, leaseSeconds: 1)
         #expect(try await full.writerSynchronousSetting() == 2)
-        let normal = try SQLiteStore(path: directory.appendingPathComponent("normal.sqlite").path, durability: .normal)
+        let normal = try SQLiteStore(path: directory.file("normal.sqlite"), durability: .normal)
         #expect(try await normal.writerSynchronousSetting() == 1)
     }
 
@@ -81,9 +81,9 @@ struct StoreMigrationTests {
     /// Receipts already stored are left out of a commit and reported, in the same transaction
     /// (so two submissions racing with the same receipt cannot both store it).
     @Test func duplicateReceiptsAreLeftOutAtCommit() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eisal-dup-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteStore(path: directory.appendingPathComponent("eisal.sqlite").path)
+        let directory = try TemporaryDirectory("dup")
+        defer { directory.remove() }
+        let store = try SQLiteStore(path: directory.file("eisal.sqlite"))
         #expect(try await store.commitSubmission(Self.submission("S1", count: 2), receipts: [Self.record("a", submission: "S1", position: 0), Self.record("b", submission: "S1", position: 1)]).duplicates.isEmpty)
         // One stored already, one new: the new one is committed alone, with its own key range.
         let mixed = try await store.commitSubmission(Self.submission("S2", count: 2), receipts: [Self.record("b", submission: "S2", position: 0), Self.record("c", submission: "S2", position: 1)])
@@ -113,9 +113,9 @@ struct StoreMigrationTests {
     /// The submission text is stored once, byte for byte as received; each receipt's text is
     /// its slice of it, alone, in listings and in lookups by UUID.
     @Test func submissionTextIsStoredOnceAsReceived() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eisal-text-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteStore(path: directory.appendingPathComponent("eisal.sqlite").path)
+        let directory = try TemporaryDirectory("text")
+        defer { directory.remove() }
+        let store = try SQLiteStore(path: directory.file("eisal.sqlite"))
         let first = #"{ "u" : "x", "n": 10.50 }"#, second = #"{"u":"y","s":"\u0627"}"#
         let text = Array(#"{"receipts": ["#.utf8) + Array(first.utf8) + Array(" ,\n  ".utf8) + Array(second.utf8) + Array(#"], "signatures": [{"signatureType":"I","value":"MIIx"}]}"#.utf8)
         let firstStart = Array(#"{"receipts": ["#.utf8).count
@@ -136,10 +136,9 @@ struct StoreMigrationTests {
     /// A database written by v2 (one body row per receipt) keeps its texts after v3, and old and
     /// new receipts read side by side.
     @Test func version2BodiesStayReadableBesideSubmissionTexts() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eisal-v2-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("eisal.sqlite").path
+        let directory = try TemporaryDirectory("v2")
+        defer { directory.remove() }
+        let path = directory.file("eisal.sqlite")
         let v2 = try DatabaseQueue(path: path)
         try SQLiteStore.migrator.migrate(v2, upTo: "v2-receipt-bodies")
         try await v2.write { db in
@@ -168,9 +167,9 @@ struct StoreMigrationTests {
     /// A listing reads a submission text once, whole; single receipts read only their slice.
     /// Both give each receipt exactly its own bytes, at every position of a 40-receipt text.
     @Test func listingsAndSingleReceiptsReadTheSameTexts() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eisal-slices-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteStore(path: directory.appendingPathComponent("eisal.sqlite").path)
+        let directory = try TemporaryDirectory("slices")
+        defer { directory.remove() }
+        let store = try SQLiteStore(path: directory.file("eisal.sqlite"))
         var text = Array(#"{"receipts":["#.utf8)
         var records: [DocumentRecord] = []
         var expected: [String: [UInt8]] = [:]

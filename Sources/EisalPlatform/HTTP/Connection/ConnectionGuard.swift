@@ -117,7 +117,7 @@ final class RawResponder: ChannelDuplexHandler, RemovableChannelHandler {
         buffer.writeBytes(body)
         logger.debug("request refused below the router", metadata: ["status": "\(rejection.status.code)", "reason": "\(rejection.reason)", "correlationId": "\(id)"])
         Counter(label: "eisal_http_refused_total", dimensions: [("status", String(rejection.status.code)), ("reason", rejection.reason)]).increment()
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { [context] _ in
+        context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { [context] _ in
             context.close(promise: nil)
         }
     }
@@ -217,10 +217,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
         let rejection = deferred
         let close = closeAfterResponse
-        context.writeAndFlush(data).whenComplete { [weak self, context] _ in
+        context.writeAndFlush(data).assumeIsolated().whenComplete { [weak self, context] result in
             if let rejection { self?.wire.reject(rejection) } else if close { context.close(promise: nil) }
+            promise?.completeWith(result)
         }
-        promise?.succeed()
     }
 
     /// Answers `rejection` now, or after the response under way.
