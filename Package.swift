@@ -102,7 +102,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // What the test targets share: a self-removing temporary directory, one seeded generator.
-        .target(name: "EisalTestSupport", path: "Tests/EisalTestSupport", swiftSettings: swiftSettings),
+        .target(name: "EisalTestSupport", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], path: "Tests/EisalTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "EisalCoreTests", dependencies: ["EisalCore", "EisalTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         // The storage conformance suite: every store protocol method's contract, on every backend.
         .testTarget(

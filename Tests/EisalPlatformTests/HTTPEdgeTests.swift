@@ -107,34 +107,40 @@ struct HTTPEdgeTests {
         }
     }
 
+    /// Sends `prefix` at once, then `trickle` one piece every 300 ms (never silent for the idle
+    /// timeout), and reads until the server closes; the writing stops quietly once it has.
+    static func trickle(_ port: Int, prefix: String, _ trickle: [String]) async throws -> WireResponse {
+        let connection = try await RawConnection.open(port: port)
+        let (text, closed) = try await connection.channel.executeThenClose { inbound, outbound in
+            if !prefix.isEmpty { try await outbound.write(ByteBuffer(string: prefix)) }
+            return try await withThrowingTaskGroup(of: (String, closed: Bool)?.self) { group in
+                group.addTask {
+                    for piece in trickle {
+                        do { try await outbound.write(ByteBuffer(string: piece)) } catch { return nil }
+                        try await Task.sleep(for: .milliseconds(300))
+                    }
+                    return nil
+                }
+                group.addTask { try await RawConnection.read(inbound, seconds: 20) { _ in false } }
+                while let result = try await group.next() {
+                    if let result {
+                        group.cancelAll()
+                        return result
+                    }
+                }
+                return ("", false)
+            }
+        }
+        return WireResponse(text, closed: closed)
+    }
+
     @Test func aTricklingHeadIsCutOffAfterTheHeadTimeout() async throws {
         try await Harness { $0.requestHeadTimeoutSeconds = 1; $0.idleTimeoutSeconds = 60 }.run(.live) { client, _ in
-            let connection = try await RawConnection.open(port: try #require(client.port))
             let started = ContinuousClock.now
-            let (text, closed) = try await connection.channel.executeThenClose { inbound, outbound in
-                // One byte every 300 ms: never silent for the idle timeout, never a complete head.
-                try await withThrowingTaskGroup(of: (String, closed: Bool)?.self) { group in
-                    group.addTask {
-                        // Stops quietly once the server has closed the connection.
-                        for byte in "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: " + String(repeating: "z", count: 200) {
-                            do { try await outbound.write(ByteBuffer(string: String(byte))) } catch { return nil }
-                            try await Task.sleep(for: .milliseconds(300))
-                        }
-                        return nil
-                    }
-                    group.addTask { try await RawConnection.read(inbound, seconds: 20) { _ in false } }
-                    while let result = try await group.next() {
-                        if let result {
-                            group.cancelAll()
-                            return result
-                        }
-                    }
-                    return ("", false)
-                }
-            }
-            let response = WireResponse(text, closed: closed)
+            let head = "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: " + String(repeating: "z", count: 200)
+            let response = try await Self.trickle(try #require(client.port), prefix: "", head.map { String($0) })
             Self.expectContractError(response, 408, "RequestTimeout")
-            #expect(closed)
+            #expect(response.closed)
             #expect(ContinuousClock.now - started < .seconds(25), "well before the 60 s idle timeout")
         }
     }
@@ -142,31 +148,11 @@ struct HTTPEdgeTests {
     @Test func aTricklingBodyIsCutOffAfterTheBodyTimeout() async throws {
         try await Harness { $0.requestBodyTimeoutSeconds = 1; $0.idleTimeoutSeconds = 60 }.run(.live) { client, startup in
             let token = try await client.posToken(startup.pos)
-            let connection = try await RawConnection.open(port: try #require(client.port))
             let started = ContinuousClock.now
-            let (text, closed) = try await connection.channel.executeThenClose { inbound, outbound in
-                try await outbound.write(ByteBuffer(string: "POST /api/v1/receiptsubmissions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n"))
-                return try await withThrowingTaskGroup(of: (String, closed: Bool)?.self) { group in
-                    group.addTask {
-                        for _ in 0 ..< 100 {
-                            do { try await outbound.write(ByteBuffer(string: " ")) } catch { return nil }
-                            try await Task.sleep(for: .milliseconds(300))
-                        }
-                        return nil
-                    }
-                    group.addTask { try await RawConnection.read(inbound, seconds: 20) { _ in false } }
-                    while let result = try await group.next() {
-                        if let result {
-                            group.cancelAll()
-                            return result
-                        }
-                    }
-                    return ("", false)
-                }
-            }
-            let response = WireResponse(text, closed: closed)
+            let head = "POST /api/v1/receiptsubmissions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n"
+            let response = try await Self.trickle(try #require(client.port), prefix: head, Array(repeating: " ", count: 100))
             Self.expectContractError(response, 408, "RequestTimeout")
-            #expect(closed)
+            #expect(response.closed)
             #expect(ContinuousClock.now - started < .seconds(25), "well before the 60 s idle timeout")
         }
     }

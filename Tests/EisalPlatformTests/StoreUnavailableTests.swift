@@ -1,6 +1,7 @@
 import EisalCore
 import EisalPlatform
 import EisalStoreSQLite
+import EisalTestSupport
 import Foundation
 import GRDB
 import HummingbirdTesting
@@ -22,21 +23,11 @@ struct StoreUnavailableTests {
             let body = ReceiptChain.submission(receipts)
 
             // Another connection holds the write lock for 1.5 s.
-            let database = try DatabaseQueue(path: startup.storeDescription)
-            let locked = Mutex(false)
-            async let holder: Void = database.writeWithoutTransaction { db in
-                try db.execute(sql: "BEGIN EXCLUSIVE")
-                locked.withLock { $0 = true }
-                Thread.sleep(forTimeInterval: 1.5)
-                try db.execute(sql: "COMMIT")
-            }
-            while !locked.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
-            let refused = try await client.submit(body, token: token)
+            let refused = try await SQLiteLock.hold(startup.storeDescription, for: 1.5) { try await client.submit(body, token: token) }
             #expect(refused.status == .serviceUnavailable)
             #expect(refused.headers[.retryAfter] == "1")
             #expect(refused.json["error"]?["code"]?.string == "ServiceUnavailable")
             #expect(refused.json["error"]?["message"]?.string?.contains("nothing was changed") == true)
-            try await holder
 
             // Nothing of the refused submission was stored: not its receipts, not a job, not its payload hash.
             let store = try SQLiteStore(path: startup.storeDescription)

@@ -15,21 +15,13 @@ struct SQLiteBusyTests {
         let directory = try TemporaryDirectory("busy")
         defer { directory.remove() }
         let store = try SQLiteStore(path: directory.file("eisal.sqlite"), busyTimeout: .milliseconds(200))
-        let other = try DatabaseQueue(path: directory.file("eisal.sqlite"))
-        let locked = Mutex(false)
-        async let holder: Void = other.writeWithoutTransaction { db in
-            try db.execute(sql: "BEGIN EXCLUSIVE")
-            locked.withLock { $0 = true }
-            Thread.sleep(forTimeInterval: 1.5)
-            try db.execute(sql: "COMMIT")
+        try await SQLiteLock.hold(directory.file("eisal.sqlite"), for: 1.5) {
+            let started = ContinuousClock.now
+            await #expect(throws: StoreError.unavailable("")) {
+                try await Fixture.commit(store, "S1", [Fixture.document("a", in: "S1")])
+            }
+            #expect(ContinuousClock.now - started < .seconds(1.2), "gave up after the busy timeout, not when the lock was freed")
         }
-        while !locked.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
-        let started = ContinuousClock.now
-        await #expect(throws: StoreError.unavailable("")) {
-            try await Fixture.commit(store, "S1", [Fixture.document("a", in: "S1")])
-        }
-        #expect(ContinuousClock.now - started < .seconds(1.2), "gave up after the busy timeout, not when the lock was freed")
-        try await holder
         #expect(try await store.submission(uuid: "S1") == nil)
         #expect(try await store.existingReceiptUUIDs(["a"]).isEmpty)
         try await Fixture.commit(store, "S1", [Fixture.document("a", in: "S1")])
