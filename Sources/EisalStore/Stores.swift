@@ -97,15 +97,59 @@ public protocol JobQueue: Sendable {
 
 /// Receipt validation's end of a job.
 public protocol ValidationStore: JobQueue {
-    /// Writes the verdicts and the submission's final status and removes the job, in ONE
-    /// transaction, only if `job` is still leased by its owner. Returns false if the lease was lost.
-    func completeJob(_ job: ClaimedJob, verdicts: [DocumentVerdict], status: SubmissionStatus, invalidCount: Int, now: Int64) async throws -> Bool
+    /// Writes the verdicts, the submission's final status and the notifications they cause, and
+    /// removes the job, in ONE transaction, only if `job` is still leased by its owner. Only the
+    /// notifications whose recipient has a callback at that moment are kept, and each such
+    /// recipient gets a dispatch job (``JobKind/dispatch``) if it has none. Returns false if the
+    /// lease was lost (then nothing was written).
+    func completeJob(_ job: ClaimedJob, verdicts: [DocumentVerdict], status: SubmissionStatus, invalidCount: Int, notifications: [NotificationRecord],
+                     now: Int64) async throws -> Bool
     /// How many times each receipt was given a verdict (for the exactly-once check).
     func verdictCounts(submissionUUID: String) async throws -> [String: Int]
 }
 
+/// Callbacks, the notification outbox, deliveries and their log.
+public protocol NotificationStore: JobQueue {
+    /// Registers (or replaces) a taxpayer's callback.
+    func upsertCallback(_ callback: CallbackRecord) async throws
+    func callback(taxpayerRIN: String) async throws -> CallbackRecord?
+    /// Removes a taxpayer's callback; its pending notifications are failed. False if there was none.
+    func removeCallback(taxpayerRIN: String, now: Int64) async throws -> Bool
+    func callbacks() async throws -> [CallbackRecord]
+
+    /// The recipient's pending notifications: how many, and when the oldest was created (ms).
+    func pendingNotifications(recipientRIN: String) async throws -> (count: Int, oldestCreatedAt: Int64?)
+    /// The recipient's open delivery, if it has one (at most one is open at a time).
+    func openDelivery(recipientRIN: String) async throws -> DeliveryRecord?
+    /// Opens a delivery of up to `maximum` of the recipient's oldest pending notifications of one
+    /// path (the oldest one's), in one transaction; `body` makes the exact request body from the
+    /// delivery id and the messages. Nil when nothing is pending.
+    func openDelivery(recipientRIN: String, maximum: Int, id: String, now: Int64,
+                      body: @escaping @Sendable (String, [NotificationRecord]) -> [UInt8]) async throws -> DeliveryRecord?
+    /// Records an attempt and its outcome, in one transaction (a delivered or failed delivery
+    /// marks its notifications likewise).
+    func recordAttempt(_ attempt: DeliveryAttempt, outcome: DeliveryOutcome) async throws
+    /// Removes the recipient's dispatch job if nothing is pending or open for it, in one
+    /// transaction with that check; false (the job stays) when something arrived meanwhile.
+    func finishDispatch(_ job: ClaimedJob) async throws -> Bool
+    /// Notifications not yet delivered or failed, of every recipient (the `/metrics` gauge).
+    func undeliveredNotificationCount() async throws -> Int
+    /// Fails every pending notification of a recipient (no callback to deliver them to).
+    func failPendingNotifications(recipientRIN: String, now: Int64) async throws -> Int
+
+    /// A delivery with its attempts and notifications.
+    func deliveryLog(id: String) async throws -> DeliveryLogEntry?
+    /// A recipient's deliveries, newest first (all recipients when nil).
+    func deliveries(recipientRIN: String?, state: DeliveryRecord.State?, pageNo: Int, pageSize: Int) async throws -> Page<DeliveryRecord>
+    /// Opens a delivered or failed delivery again, due now, with the same id and body, and makes
+    /// sure its recipient has a dispatch job. False when there is no such delivery, or it is open.
+    func replayDelivery(id: String, now: Int64) async throws -> Bool
+    /// A taxpayer's notifications, newest first, each with its delivery's log.
+    func notifications(_ query: NotificationQuery) async throws -> Page<(notification: NotificationRecord, delivery: DeliveryLogEntry?)>
+}
+
 /// Everything the platform needs from storage.
-public typealias PlatformStore = RegistryStore & SubmissionStore & ReceiptStore & ValidationStore
+public typealias PlatformStore = RegistryStore & SubmissionStore & ReceiptStore & ValidationStore & NotificationStore
 
 extension SubmissionStore {
     /// ``commitSubmission(_:text:documents:job:)`` with the documents' own ``DocumentRecord/raw``

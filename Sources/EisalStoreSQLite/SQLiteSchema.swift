@@ -97,6 +97,27 @@ extension SQLiteStore {
                     model_framework TEXT, psk TEXT NOT NULL);
                 """)
         }
+        migrator.registerMigration("v5-notifications") { db in
+            // Callbacks, the notification outbox (written with the verdicts that cause it), the
+            // deliveries (one deliveryId and the exact body, retried as they are) and every attempt;
+            // at most one dispatch job per recipient.
+            try db.execute(sql: """
+                CREATE TABLE callbacks (taxpayer_rin TEXT PRIMARY KEY, base_url TEXT NOT NULL, api_key BLOB NOT NULL, language TEXT NOT NULL,
+                    registered_at INTEGER NOT NULL);
+                CREATE TABLE notifications (id INTEGER PRIMARY KEY, recipient_rin TEXT NOT NULL, path TEXT NOT NULL, type TEXT NOT NULL,
+                    document_uuid TEXT NOT NULL, message BLOB NOT NULL, created_at INTEGER NOT NULL, state TEXT NOT NULL, delivery_id TEXT);
+                CREATE INDEX notifications_state ON notifications (recipient_rin, state, id);
+                CREATE INDEX notifications_time ON notifications (recipient_rin, created_at);
+                CREATE INDEX notifications_delivery ON notifications (delivery_id) WHERE delivery_id IS NOT NULL;
+                CREATE INDEX notifications_undelivered ON notifications (state) WHERE state IN ('pending', 'sending');
+                CREATE TABLE deliveries (id TEXT PRIMARY KEY, recipient_rin TEXT NOT NULL, path TEXT NOT NULL, body BLOB NOT NULL, count INTEGER NOT NULL,
+                    state TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL, created_at INTEGER NOT NULL, delivered_at INTEGER);
+                CREATE INDEX deliveries_recipient ON deliveries (recipient_rin, state, created_at);
+                CREATE TABLE delivery_attempts (delivery_id TEXT NOT NULL, at INTEGER NOT NULL, status_code INTEGER, latency_ms INTEGER NOT NULL, error TEXT);
+                CREATE INDEX delivery_attempts_delivery ON delivery_attempts (delivery_id, at);
+                CREATE UNIQUE INDEX jobs_dispatch ON jobs (submission_uuid) WHERE kind = 'dispatch';
+                """)
+        }
         return migrator
     }
 

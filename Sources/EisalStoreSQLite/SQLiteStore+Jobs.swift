@@ -10,10 +10,13 @@ import GRDBSQLite
 extension SQLiteStore {
     public func claimJob(kind: JobKind, owner: LeaseOwner, now: Int64, leaseSeconds: Int64) async throws -> ClaimedJob? {
         try await unsyncedWrite { db in
+            // Validation jobs in commit order; dispatch jobs (one per recipient, few) least recently
+            // given back first, so a recipient that yields its turn goes behind waiting ones.
+            let order = kind == .dispatch ? "coalesce(not_before, 0), id" : "id"
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 UPDATE jobs SET lease_owner = ?, lease_node = ?, lease_until = ?, attempts = attempts + 1
                 WHERE id = (SELECT id FROM jobs WHERE kind = ? AND (lease_until IS NULL OR lease_until < ?) AND (not_before IS NULL OR not_before <= ?)
-                            ORDER BY id LIMIT 1)
+                            ORDER BY \(order) LIMIT 1)
                 RETURNING id, submission_uuid, attempts, created_at
                 """), arguments: [owner.description, owner.node, now + leaseSeconds, kind.rawValue, now, now]) else { return nil }
             return ClaimedJob(id: row[0], kind: kind, subject: row[1], attempts: row[2], owner: owner, createdAt: row[3])
@@ -42,7 +45,8 @@ extension SQLiteStore {
         }
     }
 
-    public func completeJob(_ job: ClaimedJob, verdicts: [DocumentVerdict], status: SubmissionStatus, invalidCount: Int, now: Int64) async throws -> Bool {
+    public func completeJob(_ job: ClaimedJob, verdicts: [DocumentVerdict], status: SubmissionStatus, invalidCount: Int, notifications: [NotificationRecord],
+                            now: Int64) async throws -> Bool {
         try await unsyncedWrite { db in
             try db.cachedStatement(sql: "DELETE FROM jobs WHERE id = ? AND lease_owner = ?").execute(arguments: [job.id, job.owner.description])
             guard db.changesCount == 1 else { return false }
@@ -60,6 +64,7 @@ extension SQLiteStore {
                 for v in verdicts { try update.execute(arguments: [v.status.rawValue, Self.errorsText(v.errors), v.uuid]) }
             }
             try db.cachedStatement(sql: "UPDATE submissions SET status = ?, invalid_count = ? WHERE uuid = ?").execute(arguments: [status.rawValue, invalidCount, job.submissionUUID])
+            try Self.enqueue(db, notifications, now: now)
             return true
         }
     }

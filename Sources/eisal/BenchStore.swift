@@ -65,7 +65,7 @@ extension Bench {
                 _ = try await timed("processing: receiptNumberConflicts") { try await store.receiptNumberConflicts(submissionUUID: job.submissionUUID) }
                 _ = try await timed("processing: chainKeys") { try await store.chainKeys(uuids: [page.items[0].previousUUID].filter { !$0.isEmpty }) }
                 let verdicts = page.items.map { DocumentVerdict(uuid: $0.uuid, status: .valid, errors: []) }
-                _ = try await timed("processing: completeJob") { try await store.completeJob(job, verdicts: verdicts, status: .valid, invalidCount: 0, now: 1_795_428_100) }
+                _ = try await timed("processing: completeJob") { try await store.completeJob(job, verdicts: verdicts, status: .valid, invalidCount: 0, notifications: [], now: 1_795_428_100) }
             }
             print("\(submissions) submissions of \(receiptsPerSubmission) receipts, durability \(durability); CPU per receipt:")
             for (name, cpu) in timings { print(String(format: "  %@ %7.2f µs", name.padding(toLength: 40, withPad: " ", startingAt: 0) as NSString, cpu / total * 1e6)) }

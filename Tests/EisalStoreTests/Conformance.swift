@@ -75,6 +75,6 @@ enum Fixture {
             return DocumentVerdict(uuid: d.uuid, status: status, errors: status == .invalid ? [ETAError(code: "Rule", message: "broken", propertyPath: "header")] : [])
         }
         let invalid = verdicts.filter { $0.status == .invalid }.count
-        #expect(try await store.completeJob(job, verdicts: verdicts, status: invalid == 0 ? .valid : .invalid, invalidCount: invalid, now: now))
+        #expect(try await store.completeJob(job, verdicts: verdicts, status: invalid == 0 ? .valid : .invalid, invalidCount: invalid, notifications: [], now: now))
     }
 }

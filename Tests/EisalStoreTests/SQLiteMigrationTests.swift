@@ -103,7 +103,7 @@ struct StoreMigrationTests {
         let job = try #require(try await store.claimJob(kind: .validation, owner: LeaseOwner(node: "w", worker: 0), now: 0, leaseSeconds: 60))
         let receipts = try await store.receipts(ofSubmission: job.submissionUUID, status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: 10, withText: false).items
         let verdicts = receipts.enumerated().map { DocumentVerdict(uuid: $1.uuid, status: $0 == 0 ? .invalid : .valid, errors: $0 == 0 ? [ETAError(code: "X", message: "")] : []) }
-        #expect(try await store.completeJob(job, verdicts: verdicts, status: .invalid, invalidCount: 1, now: 1))
+        #expect(try await store.completeJob(job, verdicts: verdicts, status: .invalid, invalidCount: 1, notifications: [], now: 1))
         let after = try await store.receipts(ofSubmission: job.submissionUUID, status: nil, receiptNumber: nil, uuid: nil, pageNo: 1, pageSize: 10, withText: false).items
         #expect(after.map(\.status) == verdicts.map(\.status))
         #expect(after.first?.errors == [ETAError(code: "X", message: "")])

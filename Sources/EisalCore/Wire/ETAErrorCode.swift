@@ -39,6 +39,8 @@ public struct ETAErrorCode: RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let internalServerError = ETAErrorCode(rawValue: "InternalServerError")
     /// 503 (stand-in name), with `Retry-After`: the platform cannot serve now; nothing was changed.
     public static let serviceUnavailable = ETAErrorCode(rawValue: "ServiceUnavailable")
+    /// 422 (Eisal extension): a callback's Ping did not answer 200 with the taxpayer's RIN.
+    public static let callbackPingFailed = ETAErrorCode(rawValue: "CallbackPingFailed")
     /// A document refused by the synchronous checks of a submission (stand-in name; its `details` say why).
     public static let invalidDocument = ETAErrorCode(rawValue: "InvalidReceipt")
     /// A document whose UUID was accepted before (stand-in name).
