@@ -57,6 +57,14 @@ struct NoteFamily: PlatformFamily {
             rules.validate(try nodes?[k] ?? JSONParser().parse(d.raw).root, context: ValidationContext(now: UTCDateTime(secondsSinceEpoch: 0)))
         })
     }
+    /// A new event type is these few lines: a message for the issuer of every judged note.
+    func notifications(for documents: [DocumentRecord], errors: [[ETAError]], at milliseconds: Int64) -> [NotificationRecord] {
+        zip(documents, errors).map { d, e in
+            let message = NotificationMessage(type: "note-validated", uuid: d.uuid, submissionUUID: d.submissionUUID, longId: d.longId, receiptNumber: d.receiptNumber,
+                                              status: e.isEmpty ? "Valid" : "Invalid")
+            return NotificationRecord(recipientRIN: d.sellerRIN, path: .documents, type: "note-validated", documentUUID: d.uuid, message: message.jsonBytes(), createdAt: milliseconds)
+        }
+    }
 }
 
 @Suite("Documents as a family (a test family through the shared intake, processing and store)")
@@ -98,7 +106,8 @@ struct DocumentFamilyTests {
         }
         await #expect(throws: PlatformError.self) { _ = try await intake.submit(body: Array(#"{"receipts":[]}"#.utf8), principal: principal) }
 
-        // Processing: the shared worker and handler, the family's verdicts, one commit.
+        // Processing: the shared worker and handler, the family's verdicts and notifications, one commit.
+        try await store.upsertCallback(CallbackRecord(taxpayerRIN: "100000001", baseURL: "http://127.0.0.1:9", sealedAPIKey: [1], language: "en", registeredAt: 0))
         let worker = LeasedWorker(
             queue: store, handler: DocumentValidation(store: store, family: NoteFamily(), emitPartiallyValid: false, clock: .system, logger: Logger(label: "test"), handoff: handoff),
             configuration: .init(kind: JobKind(family: NoteRules.notes), workers: 1, leaseSeconds: 10, idlePoll: .milliseconds(10)),
@@ -118,6 +127,10 @@ struct DocumentFamilyTests {
         #expect(documents.allSatisfy { $0.family == "note" })
         #expect(documents[1].errors.map(\.code) == ["Note.Amount"])
         #expect(documents[0].raw == Array(Self.note("N1", amount: "5.50").utf8), "stored as received")
+        // The family's notifications were queued with the verdicts, for the issuer's callback.
+        #expect(try await store.pendingNotifications(recipientRIN: "100000001").count == 2)
+        let queued = try await store.notifications(NotificationQuery(recipientRIN: "100000001", pageNo: 1, pageSize: 10)).items.map(\.notification)
+        #expect(Set(queued.map(\.type)) == ["note-validated"] && Set(queued.map(\.path)) == [.documents])
         // Receipt listings do not show another family's documents.
         #expect(try await store.search(ReceiptQuery(taxpayerRIN: "100000001")).items.isEmpty)
     }

@@ -48,6 +48,10 @@ protocol PlatformFamily: Sendable {
     /// The verdicts of one validation job's documents, as of their reception; `nodes` are the
     /// parsed documents when this node still holds them (else each record's `raw` text is parsed).
     func judge(_ documents: [DocumentRecord], nodes: [JSONNode]?, job: ClaimedJob) async throws -> Judgement
+
+    /// The notifications a job's verdicts cause (`errors[k]` empty: document k is valid), made at
+    /// `milliseconds`. The store keeps those whose recipient has a callback.
+    func notifications(for documents: [DocumentRecord], errors: [[ETAError]], at milliseconds: Int64) -> [NotificationRecord]
 }
 
 /// Why a document is refused at intake.

@@ -19,6 +19,8 @@ struct DocumentValidation<Store: PlatformStore, Family: PlatformFamily>: LeasedJ
     let logger: Logger
     /// Submissions this node accepted, handed over without a read from the store.
     let handoff: SubmissionHandoff
+    /// Wakes this node's notification dispatchers when verdicts queued notifications.
+    var dispatchSignal: JobSignal?
 
     func handle(_ job: ClaimedJob) async throws -> JobOutcome {
         let handed = handoff.take(job.subject)
@@ -42,7 +44,11 @@ struct DocumentValidation<Store: PlatformStore, Family: PlatformFamily>: LeasedJ
                 verdicts.append(DocumentVerdict(uuid: document.uuid, status: errors.isEmpty ? .valid : .invalid, errors: errors))
             }
             let status: SubmissionStatus = invalid == 0 ? .valid : (invalid == documents.count || !emitPartiallyValid ? .invalid : .partiallyValid)
-            guard try await store.completeJob(job, verdicts: verdicts, status: status, invalidCount: invalid, now: clock.now()) else { return .leaseLost }
+            let notifications = family.notifications(for: documents, errors: errors, at: clock.nowMilliseconds())
+            guard try await store.completeJob(job, verdicts: verdicts, status: status, invalidCount: invalid, notifications: notifications, now: clock.now()) else {
+                return .leaseLost
+            }
+            dispatchSignal?.notify()
             logger.info("submission validated", metadata: ["submission": "\(job.subject)", "family": "\(family.family)", "status": "\(status.rawValue)",
                                                           "invalid": "\(invalid)", "documents": "\(documents.count)"])
             return .completed

@@ -109,6 +109,24 @@ struct ReceiptFamily<Store: PlatformStore>: PlatformFamily {
         return .verdicts(errorsByIndex)
     }
 
+    /// Receipt notifications (spec/notifications.md, stand-in body): `receipt-validated` to the
+    /// issuer for every verdict, and `receipt-received` to a business buyer (type `B`, a RIN) of
+    /// a valid receipt, which has a callback only if it is a registered taxpayer.
+    func notifications(for receipts: [DocumentRecord], errors: [[ETAError]], at milliseconds: Int64) -> [NotificationRecord] {
+        var out: [NotificationRecord] = []
+        out.reserveCapacity(receipts.count)
+        for (r, e) in zip(receipts, errors) {
+            let status = e.isEmpty ? DocumentStatus.valid.rawValue : DocumentStatus.invalid.rawValue
+            func notification(_ type: String, to recipient: String) -> NotificationRecord {
+                let message = NotificationMessage(type: type, uuid: r.uuid, submissionUUID: r.submissionUUID, longId: r.longId, receiptNumber: r.receiptNumber, status: status)
+                return NotificationRecord(recipientRIN: recipient, path: .receipts, type: type, documentUUID: r.uuid, message: message.jsonBytes(), createdAt: milliseconds)
+            }
+            out.append(notification("receipt-validated", to: r.sellerRIN))
+            if e.isEmpty, r.buyerType == "B", !r.buyerId.isEmpty, r.buyerId != r.sellerRIN { out.append(notification("receipt-received", to: r.buyerId)) }
+        }
+        return out
+    }
+
     /// A receipt as the return rule sees it.
     static func referenced(_ r: DocumentRecord, valid: Bool) -> ReferencedReceipt {
         ReferencedReceipt(uuid: r.uuid, sellerRIN: r.sellerRIN, dateTimeIssued: UTCDateTime(secondsSinceEpoch: r.issuedAt),
