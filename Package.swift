@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .library(name: "EisalCore", targets: ["EisalCore"]),
         .library(name: "EisalKit", targets: ["EisalKit"]),
+        .library(name: "EisalKitReceiver", targets: ["EisalKitReceiver"]),
         .library(name: "EisalPlatform", targets: ["EisalPlatform"]),
         .executable(name: "eisal", targets: ["eisal"]),
     ],
@@ -65,6 +66,7 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -84,10 +86,23 @@ let package = Package(
             dependencies: ["EisalCore"],
             swiftSettings: swiftSettings
         ),
+        // The SDK's callback receiver (the ERP side of notifications): Hummingbird routes and a
+        // SQLite inbox. Apart from EisalKit so a POS app that only submits needs no server stack.
+        .target(
+            name: "EisalKitReceiver",
+            dependencies: [
+                "EisalCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "eisal",
             dependencies: [
-                "EisalCore", "EisalKit", "EisalPlatform", "EisalStoreSQLite",
+                "EisalCore", "EisalKit", "EisalKitReceiver", "EisalPlatform", "EisalStoreSQLite",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -103,6 +118,14 @@ let package = Package(
         ),
         // What the test targets share: a self-removing temporary directory, one seeded generator.
         .target(name: "EisalTestSupport", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], path: "Tests/EisalTestSupport", swiftSettings: swiftSettings),
+        // A real callback receiver (EisalKitReceiver on loopback) that can fail on demand.
+        .target(
+            name: "EisalReceiverTestSupport",
+            dependencies: ["EisalKitReceiver", "EisalCore", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log")],
+            path: "Tests/EisalReceiverTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "EisalCoreTests", dependencies: ["EisalCore", "EisalTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         // The storage conformance suite: every store protocol method's contract, on every backend.
         .testTarget(
@@ -113,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "EisalPlatformTests",
             dependencies: [
-                "EisalPlatform", "EisalKit", "EisalStoreSQLite", "EisalTestSupport",
+                "EisalPlatform", "EisalKit", "EisalKitReceiver", "EisalStoreSQLite", "EisalTestSupport", "EisalReceiverTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -122,9 +145,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "EisalKitTests", dependencies: ["EisalKit", "EisalTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EisalKitTests",
+            dependencies: ["EisalKit", "EisalKitReceiver", "EisalTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
         // Runs the built `eisal` binary as a user would (the dependency makes `swift test` build it).
-        .testTarget(name: "EisalCLITests", dependencies: ["eisal", "EisalCore", "EisalKit", "EisalStoreSQLite", "EisalTestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EisalCLITests",
+            dependencies: ["eisal", "EisalCore", "EisalKit", "EisalStoreSQLite", "EisalTestSupport", "EisalReceiverTestSupport",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: swiftSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
