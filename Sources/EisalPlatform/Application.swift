@@ -10,6 +10,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import Metrics
 import Prometheus
 
 /// What `eisal serve` prints at start-up.
@@ -77,7 +78,9 @@ func buildApplication<Store: PlatformStore>(store: Store, describedAs storeDescr
     router.add(middleware: AuthenticatorMiddleware(tokens: tokens))
     let clock = configuration.clock
     router.add(middleware: ThrottleMiddleware(limiter: RateLimiter(limits: configuration.rateLimits) { Double(clock.now()) }))
-    HealthRoutes(metrics: metrics).register(on: router)
+    HealthRoutes(metrics: metrics) {
+        if let pending = try? await store.undeliveredNotificationCount() { Gauge(label: "eisal_notifications_pending").record(pending) }
+    }.register(on: router)
     IdentityRoutes(service: IdentityService(store: store, tokens: tokens, posLoginPolicy: configuration.posLoginPolicy)).register(on: router)
     AdminRoutes(registry: registry, adminKey: adminKey).register(on: router)
     let handoff = SubmissionHandoff(capacityBytes: configuration.handoffMegabytes << 20)
@@ -90,15 +93,30 @@ func buildApplication<Store: PlatformStore>(store: Store, describedAs storeDescr
         SubmissionRoutes(intake: intake, path: "receiptsubmissions", configuration: configuration).register(on: group)
         QueryRoutes(query: QueryService(store: store, configuration: configuration)).register(on: group)
     }
+    // Notifications: callbacks, the delivery log, and the dispatch worker below.
+    let notify = configuration.notifications
+    let sealer = try CallbackKeySealer.load(configured: notify.sealingKey, directory: dataDirectory)
+    let policy = CallbackPolicy(mode: notify.mode)
+    let callbackClient = try CallbackClient(settings: notify)
+    let dispatchSignal = JobSignal()
+    NotificationRoutes(callbacks: CallbackService(store: store, policy: policy, sealer: sealer, client: callbackClient, clock: clock), queries: NotificationQueries(store: store),
+                       clock: clock, dispatchSignal: dispatchSignal, adminKey: adminKey).register(on: router)
     routes.load(router)
 
     let node = try NodeIdentity.acquire(configured: configuration.nodeID, directory: dataDirectory)
     let validation = LeasedWorker(
         queue: store,
-        handler: DocumentValidation(store: store, family: receipts, emitPartiallyValid: configuration.emitPartiallyValid, clock: configuration.clock, logger: logger, handoff: handoff),
+        handler: DocumentValidation(store: store, family: receipts, emitPartiallyValid: configuration.emitPartiallyValid, clock: configuration.clock, logger: logger, handoff: handoff,
+                                    dispatchSignal: dispatchSignal),
         configuration: .init(kind: JobKind(family: receipts.family), workers: configuration.processingWorkers, leaseSeconds: configuration.jobLeaseSeconds,
                              idlePoll: .milliseconds(configuration.workerPollMilliseconds)),
         node: node, signal: signal, clock: configuration.clock, logger: logger
+    )
+    let dispatch = LeasedWorker(
+        queue: store,
+        handler: NotificationDispatch(store: store, settings: notify, policy: policy, sealer: sealer, client: callbackClient, clock: clock, logger: logger),
+        configuration: .init(kind: .dispatch, workers: notify.workers, leaseSeconds: configuration.jobLeaseSeconds, idlePoll: .milliseconds(configuration.workerPollMilliseconds)),
+        node: node, signal: dispatchSignal, clock: clock, logger: logger
     )
     // A connection that sends nothing for the idle timeout (between requests, or in the middle
     // of a body) is closed, so stalled uploads cannot hold sockets forever.
@@ -110,7 +128,8 @@ func buildApplication<Store: PlatformStore>(store: Store, describedAs storeDescr
         router: router,
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "eisal"),
-        services: [validation],
+        // The callback client is shut down after the dispatchers stop (services stop in reverse).
+        services: [CallbackClientService(client: callbackClient), validation, dispatch],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )

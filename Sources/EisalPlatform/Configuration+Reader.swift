@@ -40,6 +40,17 @@ extension PlatformConfiguration {
         ("tls.key", "HTTPS: the server private key, PEM"),
         ("tls.self.signed", "HTTPS with a certificate from the sandbox CA in {data}/tls (false)"),
         ("tls.hosts", "host names of the sandbox certificate, comma-separated (localhost, loopback, ETA's pre-production hosts)"),
+        ("mode", "sandbox (http callbacks to loopback/private hosts allowed) or production (https only, no inner addresses) (sandbox)"),
+        ("callback.ca", "a PEM file of extra CA certificates trusted for callbacks"),
+        ("notify.batch.size", "most notifications in one delivery (100)"),
+        ("notify.batch.wait.ms", "how long a batch may wait to fill, from its oldest notification (100)"),
+        ("notify.workers", "notification dispatch workers of this node; 0 runs none (8)"),
+        ("notify.connect.timeout.ms", "connecting to a callback (5000)"),
+        ("notify.timeout.ms", "a whole callback request (10000)"),
+        ("notify.retry.initial.ms", "the first retry's delay, doubled each time, ±20 % jitter (1000)"),
+        ("notify.retry.max.ms", "the longest retry delay (300000)"),
+        ("notify.retry.attempts", "attempts before a delivery fails; 25 span about 84 minutes (25)"),
+        ("notify.key", "Base64 of 32 bytes sealing callbacks' API keys; shared by every node ({data}/callback.key)"),
         ("admin.key", "the admin API key (generated once and kept in the database)"),
         ("demo", "create the demo taxpayer, ERP client and POS on an empty registry (true)"),
     ]
@@ -86,8 +97,34 @@ extension PlatformConfiguration {
         case (nil, nil): break
         default: throw ConfigurationError("tls.cert and tls.key go together.")
         }
+        try readNotificationSettings(reader)
         adminKey = reader.string(forKey: "admin.key", isSecret: true) ?? adminKey
         seedDemoData = reader.bool(forKey: "demo", default: seedDemoData)
+    }
+}
+
+extension PlatformConfiguration {
+    fileprivate mutating func readNotificationSettings(_ reader: ConfigReader) throws {
+        var n = notifications
+        let mode = reader.string(forKey: "mode", default: n.mode.rawValue)
+        guard let parsedMode = NotificationSettings.Mode(rawValue: mode) else { throw ConfigurationError("mode must be sandbox or production, not '\(mode)'.") }
+        n.mode = parsedMode
+        n.extraTrustRoots = reader.string(forKey: "callback.ca") ?? n.extraTrustRoots
+        n.batchSize = reader.int(forKey: "notify.batch.size", default: n.batchSize)
+        n.batchWaitMilliseconds = reader.int(forKey: "notify.batch.wait.ms", default: n.batchWaitMilliseconds)
+        n.workers = reader.int(forKey: "notify.workers", default: n.workers)
+        n.connectTimeoutMilliseconds = reader.int(forKey: "notify.connect.timeout.ms", default: n.connectTimeoutMilliseconds)
+        n.requestTimeoutMilliseconds = reader.int(forKey: "notify.timeout.ms", default: n.requestTimeoutMilliseconds)
+        n.retryInitialMilliseconds = reader.int(forKey: "notify.retry.initial.ms", default: n.retryInitialMilliseconds)
+        n.retryMaximumMilliseconds = reader.int(forKey: "notify.retry.max.ms", default: n.retryMaximumMilliseconds)
+        n.retryAttempts = reader.int(forKey: "notify.retry.attempts", default: n.retryAttempts)
+        n.sealingKey = reader.string(forKey: "notify.key", isSecret: true) ?? n.sealingKey
+        guard (1 ... 1000).contains(n.batchSize) else { throw ConfigurationError("notify.batch.size must be 1 to 1000.") }
+        guard n.batchWaitMilliseconds >= 0, n.workers >= 0, n.connectTimeoutMilliseconds > 0, n.requestTimeoutMilliseconds > 0,
+              n.retryInitialMilliseconds > 0, n.retryMaximumMilliseconds >= n.retryInitialMilliseconds, n.retryAttempts >= 1 else {
+            throw ConfigurationError("notify.*: timeouts and retry delays must be positive, notify.retry.max.ms at least notify.retry.initial.ms, and notify.retry.attempts at least 1.")
+        }
+        notifications = n
     }
 }
 

@@ -73,6 +73,9 @@ public struct PlatformConfiguration: Sendable {
     /// HTTPS: the server's certificate and key; nil serves plain HTTP. (`--tls-cert`/`--tls-key`,
     /// or `--tls-self-signed` for a certificate from the sandbox CA)
     public var tls: TLSSettings? = nil
+    /// Callbacks and notification delivery: mode, timeouts, batching, retries (`mode`,
+    /// `callback.ca`, `notify.*`).
+    public var notifications = NotificationSettings()
     /// Admin API key (`X-Admin-Key`); generated and printed at start when nil.
     public var adminKey: String?
     /// The clock, injectable for tests (seconds since the epoch).

@@ -6,8 +6,8 @@ import EisalStoreSQLite
 /// `eisal admin …`: the registry, directly on the database file.
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Add and list taxpayers, ERP clients and POS devices.",
-        subcommands: [AddTaxpayer.self, AddClient.self, AddPOS.self, List.self]
+        abstract: "Add and list taxpayers, ERP clients and POS devices; register notification callbacks.",
+        subcommands: [AddTaxpayer.self, AddClient.self, AddPOS.self, List.self, Callback.self]
     )
 
     static func registry(_ options: DatabaseOptions) throws -> RegistryService<SQLiteStore> {

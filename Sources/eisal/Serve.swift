@@ -46,6 +46,9 @@ struct Serve: AsyncParsableCommand {
     var tlsSelfSigned = false
     @Option(help: "A host name (or IP) for the --tls-self-signed certificate; repeat for more (tls.hosts). Default: localhost, 127.0.0.1, ::1 and ETA's pre-production hosts.")
     var tlsHost: [String] = []
+    @Option(help: "sandbox (default: http callbacks to loopback and private hosts allowed) or production (https only, certificates verified, no loopback/private/link-local/metadata hosts) (mode).")
+    var mode: String?
+    @Option(help: "A PEM file of extra CA certificates trusted for callbacks, beside the system's (callback.ca).") var callbackCa: String?
     @Option(help: "Admin API key (admin.key; generated once when absent).") var adminKey: String?
     @Flag(help: "Do not create the demo taxpayer, ERP client and POS (demo=false).") var noDemo = false
     @Flag(help: "Report mixed submissions as PartiallyValid instead of Invalid (partially.valid).") var partiallyValid = false
@@ -70,6 +73,8 @@ struct Serve: AsyncParsableCommand {
         set("tls.key", tlsKey.map { .string($0) })
         set("tls.self.signed", tlsSelfSigned ? .bool(true) : nil)
         set("tls.hosts", tlsHost.isEmpty ? nil : .stringArray(tlsHost))
+        set("mode", mode.map { .string($0) })
+        set("callback.ca", callbackCa.map { .string($0) })
         set("admin.key", adminKey.map { .string($0) })
         set("demo", noDemo ? .bool(false) : nil)
         set("partially.valid", partiallyValid ? .bool(true) : nil)

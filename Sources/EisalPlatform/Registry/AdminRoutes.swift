@@ -9,15 +9,12 @@ import Hummingbird
 /// - `GET/POST /admin/clients` `{taxpayerRIN, clientID?, representing?}` → credentials (secret shown once)
 /// - `GET/POST /admin/pos` `{taxpayerRIN, serial, branchCode?, osVersion?, modelFramework?, activated?}` → credentials;
 ///   the listing shows each POS's `lastLogin` (what its client sent)
+/// - callbacks and deliveries: ``NotificationRoutes``
 struct AdminRoutes<Store: RegistryStore> {
     let registry: RegistryService<Store>
     let adminKey: String
 
-    func authorize(_ request: Request) throws {
-        guard let key = request.headers[HTTPField.Name("X-Admin-Key")!], key == adminKey else {
-            throw PlatformError(.unauthorized, code: .unauthorized, message: "The admin API needs the X-Admin-Key printed at start-up.", target: "X-Admin-Key")
-        }
-    }
+    func authorize(_ request: Request) throws { try AdminKey.check(request, adminKey) }
 
     func body(_ request: Request) async throws -> JSONNode {
         let bytes = try await request.body.collect(upTo: 64 * 1024)
@@ -65,6 +62,19 @@ struct AdminRoutes<Store: RegistryStore> {
             guard let rin = b["taxpayerRIN"]?.string, let serial = b["serial"]?.string else { throw PlatformError.badArgument("taxpayerRIN and serial are required.", target: "serial") }
             return try Response.json(try await registry.addPOS(taxpayerRIN: rin, serial: serial, branchCode: b["branchCode"]?.string ?? "0", osVersion: b["osVersion"]?.string ?? "os",
                                                                modelFramework: b["modelFramework"]?.string ?? "1", activated: b["activated"]?.bool ?? true), status: .created)
+        }
+    }
+}
+
+/// The admin API's key check.
+enum AdminKey {
+    /// Throws 401 unless `request` carries `adminKey` in `X-Admin-Key` (compared in constant time).
+    static func check(_ request: Request, _ adminKey: String) throws {
+        let given = Array((request.headers[HTTPField.Name("X-Admin-Key")!] ?? "").utf8), expected = Array(adminKey.utf8)
+        var difference = UInt8(truncatingIfNeeded: given.count ^ expected.count)
+        for i in 0 ..< max(given.count, expected.count) { difference |= (i < given.count ? given[i] : 0) ^ (i < expected.count ? expected[i] : 0) }
+        guard difference == 0, !expected.isEmpty else {
+            throw PlatformError(.unauthorized, code: .unauthorized, message: "The admin API needs the X-Admin-Key printed at start-up.", target: "X-Admin-Key")
         }
     }
 }
