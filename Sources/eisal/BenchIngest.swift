@@ -22,6 +22,7 @@ extension Bench {
         @Option(help: "Durability: full or normal.") var durability = "full"
         @Option(help: "Offered load in receipts/s (0: as fast as the server accepts). With a rate, the report says whether validation kept up.") var rate = 0
         @Option(help: "Memory for handing accepted submissions to the workers, in MB (0: workers read the store).") var handoffMb = 128
+        @Flag(help: "Register a callback (a real receiver in this process) first: every verdict is then also notified.") var callback = false
 
         func run() async throws {
             let directory = NSTemporaryDirectory() + "eisal-bench-" + UUID().uuidString
@@ -40,12 +41,19 @@ extension Bench {
             let bodies = try Self.bodies(submissions: submissions, perSubmission: receiptsPerSubmission)
             let totalBytes = bodies.reduce(0) { $0 + $1.count }
 
+            let receiver = callback ? try BenchReceiver(inbox: directory + "/inbox.sqlite", rin: pos.taxpayerRIN) : nil
+
             try await withThrowingTaskGroup(of: Void.self) { group in
-                let serviceGroup = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: .init(label: "bench"))
+                let serviceGroup = ServiceGroup(services: [app] + (receiver.map { [$0.application] } ?? []), gracefulShutdownSignals: [], cancellationSignals: [], logger: .init(label: "bench"))
                 group.addTask { try await serviceGroup.run() }
                 var iterator = portStream.makeAsyncIterator()
                 guard let port = await iterator.next() else { throw ValidationError("server did not start") }
                 let base = "http://127.0.0.1:\(port)"
+                if let receiver {
+                    var ports = receiver.port.makeAsyncIterator()
+                    guard let receiverPort = await ports.next() else { throw ValidationError("receiver did not start") }
+                    try await receiver.register(base: base, url: "http://127.0.0.1:\(receiverPort)", erp: try requireERP(startup))
+                }
                 let token = try await Self.token(base: base, pos)
 
                 say("sending \(bodies.count) submissions (\(totalBytes) bytes) …")
@@ -91,6 +99,8 @@ extension Bench {
                     try await Task.sleep(for: .milliseconds(20))
                     pendingAtIntakeEnd = try await store.pendingJobCount()
                 }
+                let validated = ContinuousClock.now - clock0
+                let notified = try await receiver?.waitFor(accepted, timeout: .seconds(300))
                 let total = ContinuousClock.now - clock0
                 let cpuTotal = ResourceUsage.cpuSeconds() - cpu0
                 let writtenTotal = ResourceUsage.bytesWritten() - written0
@@ -100,7 +110,12 @@ extension Bench {
                 say(String(format: "  CPU during intake: %.2f s (%.0f%% of one core; 2 cores = 200%%), %.0f µs per receipt; %.1f MB written (%.1f KB per receipt, sockets included)",
                            cpuIntake, cpuIntake / intakeSeconds * 100, cpuIntake / Double(max(accepted, 1)) * 1e6, Double(writtenIntake) / 1e6, Double(writtenIntake) / Double(max(accepted, 1)) / 1e3))
                 if workers > 0 { say(String(format: "full validation: all %d receipts validated %.2f s after the first request: %.0f receipts/s overall; %d of %d jobs were still queued when intake finished",
-                           accepted, totalSeconds, Double(accepted) / totalSeconds, pendingSnapshot, bodies.count)) }
+                           accepted, validated.seconds, Double(accepted) / validated.seconds, pendingSnapshot, bodies.count)) }
+                if let receiver {
+                    let deliveries = Set(receiver.all.map(\.deliveryId)).count
+                    say(String(format: "callback: %d of %d receipts notified%@ in %d deliveries, the last %.2f s after the first request",
+                               receiver.count, accepted, notified == true ? "" : " (TIMED OUT)", deliveries, totalSeconds))
+                }
                 if rate > 0, workers > 0 {
                     say(String(format: "offered %d receipts/s: validation finished %.3f s after the last 202; at most %d submissions waited for validation (%@)",
                                rate, totalSeconds - intakeSeconds, maxQueued, (maxQueued <= concurrency * 2 ? "kept up" : "fell behind") as NSString))
