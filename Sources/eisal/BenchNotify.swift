@@ -9,6 +9,7 @@ import EisalCore
 import EisalKitReceiver
 import EisalPlatform
 import EisalStore
+import EisalStoreSQLite
 import Foundation
 import Hummingbird
 import Logging
@@ -27,6 +28,8 @@ final class BenchReceiver: Sendable {
     /// Arrivals, appended by the handler.
     final class Log: Sendable {
         let arrivals = Mutex<[Arrival]>([])
+        /// While true the handler fails, so the receiver answers 500 and notifications pile up.
+        let paused = Atomic(false)
     }
 
     private let log = Log()
@@ -36,9 +39,10 @@ final class BenchReceiver: Sendable {
 
     init(inbox: String, rin: String) throws {
         var logger = Logger(label: "bench-receiver")
-        logger.logLevel = .error
+        logger.logLevel = .critical
         let log = self.log
         let receiver = CallbackReceiver(configuration: .init(apiKey: apiKey, rins: [rin]), inbox: try SQLiteNotificationInbox(path: inbox), logger: logger) { n in
+            if log.paused.load(ordering: .relaxed) { throw CancellationError() }
             let arrival = Arrival(uuid: n.uuid ?? "", deliveryId: n.deliveryId, at: .now)
             log.arrivals.withLock { $0.append(arrival) }
         }
@@ -49,6 +53,9 @@ final class BenchReceiver: Sendable {
         application = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "bench-receiver"),
                                   onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
     }
+
+    /// Makes the receiver fail (true) or take (false) deliveries.
+    func pause(_ paused: Bool) { log.paused.store(paused, ordering: .relaxed) }
 
     var count: Int { log.arrivals.withLock { $0.count } }
     var all: [Arrival] { log.arrivals.withLock { $0 } }
@@ -95,6 +102,8 @@ extension Bench {
         @Option(help: "Durability: full or normal.") var durability = "full"
         @Option(help: "Most notifications per delivery (notify.batch.size).") var batchSize = NotificationSettings().batchSize
         @Option(help: "Longest wait for a batch to fill, ms (notify.batch.wait.ms).") var batchWaitMs = NotificationSettings().batchWaitMilliseconds
+        @Flag(help: "Measure delivery alone: the receiver refuses deliveries until every receipt is validated and its notification queued, then takes the backlog.")
+        var backlog = false
 
         func run() async throws {
             let directory = NSTemporaryDirectory() + "eisal-bench-notify-" + UUID().uuidString
@@ -103,6 +112,8 @@ extension Bench {
             configuration.rateLimits = .off
             configuration.notifications.batchSize = batchSize
             configuration.notifications.batchWaitMilliseconds = batchWaitMs
+            // The paused receiver's refusals must not push the next attempt far out.
+            if backlog { configuration.notifications.retryMaximumMilliseconds = 1_000 }
             let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
             let (app, startup) = try await buildApplication(configuration: configuration) { port in portContinuation.yield(port) }
             let receiver = try BenchReceiver(inbox: directory + "/inbox.sqlite", rin: startup.demoCredentials[0].taxpayerRIN)
@@ -123,6 +134,7 @@ extension Bench {
                 let base = "http://127.0.0.1:\(port)"
                 try await receiver.register(base: base, url: "http://127.0.0.1:\(receiverPort)", erp: try requireERP(startup))
                 let token = try await Ingest.token(base: base, startup.demoCredentials.first { $0.posSerial != nil }!)
+                if backlog { receiver.pause(true) }
 
                 say(rate > 0 ? "offering \(rate) receipts/s for \(seconds) s …" : "sending \(total) receipts as fast as they are accepted …")
                 let sentAt = SendTimes(count: bodies.count)
@@ -160,6 +172,12 @@ extension Bench {
                     }
                 }
                 let sending = ContinuousClock.now - clock0
+                if backlog {
+                    let store = try SQLiteStore(path: directory + "/eisal.sqlite")
+                    while try await store.undeliveredNotificationCount() < accepted { try await Task.sleep(for: .milliseconds(20)) }
+                    say("\(try await store.undeliveredNotificationCount()) notifications queued; the receiver takes deliveries from now")
+                    receiver.pause(false)
+                }
                 let complete = try await receiver.waitFor(accepted, timeout: .seconds(120))
                 let cpu = ResourceUsage.cpuSeconds() - cpu0
                 let arrivals = receiver.all
@@ -176,7 +194,7 @@ extension Bench {
                            accepted, sending.seconds, Double(accepted) / sending.seconds, rate > 0 ? " at a target of \(rate)" : "", receiptsPerSubmission, durability as NSString))
                 say(String(format: "notified %d of %d receipts%@ in %d deliveries (%.1f per delivery; batch size %d, batch wait %d ms)",
                            arrivals.count, accepted, complete ? "" : " (TIMED OUT)", deliveries, Double(arrivals.count) / Double(max(deliveries, 1)), batchSize, batchWaitMs))
-                say(String(format: "submit → callback latency: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms", percentile(0.5), percentile(0.9), percentile(0.99), latencies.last!))
+                if !backlog { say(String(format: "submit → callback latency: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms", percentile(0.5), percentile(0.9), percentile(0.99), latencies.last!)) }
                 say(String(format: "delivered %.0f notifications/s (first to last arrival over %.2f s); the last one %.3f s after the last 202",
                            Double(arrivals.count) / max((last - first).seconds, 0.001), (last - first).seconds, (last - (clock0 + sending)).seconds))
                 say(String(format: "  CPU: %.2f s (%.0f µs per receipt, platform + client + receiver); peak RSS %.0f MB", cpu, cpu / Double(max(accepted, 1)) * 1e6, ResourceUsage.peakRSSMegabytes()))
