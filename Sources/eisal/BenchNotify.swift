@@ -197,6 +197,17 @@ extension Bench {
                 if !backlog { say(String(format: "submit → callback latency: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms", percentile(0.5), percentile(0.9), percentile(0.99), latencies.last!)) }
                 say(String(format: "delivered %.0f notifications/s (first to last arrival over %.2f s); the last one %.3f s after the last 202",
                            Double(arrivals.count) / max((last - first).seconds, 0.001), (last - first).seconds, (last - (clock0 + sending)).seconds))
+                // How long the receiver took to answer, from the platform's delivery log.
+                let store = try SQLiteStore(path: directory + "/eisal.sqlite")
+                var answered: [Int64] = []
+                for d in try await store.deliveries(recipientRIN: nil, state: .delivered, pageNo: 1, pageSize: 100_000).items {
+                    answered += try await store.deliveryLog(id: d.id)?.attempts.filter { $0.statusCode == 200 }.map(\.latencyMilliseconds) ?? []
+                }
+                answered.sort()
+                if !answered.isEmpty {
+                    say(String(format: "  the receiver answered a delivery in p50 %d ms, p99 %d ms (handler and inbox write for every message included)",
+                               answered[answered.count / 2], answered[min(answered.count - 1, answered.count * 99 / 100)]))
+                }
                 say(String(format: "  CPU: %.2f s (%.0f µs per receipt, platform + client + receiver); peak RSS %.0f MB", cpu, cpu / Double(max(accepted, 1)) * 1e6, ResourceUsage.peakRSSMegabytes()))
                 await services.triggerGracefulShutdown()
                 try await group.waitForAll()
