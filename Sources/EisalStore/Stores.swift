@@ -117,8 +117,10 @@ public protocol NotificationStore: JobQueue {
     func removeCallback(taxpayerRIN: String, now: Int64) async throws -> Bool
     func callbacks() async throws -> [CallbackRecord]
 
-    /// The recipient's pending notifications: how many, and when the oldest was created (ms).
-    func pendingNotifications(recipientRIN: String) async throws -> (count: Int, oldestCreatedAt: Int64?)
+    /// The recipient's pending notifications: how many, counting no further than `limit` (a batch
+    /// needs no more, and a backlog must not be counted on every delivery), and when the oldest
+    /// was created (ms).
+    func pendingNotifications(recipientRIN: String, upTo limit: Int) async throws -> (count: Int, oldestCreatedAt: Int64?)
     /// The recipient's open delivery, if it has one (at most one is open at a time).
     func openDelivery(recipientRIN: String) async throws -> DeliveryRecord?
     /// Opens a delivery of up to `maximum` of the recipient's oldest pending notifications of one

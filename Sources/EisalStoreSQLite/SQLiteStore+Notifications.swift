@@ -64,11 +64,15 @@ extension SQLiteStore {
                            state: NotificationRecord.State(rawValue: row["state"]) ?? .pending, deliveryID: row["delivery_id"])
     }
 
-    public func pendingNotifications(recipientRIN: String) async throws -> (count: Int, oldestCreatedAt: Int64?) {
+    public func pendingNotifications(recipientRIN: String, upTo limit: Int) async throws -> (count: Int, oldestCreatedAt: Int64?) {
         try reading { db in
-            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*), min(created_at) FROM notifications WHERE recipient_rin = ? AND state = 'pending'"),
-                                       arguments: [recipientRIN])
-            return (row?[0] ?? 0, row?[1])
+            let count = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE recipient_rin = ? AND state = 'pending' LIMIT ?)"),
+                                         arguments: [recipientRIN, limit]) ?? 0
+            guard count > 0 else { return (0, nil) }
+            // Notifications are numbered as they are created: the first pending one is the oldest.
+            let oldest = try Int64.fetchOne(db.cachedStatement(sql: "SELECT created_at FROM notifications WHERE recipient_rin = ? AND state = 'pending' ORDER BY id LIMIT 1"),
+                                            arguments: [recipientRIN])
+            return (count, oldest)
         }
     }
 

@@ -128,7 +128,7 @@ struct DocumentFamilyTests {
         #expect(documents[1].errors.map(\.code) == ["Note.Amount"])
         #expect(documents[0].raw == Array(Self.note("N1", amount: "5.50").utf8), "stored as received")
         // The family's notifications were queued with the verdicts, for the issuer's callback.
-        #expect(try await store.pendingNotifications(recipientRIN: "100000001").count == 2)
+        #expect(try await store.pendingNotifications(recipientRIN: "100000001", upTo: 1000).count == 2)
         let queued = try await store.notifications(NotificationQuery(recipientRIN: "100000001", pageNo: 1, pageSize: 10)).items.map(\.notification)
         #expect(Set(queued.map(\.type)) == ["note-validated"] && Set(queued.map(\.path)) == [.documents])
         // Receipt listings do not show another family's documents.

@@ -49,8 +49,9 @@ struct NotificationConformance {
             try await store.upsertCallback(Self.callback(Fixture.seller))
             #expect(try await Self.validate(store, "S1", ["a", "b"], notifications: [Self.notification("a"), Self.notification("b"), Self.notification("a", to: "999999999", type: "receipt-received")]))
             #expect(try await Self.validate(store, "S2", ["c"], notifications: [Self.notification("c")]))
-            #expect(try await store.pendingNotifications(recipientRIN: Fixture.seller) == (count: 3, oldestCreatedAt: 5_000))
-            #expect(try await store.pendingNotifications(recipientRIN: "999999999").count == 0, "no callback, no outbox row")
+            #expect(try await store.pendingNotifications(recipientRIN: Fixture.seller, upTo: 1000) == (count: 3, oldestCreatedAt: 5_000))
+            #expect(try await store.pendingNotifications(recipientRIN: Fixture.seller, upTo: 2) == (count: 2, oldestCreatedAt: 5_000), "counted no further than asked")
+            #expect(try await store.pendingNotifications(recipientRIN: "999999999", upTo: 1000).count == 0, "no callback, no outbox row")
             #expect(try await store.undeliveredNotificationCount() == 3)
             let job = try #require(try await store.claimJob(kind: .dispatch, owner: Fixture.owner, now: 3_001, leaseSeconds: 60))
             #expect(job.subject == Fixture.seller)
@@ -67,7 +68,7 @@ struct NotificationConformance {
             _ = try #require(try await store.claimJob(kind: .validation, owner: Fixture.otherOwner, now: 111, leaseSeconds: 10))
             #expect(try await store.completeJob(mine, verdicts: [DocumentVerdict(uuid: "a", status: .valid, errors: [])], status: .valid, invalidCount: 0,
                                                 notifications: [Self.notification("a")], now: 112) == false)
-            #expect(try await store.pendingNotifications(recipientRIN: Fixture.seller).count == 0)
+            #expect(try await store.pendingNotifications(recipientRIN: Fixture.seller, upTo: 1000).count == 0)
             #expect(try await store.claimJob(kind: .dispatch, owner: Fixture.owner, now: 113, leaseSeconds: 10) == nil)
         }
     }
@@ -85,7 +86,7 @@ struct NotificationConformance {
             #expect(first.id == "D1" && first.count == 2 && first.path == .receipts && first.state == .open && first.attempts == 0 && first.nextAttemptAt == 6_000)
             #expect(String(decoding: first.body, as: UTF8.self) == #"{"deliveryId":"D1","type":"receipt","count":2,"message":[{"uuid":"a"},{"uuid":"b"}]}"#)
             #expect(try await store.openDelivery(recipientRIN: Fixture.seller)?.id == "D1")
-            #expect(try await store.pendingNotifications(recipientRIN: Fixture.seller).count == 2)
+            #expect(try await store.pendingNotifications(recipientRIN: Fixture.seller, upTo: 1000).count == 2)
             #expect(try await store.undeliveredNotificationCount() == 4, "sending ones are not delivered yet")
 
             try await store.recordAttempt(DeliveryAttempt(deliveryID: "D1", at: 6_000, statusCode: 500, latencyMilliseconds: 7, error: "HTTP 500: boom"), outcome: .retry(at: 7_000))
@@ -157,7 +158,7 @@ struct NotificationConformance {
             try await store.upsertCallback(Self.callback(Fixture.seller))
             #expect(try await Self.validate(store, "S1", ["a", "b"], notifications: [Self.notification("a"), Self.notification("b")]))
             #expect(try await store.removeCallback(taxpayerRIN: Fixture.seller, now: 7_000))
-            #expect(try await store.pendingNotifications(recipientRIN: Fixture.seller).count == 0)
+            #expect(try await store.pendingNotifications(recipientRIN: Fixture.seller, upTo: 1000).count == 0)
             #expect(try await store.undeliveredNotificationCount() == 0)
             let listed = try await store.notifications(NotificationQuery(recipientRIN: Fixture.seller))
             #expect(listed.items.map(\.notification.state) == [.failed, .failed])

@@ -57,7 +57,7 @@ struct NotificationDispatch<Store: NotificationStore>: LeasedJobHandler {
                 continue
             }
             if delivery == nil {
-                let pending = try await store.pendingNotifications(recipientRIN: recipient)
+                let pending = try await store.pendingNotifications(recipientRIN: recipient, upTo: settings.batchSize)
                 guard pending.count > 0 else {
                     if try await store.finishDispatch(job) { return .completed }
                     continue
