@@ -5,11 +5,10 @@
 //   PUT /notifications/documents  the same, for documents (seed erp-receive-document-notifications)
 //   PUT /notifications            general notifications (POS device events)
 // Every call must carry `Authorization: ApiKey <key>`, compared in constant time (401 otherwise).
-// A delivery is handled at most once per message: messages already recorded in the inbox are
-// skipped, each other one is handed to the handler and then recorded, and 200 is answered only
-// when all of them were; a delivery already complete is answered 200 at once. A handler that
-// throws gets 500, so the platform retries the same delivery and the handler sees only what it
-// has not handled yet.
+// Messages already recorded in the inbox are skipped, each other one is handed to the handler,
+// and 200 is answered only once all of them were handled and recorded; a delivery already
+// complete is answered 200 at once. A handler that throws gets 500 (what it handled is recorded),
+// so the platform retries the same delivery and the handler sees only what it has not handled.
 
 import EisalCore
 import Hummingbird
@@ -88,21 +87,24 @@ public struct CallbackReceiver: Sendable {
             return Self.error(.conflict, "InProgress", "Delivery \(delivery.deliveryId) is being handled.")
         }
         defer { inFlight.end(delivery.deliveryId) }
-        if try await inbox.isComplete(delivery.deliveryId) {
+        let progress = try await inbox.progress(of: delivery.deliveryId)
+        if progress.complete {
             logger.debug("delivery already handled", metadata: ["delivery": "\(delivery.deliveryId)"])
             return Response(status: .ok)
         }
-        let handled = try await inbox.handledIndices(delivery.deliveryId)
-        for notification in delivery.messages where !handled.contains(notification.index) {
+        var handled: [ReceivedNotification] = []
+        handled.reserveCapacity(delivery.messages.count)
+        for notification in delivery.messages where !progress.handled.contains(notification.index) {
             do {
                 try await handler(notification)
             } catch {
                 logger.error("notification handler failed; the delivery will be retried", metadata: ["delivery": "\(delivery.deliveryId)", "index": "\(notification.index)", "error": "\(error)"])
+                try await inbox.record(handled, deliveryId: delivery.deliveryId, channel: channel, complete: false, count: delivery.messages.count)
                 return Self.error(.internalServerError, "HandlerFailed", "Handling message \(notification.index) of delivery \(delivery.deliveryId) failed.")
             }
-            try await inbox.recordHandled(notification)
+            handled.append(notification)
         }
-        try await inbox.recordComplete(deliveryId: delivery.deliveryId, channel: channel, count: delivery.messages.count)
+        try await inbox.record(handled, deliveryId: delivery.deliveryId, channel: channel, complete: true, count: delivery.messages.count)
         return Response(status: .ok)
     }
 

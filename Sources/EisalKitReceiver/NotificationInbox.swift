@@ -1,22 +1,34 @@
 // The receiver's inbox: what makes the callback idempotent across restarts. A delivery is
-// complete once every message of it was handed to the handler; each handled message is recorded
-// as it is handled, so a retry of a delivery that failed half-way hands over only the rest. A
-// SQLite file (WAL; synchronous=NORMAL survives a killed process), one row per message with its
-// JSON text, so the inbox is also the ERP's local record of what arrived.
+// complete once every message of it was handed to the handler. The messages a delivery's handler
+// took are recorded in one transaction when the delivery ends, complete or not (a handler that
+// threw), so a retry hands over only the rest. A receiver killed while it handles a delivery
+// records nothing of it, and hands its messages over again when the platform retries: handlers
+// must be idempotent (by uuid and type), as ETA asks of every ERP. A SQLite file (WAL;
+// synchronous=NORMAL survives a killed process), one row per message with its JSON text, so the
+// inbox is also the ERP's local record of what arrived.
 
 import Foundation
 import GRDB
 
+/// What the inbox knows of one delivery.
+public struct DeliveryProgress: Sendable, Hashable {
+    /// Every message was handled.
+    public var complete: Bool
+    /// The positions of the messages already handled.
+    public var handled: Set<Int>
+
+    public init(complete: Bool, handled: Set<Int>) {
+        self.complete = complete
+        self.handled = handled
+    }
+}
+
 /// Records which deliveries and messages were handled.
 public protocol NotificationInbox: Sendable {
-    /// Whether every message of `deliveryId` was handled.
-    func isComplete(_ deliveryId: String) async throws -> Bool
-    /// The positions of the messages of `deliveryId` already handled.
-    func handledIndices(_ deliveryId: String) async throws -> Set<Int>
-    /// Records that message `notification.index` of its delivery was handled.
-    func recordHandled(_ notification: ReceivedNotification) async throws
-    /// Records that the whole delivery was handled.
-    func recordComplete(deliveryId: String, channel: NotificationChannel, count: Int) async throws
+    /// What was handled of `deliveryId` so far.
+    func progress(of deliveryId: String) async throws -> DeliveryProgress
+    /// Records `handled` (messages of one delivery) and, when `complete`, the delivery, in one transaction.
+    func record(_ handled: [ReceivedNotification], deliveryId: String, channel: NotificationChannel, complete: Bool, count: Int) async throws
 }
 
 /// The inbox on a SQLite file.
@@ -46,24 +58,24 @@ public final class SQLiteNotificationInbox: NotificationInbox {
         try migrator.migrate(database)
     }
 
-    public func isComplete(_ deliveryId: String) async throws -> Bool {
-        try await database.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM deliveries WHERE delivery_id = ?", arguments: [deliveryId]) ?? false }
-    }
-
-    public func handledIndices(_ deliveryId: String) async throws -> Set<Int> {
-        try await database.read { db in Set(try Int.fetchAll(db, sql: "SELECT position FROM messages WHERE delivery_id = ?", arguments: [deliveryId])) }
-    }
-
-    public func recordHandled(_ n: ReceivedNotification) async throws {
-        try await database.write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           arguments: [n.deliveryId, n.index, n.type, n.uuid, n.number, n.status, n.json, Date().timeIntervalSince1970])
+    public func progress(of deliveryId: String) async throws -> DeliveryProgress {
+        try await database.read { db in
+            let complete = try Bool.fetchOne(db, sql: "SELECT 1 FROM deliveries WHERE delivery_id = ?", arguments: [deliveryId]) ?? false
+            if complete { return DeliveryProgress(complete: true, handled: []) }
+            return DeliveryProgress(complete: false, handled: Set(try Int.fetchAll(db, sql: "SELECT position FROM messages WHERE delivery_id = ?", arguments: [deliveryId])))
         }
     }
 
-    public func recordComplete(deliveryId: String, channel: NotificationChannel, count: Int) async throws {
+    public func record(_ handled: [ReceivedNotification], deliveryId: String, channel: NotificationChannel, complete: Bool, count: Int) async throws {
         try await database.write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?, ?)", arguments: [deliveryId, channel.rawValue, count, Date().timeIntervalSince1970])
+            let now = Date().timeIntervalSince1970
+            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            for n in handled {
+                try insert.execute(arguments: [n.deliveryId, n.index, n.type, n.uuid, n.number, n.status, n.json, now])
+            }
+            if complete {
+                try db.execute(sql: "INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?, ?)", arguments: [deliveryId, channel.rawValue, count, now])
+            }
         }
     }
 

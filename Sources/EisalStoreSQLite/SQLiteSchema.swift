@@ -109,7 +109,6 @@ extension SQLiteStore {
                 CREATE INDEX notifications_state ON notifications (recipient_rin, state, id);
                 CREATE INDEX notifications_time ON notifications (recipient_rin, created_at);
                 CREATE INDEX notifications_delivery ON notifications (delivery_id) WHERE delivery_id IS NOT NULL;
-                CREATE INDEX notifications_undelivered ON notifications (state) WHERE state IN ('pending', 'sending');
                 CREATE TABLE deliveries (id TEXT PRIMARY KEY, recipient_rin TEXT NOT NULL, path TEXT NOT NULL, body BLOB NOT NULL, count INTEGER NOT NULL,
                     state TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL, created_at INTEGER NOT NULL, delivered_at INTEGER);
                 CREATE INDEX deliveries_recipient ON deliveries (recipient_rin, state, created_at);

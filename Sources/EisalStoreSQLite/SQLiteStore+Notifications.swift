@@ -77,7 +77,14 @@ extension SQLiteStore {
     }
 
     public func undeliveredNotificationCount() async throws -> Int {
-        try reading { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM notifications WHERE state IN ('pending', 'sending')")) ?? 0 }
+        // Notifications exist only for recipients with a callback (removing one fails them), so
+        // this reads the (recipient, state) index once per callback.
+        try reading { db in
+            try Int.fetchOne(db.cachedStatement(sql: """
+                SELECT COUNT(*) FROM callbacks CROSS JOIN notifications ON notifications.recipient_rin = callbacks.taxpayer_rin
+                WHERE notifications.state IN ('pending', 'sending')
+                """)) ?? 0
+        }
     }
 
     public func failPendingNotifications(recipientRIN: String, now: Int64) async throws -> Int {
@@ -121,8 +128,11 @@ extension SQLiteStore {
         }
     }
 
+    /// Not synced: losing an outcome to a power cut only sends the delivery again with the same
+    /// deliveryId, which the receiver deduplicates. (Opening a delivery is synced: its id must
+    /// never be lost once its body may have been sent.)
     public func recordAttempt(_ a: DeliveryAttempt, outcome: DeliveryOutcome) async throws {
-        try await writing { db in
+        try await unsyncedWrite { db in
             try db.execute(sql: "INSERT INTO delivery_attempts VALUES (?, ?, ?, ?, ?)", arguments: [a.deliveryID, a.at, a.statusCode, a.latencyMilliseconds, a.error])
             switch outcome {
             case .delivered:
