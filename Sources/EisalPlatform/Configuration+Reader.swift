@@ -20,7 +20,7 @@ extension PlatformConfiguration {
         ("job.lease", "job lease in seconds, renewed while a job runs (15)"),
         ("node.id", "this node's id for job leases ({host}-{n} from a lock file)"),
         ("dependency.wait", "seconds a receipt waits for an earlier receipt's pending verdict (600)"),
-        ("worker.poll.ms", "idle workers look for other nodes' jobs this often (50)"),
+        ("worker.poll.ms", "an idle worker pool looks for other nodes' jobs this often (50)"),
         ("handoff.mb", "memory handing accepted submissions to this node's workers, 0 = off (128)"),
         ("processing.delay.ms", "artificial delay per receipt in validation, for fault tests (0)"),
         ("submission.window.hours", "how old dateTimeIssued may be, 0 = off (24)"),

@@ -1,6 +1,6 @@
 // Wakes an idle worker when this node commits a job, so idle workers wait instead of polling the
-// store (each claim attempt is a write); jobs committed by other nodes are still found by the
-// workers' slow poll.
+// store (each claim attempt is a write); jobs committed by other nodes, and jobs given back until
+// a later time, are still found by the pool's slow poll.
 
 import Synchronization
 
@@ -27,20 +27,31 @@ final class JobSignal: Sendable {
         waiter?.resume()
     }
 
-    /// Returns after a notification or after `timeout`, whichever comes first. Structured: the
-    /// timer and the wait are child tasks that end with this call.
-    func wait(timeout: Duration) async {
+    /// Wakes every waiting worker (one of them found work nobody signalled; the others look too).
+    func notifyAll() {
+        let waiters: [CheckedContinuation<Void, Never>] = state.withLock { state in
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns after a notification (true) or after `timeout` (false), whichever comes first.
+    /// Structured: the timer and the wait are child tasks that end with this call.
+    @discardableResult
+    func wait(timeout: Duration) async -> Bool {
         let ready: Bool = state.withLock { state in
             guard state.pending > 0 else { return false }
             state.pending -= 1
             return true
         }
-        if ready { return }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.waitForNotification() }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
+        if ready { return true }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await self.waitForNotification(); return true }
+            group.addTask { (try? await Task.sleep(for: timeout)) != nil ? false : true }
+            let notified = await group.next() ?? false
             group.cancelAll()
+            return notified
         }
     }
 

@@ -48,8 +48,10 @@ struct LeasedWorker<Queue: JobQueue, Handler: LeasedJobHandler>: Service {
         var workers: Int
         /// Lease length in seconds; renewed every third of it while a job runs.
         var leaseSeconds: Int64
-        /// How long an idle loop waits for a signal before looking at the queue again (jobs
-        /// committed by other nodes are found this way).
+        /// How often an idle pool as a whole looks at the queue without a signal (jobs committed
+        /// by other nodes and jobs given back until later are found this way). Each idle loop
+        /// looks `workers` times less often, at a jittered interval, so an idle node costs one
+        /// claim attempt per pool and interval, not one per loop.
         var idlePoll: Duration
     }
 
@@ -81,9 +83,14 @@ struct LeasedWorker<Queue: JobQueue, Handler: LeasedJobHandler>: Service {
 
     /// Claims and runs jobs until shutdown; a graceful shutdown lets the running job finish.
     func loop(_ owner: LeaseOwner) async {
+        var pollFound = false
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
                 if let job = try await queue.claimJob(kind: configuration.kind, owner: owner, now: clock.now(), leaseSeconds: configuration.leaseSeconds) {
+                    // Work found by the slow poll may come in numbers (another node's burst, a
+                    // dead node's jobs): the idle loops look as well.
+                    if pollFound { signal.notifyAll() }
+                    pollFound = false
                     await run(job)
                     continue
                 }
@@ -94,8 +101,14 @@ struct LeasedWorker<Queue: JobQueue, Handler: LeasedJobHandler>: Service {
                 try? await Task.sleep(for: .seconds(1))
                 continue
             }
-            await signal.wait(timeout: configuration.idlePoll)
+            pollFound = await !signal.wait(timeout: idleWait())
         }
+    }
+
+    /// One idle loop's wait: the pool's poll interval times the number of loops, jittered ±50 %
+    /// so the loops' looks spread out instead of coming together.
+    func idleWait() -> Duration {
+        configuration.idlePoll * Double(configuration.workers) * Double.random(in: 0.5 ... 1.5)
     }
 
     /// One job: the handler, with the lease renewed beside it until the handler returns.
