@@ -117,6 +117,16 @@ extension SQLiteStore {
                 CREATE UNIQUE INDEX jobs_dispatch ON jobs (submission_uuid) WHERE kind = 'dispatch';
                 """)
         }
+        migrator.registerMigration("v6-notification-state-from-delivery") { db in
+            // A notification in a delivery takes its state from the delivery (open: sending,
+            // delivered, failed), so a delivery's outcome rewrites one row, not one per
+            // notification; only undelivered notifications are indexed by recipient. Rows written
+            // by v5 keep their (then redundant) state.
+            try db.execute(sql: """
+                DROP INDEX notifications_state;
+                CREATE INDEX notifications_pending ON notifications (recipient_rin, id) WHERE delivery_id IS NULL AND state = 'pending';
+                """)
+        }
         return migrator
     }
 

@@ -28,7 +28,7 @@ extension SQLiteStore {
         try await writing { db in
             try db.execute(sql: "DELETE FROM callbacks WHERE taxpayer_rin = ?", arguments: [taxpayerRIN])
             guard db.changesCount == 1 else { return false }
-            try db.execute(sql: "UPDATE notifications SET state = 'failed' WHERE recipient_rin = ? AND state = 'pending'", arguments: [taxpayerRIN])
+            try db.execute(sql: "UPDATE notifications SET state = 'failed' WHERE recipient_rin = ? AND delivery_id IS NULL AND state = 'pending'", arguments: [taxpayerRIN])
             return true
         }
     }
@@ -58,19 +58,33 @@ extension SQLiteStore {
         for recipient in withCallback { try job.execute(arguments: [JobKind.dispatch.rawValue, recipient, now]) }
     }
 
-    static func notification(_ row: Row) -> NotificationRecord {
+    /// A notification row; in a delivery, its state is the delivery's (`delivery`, nil when the
+    /// row has none or the caller reads no state).
+    static func notification(_ row: Row, delivery: DeliveryRecord.State? = nil) -> NotificationRecord {
         NotificationRecord(id: row["id"], recipientRIN: row["recipient_rin"], path: NotificationPath(rawValue: row["path"]) ?? .receipts, type: row["type"],
                            documentUUID: row["document_uuid"], message: [UInt8](row["message"] as Data), createdAt: row["created_at"],
-                           state: NotificationRecord.State(rawValue: row["state"]) ?? .pending, deliveryID: row["delivery_id"])
+                           state: delivery.map(state(of:)) ?? NotificationRecord.State(rawValue: row["state"]) ?? .pending, deliveryID: row["delivery_id"])
     }
+
+    /// The state of a notification in a delivery in `state` (schema v6: not stored per notification).
+    static func state(of delivery: DeliveryRecord.State) -> NotificationRecord.State {
+        switch delivery {
+        case .open: .sending
+        case .delivered: .delivered
+        case .failed: .failed
+        }
+    }
+
+    /// A notification's state in SQL, over `notifications n LEFT JOIN deliveries d ON d.id = n.delivery_id`.
+    static let effectiveState = "(CASE WHEN n.delivery_id IS NULL THEN n.state WHEN d.state = 'open' THEN 'sending' ELSE d.state END)"
 
     public func pendingNotifications(recipientRIN: String, upTo limit: Int) async throws -> (count: Int, oldestCreatedAt: Int64?) {
         try reading { db in
-            let count = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE recipient_rin = ? AND state = 'pending' LIMIT ?)"),
+            let count = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE recipient_rin = ? AND delivery_id IS NULL AND state = 'pending' LIMIT ?)"),
                                          arguments: [recipientRIN, limit]) ?? 0
             guard count > 0 else { return (0, nil) }
             // Notifications are numbered as they are created: the first pending one is the oldest.
-            let oldest = try Int64.fetchOne(db.cachedStatement(sql: "SELECT created_at FROM notifications WHERE recipient_rin = ? AND state = 'pending' ORDER BY id LIMIT 1"),
+            let oldest = try Int64.fetchOne(db.cachedStatement(sql: "SELECT created_at FROM notifications WHERE recipient_rin = ? AND delivery_id IS NULL AND state = 'pending' ORDER BY id LIMIT 1"),
                                             arguments: [recipientRIN])
             return (count, oldest)
         }
@@ -78,19 +92,23 @@ extension SQLiteStore {
 
     public func undeliveredNotificationCount() async throws -> Int {
         // Notifications exist only for recipients with a callback (removing one fails them), so
-        // this reads the (recipient, state) index once per callback.
+        // this reads the pending index once per callback, plus the open deliveries' counts.
         try reading { db in
-            try Int.fetchOne(db.cachedStatement(sql: """
+            let pending = try Int.fetchOne(db.cachedStatement(sql: """
                 SELECT COUNT(*) FROM callbacks CROSS JOIN notifications ON notifications.recipient_rin = callbacks.taxpayer_rin
-                WHERE notifications.state IN ('pending', 'sending')
+                WHERE notifications.delivery_id IS NULL AND notifications.state = 'pending'
                 """)) ?? 0
+            let sending = try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(SUM(count), 0) FROM deliveries WHERE state = 'open'")) ?? 0
+            return pending + sending
         }
     }
 
     public func failPendingNotifications(recipientRIN: String, now: Int64) async throws -> Int {
         try await writing { db in
-            try db.execute(sql: "UPDATE notifications SET state = 'failed' WHERE recipient_rin = ? AND state IN ('pending', 'sending')", arguments: [recipientRIN])
-            let failed = db.changesCount
+            try db.execute(sql: "UPDATE notifications SET state = 'failed' WHERE recipient_rin = ? AND delivery_id IS NULL AND state = 'pending'", arguments: [recipientRIN])
+            var failed = db.changesCount
+            failed += try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(count), 0) FROM deliveries WHERE recipient_rin = ? AND state = 'open'", arguments: [recipientRIN]) ?? 0
+            // Their notifications take the deliveries' state.
             try db.execute(sql: "UPDATE deliveries SET state = 'failed' WHERE recipient_rin = ? AND state = 'open'", arguments: [recipientRIN])
             return failed
         }
@@ -114,15 +132,15 @@ extension SQLiteStore {
     public func openDelivery(recipientRIN: String, maximum: Int, id: String, now: Int64,
                              body: @escaping @Sendable (String, [NotificationRecord]) -> [UInt8]) async throws -> DeliveryRecord? {
         try await writing { db in
-            guard let path = try String.fetchOne(db.cachedStatement(sql: "SELECT path FROM notifications WHERE recipient_rin = ? AND state = 'pending' ORDER BY id LIMIT 1"),
+            guard let path = try String.fetchOne(db.cachedStatement(sql: "SELECT path FROM notifications WHERE recipient_rin = ? AND delivery_id IS NULL AND state = 'pending' ORDER BY id LIMIT 1"),
                                                  arguments: [recipientRIN]) else { return nil }
-            let batch = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM notifications WHERE recipient_rin = ? AND state = 'pending' AND path = ? ORDER BY id LIMIT ?"),
-                                         arguments: [recipientRIN, path, maximum]).map(Self.notification)
+            let batch = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM notifications WHERE recipient_rin = ? AND delivery_id IS NULL AND state = 'pending' AND path = ? ORDER BY id LIMIT ?"),
+                                         arguments: [recipientRIN, path, maximum]).map { Self.notification($0) }
             let delivery = DeliveryRecord(id: id, recipientRIN: recipientRIN, path: NotificationPath(rawValue: path) ?? .receipts, body: body(id, batch),
                                           count: batch.count, nextAttemptAt: now, createdAt: now)
             try db.execute(sql: "INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, 'open', 0, ?, ?, NULL)",
                            arguments: [delivery.id, recipientRIN, path, Data(delivery.body), delivery.count, now, now])
-            let mark = try db.cachedStatement(sql: "UPDATE notifications SET state = 'sending', delivery_id = ? WHERE id = ?")
+            let mark = try db.cachedStatement(sql: "UPDATE notifications SET delivery_id = ? WHERE id = ?")
             for n in batch { try mark.execute(arguments: [id, n.id]) }
             return delivery
         }
@@ -136,13 +154,12 @@ extension SQLiteStore {
             try db.execute(sql: "INSERT INTO delivery_attempts VALUES (?, ?, ?, ?, ?)", arguments: [a.deliveryID, a.at, a.statusCode, a.latencyMilliseconds, a.error])
             switch outcome {
             case .delivered:
+                // The delivery's notifications take its state (one row written, not one per notification).
                 try db.execute(sql: "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = ? WHERE id = ?", arguments: [a.at, a.deliveryID])
-                try db.execute(sql: "UPDATE notifications SET state = 'delivered' WHERE delivery_id = ?", arguments: [a.deliveryID])
             case let .retry(at):
                 try db.execute(sql: "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?", arguments: [at, a.deliveryID])
             case .failed:
                 try db.execute(sql: "UPDATE deliveries SET state = 'failed', attempts = attempts + 1 WHERE id = ?", arguments: [a.deliveryID])
-                try db.execute(sql: "UPDATE notifications SET state = 'failed' WHERE delivery_id = ?", arguments: [a.deliveryID])
             }
         }
     }
@@ -151,7 +168,7 @@ extension SQLiteStore {
         try await unsyncedWrite { db in
             try db.cachedStatement(sql: """
                 DELETE FROM jobs WHERE id = ? AND lease_owner = ?
-                    AND NOT EXISTS (SELECT 1 FROM notifications WHERE recipient_rin = ? AND state = 'pending')
+                    AND NOT EXISTS (SELECT 1 FROM notifications WHERE recipient_rin = ? AND delivery_id IS NULL AND state = 'pending')
                     AND NOT EXISTS (SELECT 1 FROM deliveries WHERE recipient_rin = ? AND state = 'open')
                 """).execute(arguments: [job.id, job.owner.description, job.subject, job.subject])
             return db.changesCount == 1
@@ -169,7 +186,7 @@ extension SQLiteStore {
     public func deliveryLog(id: String) async throws -> DeliveryLogEntry? {
         try reading { db in
             guard let delivery = try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE id = ?", arguments: [id]).map(Self.delivery) else { return nil }
-            let notifications = try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE delivery_id = ? ORDER BY id", arguments: [id]).map(Self.notification)
+            let notifications = try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE delivery_id = ? ORDER BY id", arguments: [id]).map { Self.notification($0, delivery: delivery.state) }
             return DeliveryLogEntry(delivery: delivery, attempts: try Self.attempts(db, delivery: id), notifications: notifications)
         }
     }
@@ -193,7 +210,6 @@ extension SQLiteStore {
             try db.execute(sql: "UPDATE deliveries SET state = 'open', attempts = 0, next_attempt_at = ?, delivered_at = NULL WHERE id = ? AND state <> 'open'",
                            arguments: [now, id])
             guard db.changesCount == 1, let recipient = try String.fetchOne(db, sql: "SELECT recipient_rin FROM deliveries WHERE id = ?", arguments: [id]) else { return false }
-            try db.execute(sql: "UPDATE notifications SET state = 'sending' WHERE delivery_id = ?", arguments: [id])
             try db.execute(sql: "INSERT OR IGNORE INTO jobs (kind, submission_uuid, created_at) VALUES (?, ?, ?)", arguments: [JobKind.dispatch.rawValue, recipient, now / 1000])
             try db.execute(sql: "UPDATE jobs SET not_before = NULL WHERE kind = ? AND submission_uuid = ?", arguments: [JobKind.dispatch.rawValue, recipient])
             return true
@@ -201,24 +217,25 @@ extension SQLiteStore {
     }
 
     public func notifications(_ q: NotificationQuery) async throws -> Page<(notification: NotificationRecord, delivery: DeliveryLogEntry?)> {
-        var conditions = ["recipient_rin = ?"], arguments: [(any DatabaseValueConvertible)?] = [q.recipientRIN]
-        if let from = q.from { conditions.append("created_at >= ?"); arguments.append(from) }
-        if let to = q.to { conditions.append("created_at <= ?"); arguments.append(to) }
-        if let type = q.type { conditions.append("type = ?"); arguments.append(type) }
-        if let state = q.state { conditions.append("state = ?"); arguments.append(state.rawValue) }
+        var conditions = ["n.recipient_rin = ?"], arguments: [(any DatabaseValueConvertible)?] = [q.recipientRIN]
+        if let from = q.from { conditions.append("n.created_at >= ?"); arguments.append(from) }
+        if let to = q.to { conditions.append("n.created_at <= ?"); arguments.append(to) }
+        if let type = q.type { conditions.append("n.type = ?"); arguments.append(type) }
+        if let state = q.state { conditions.append("\(Self.effectiveState) = ?"); arguments.append(state.rawValue) }
         let condition = conditions.joined(separator: " AND ")
         let bound = StatementArguments(arguments)
+        let from = "notifications n LEFT JOIN deliveries d ON d.id = n.delivery_id"
         return try reading { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notifications WHERE \(condition)", arguments: bound) ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE \(condition) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(from) WHERE \(condition)", arguments: bound) ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT n.* FROM \(from) WHERE \(condition) ORDER BY n.created_at DESC, n.id DESC LIMIT ? OFFSET ?",
                                         arguments: bound + [q.pageSize, Self.offset(pageNo: q.pageNo, pageSize: q.pageSize)])
             var logs: [String: DeliveryLogEntry] = [:]
-            let items: [(notification: NotificationRecord, delivery: DeliveryLogEntry?)] = try rows.map(Self.notification).map { n in
-                guard let id = n.deliveryID else { return (n, nil) }
+            let items: [(notification: NotificationRecord, delivery: DeliveryLogEntry?)] = try rows.map { row in
+                guard let id: String = row["delivery_id"] else { return (Self.notification(row), nil) }
                 if logs[id] == nil, let delivery = try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE id = ?", arguments: [id]).map(Self.delivery) {
                     logs[id] = DeliveryLogEntry(delivery: delivery, attempts: try Self.attempts(db, delivery: id), notifications: [])
                 }
-                return (n, logs[id])
+                return (Self.notification(row, delivery: logs[id]?.delivery.state), logs[id])
             }
             return Page(items: items, totalCount: total)
         }

@@ -164,6 +164,41 @@ struct StoreMigrationTests {
         #expect(Dictionary(uniqueKeysWithValues: both.map { ($0.uuid, $0.raw) }) == ["old2": Array(#"{"old":2}"#.utf8), "new1": Array(#"{"u":"new1"}"#.utf8)])
     }
 
+    /// A database written by v5 (every notification's state stored in its row) reads the same
+    /// states after v6 (a notification in a delivery takes the delivery's state), and its pending
+    /// notifications are still batched.
+    @Test func version5NotificationStatesReadTheSameAfterVersion6() async throws {
+        let directory = try TemporaryDirectory("v5")
+        defer { directory.remove() }
+        let path = directory.file("eisal.sqlite")
+        let v5 = try DatabaseQueue(path: path)
+        try SQLiteStore.migrator.migrate(v5, upTo: "v5-notifications")
+        try await v5.write { db in
+            try db.execute(sql: "INSERT INTO callbacks VALUES ('100000001', 'http://127.0.0.1:9', x'00', 'en', 1)")
+            try db.execute(sql: "INSERT INTO deliveries VALUES ('D1', '100000001', 'receipts', x'7B7D', 1, 'delivered', 1, 0, 1000, 2000)")
+            try db.execute(sql: "INSERT INTO deliveries VALUES ('D2', '100000001', 'receipts', x'7B7D', 1, 'open', 2, 5000, 3000, NULL)")
+            for (id, state, delivery) in [(1, "delivered", "D1"), (2, "sending", "D2"), (3, "pending", nil), (4, "failed", nil)] as [(Int, String, String?)] {
+                try db.execute(sql: "INSERT INTO notifications VALUES (?, '100000001', 'receipts', 'receipt-validated', ?, x'7B7D', ?, ?, ?)",
+                               arguments: [id, "u\(id)", id * 1000, state, delivery])
+            }
+        }
+        try v5.close()
+
+        let store = try SQLiteStore(path: path)
+        let listed = try await store.notifications(NotificationQuery(recipientRIN: "100000001", pageNo: 1, pageSize: 10)).items.map(\.notification)
+        #expect(Dictionary(uniqueKeysWithValues: listed.map { ($0.documentUUID, $0.state) }) == ["u1": .delivered, "u2": .sending, "u3": .pending, "u4": .failed])
+        var sending = NotificationQuery(recipientRIN: "100000001", pageNo: 1, pageSize: 10)
+        sending.state = .sending
+        #expect(try await store.notifications(sending).items.map(\.notification.documentUUID) == ["u2"])
+        #expect(try await store.pendingNotifications(recipientRIN: "100000001", upTo: 10).count == 1)
+        #expect(try await store.undeliveredNotificationCount() == 2)
+        // The open delivery's outcome settles its notification without touching the row.
+        try await store.recordAttempt(DeliveryAttempt(deliveryID: "D2", at: 6000, statusCode: 200, latencyMilliseconds: 1, error: nil), outcome: .delivered)
+        #expect(try await store.deliveryLog(id: "D2")?.notifications.map(\.state) == [.delivered])
+        let batch = try await store.openDelivery(recipientRIN: "100000001", maximum: 10, id: "D3", now: 7000) { _, notifications in Array(notifications.map(\.documentUUID).joined().utf8) }
+        #expect(batch?.body == Array("u3".utf8) && batch?.count == 1)
+    }
+
     /// A listing reads a submission text once, whole; single receipts read only their slice.
     /// Both give each receipt exactly its own bytes, at every position of a 40-receipt text.
     @Test func listingsAndSingleReceiptsReadTheSameTexts() async throws {
