@@ -134,14 +134,28 @@ extension SQLiteStore {
         try await writing { db in
             guard let path = try String.fetchOne(db.cachedStatement(sql: "SELECT path FROM notifications WHERE recipient_rin = ? AND delivery_id IS NULL AND state = 'pending' ORDER BY id LIMIT 1"),
                                                  arguments: [recipientRIN]) else { return nil }
-            let batch = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM notifications WHERE recipient_rin = ? AND delivery_id IS NULL AND state = 'pending' AND path = ? ORDER BY id LIMIT ?"),
-                                         arguments: [recipientRIN, path, maximum]).map { Self.notification($0) }
+            // Columns read by position: a batch is read on every delivery, and name lookups cost
+            // more than the rows.
+            var batch: [NotificationRecord] = []
+            batch.reserveCapacity(maximum)
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+                SELECT id, type, document_uuid, message, created_at FROM notifications
+                WHERE recipient_rin = ? AND delivery_id IS NULL AND state = 'pending' AND path = ? ORDER BY id LIMIT ?
+                """), arguments: [recipientRIN, path, maximum])
+            while let row = try rows.next() {
+                let message: [UInt8] = try row.withUnsafeData(atIndex: 3) { data in data.map { [UInt8]($0) } } ?? []
+                batch.append(NotificationRecord(id: row[0], recipientRIN: recipientRIN, path: NotificationPath(rawValue: path) ?? .receipts, type: row[1],
+                                                documentUUID: row[2], message: message, createdAt: row[4]))
+            }
+            guard let last = batch.last else { return nil }
             let delivery = DeliveryRecord(id: id, recipientRIN: recipientRIN, path: NotificationPath(rawValue: path) ?? .receipts, body: body(id, batch),
                                           count: batch.count, nextAttemptAt: now, createdAt: now)
             try db.execute(sql: "INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, 'open', 0, ?, ?, NULL)",
                            arguments: [delivery.id, recipientRIN, path, Data(delivery.body), delivery.count, now, now])
-            let mark = try db.cachedStatement(sql: "UPDATE notifications SET delivery_id = ? WHERE id = ?")
-            for n in batch { try mark.execute(arguments: [id, n.id]) }
+            // The batch is every pending notification of the recipient and path up to its last id.
+            try db.cachedStatement(sql: """
+                UPDATE notifications SET delivery_id = ? WHERE recipient_rin = ? AND delivery_id IS NULL AND state = 'pending' AND path = ? AND id <= ?
+                """).execute(arguments: [id, recipientRIN, path, last.id])
             return delivery
         }
     }
