@@ -55,6 +55,10 @@ public final class SQLiteNotificationInbox: NotificationInbox {
                 CREATE INDEX messages_uuid ON messages (uuid);
                 """)
         }
+        migrator.registerMigration("v2-no-uuid-index") { db in
+            // Nothing read by uuid, and random keys made every delivery rewrite a page per message.
+            try db.execute(sql: "DROP INDEX IF EXISTS messages_uuid")
+        }
         try migrator.migrate(database)
     }
 
