@@ -116,6 +116,9 @@ public protocol NotificationStore: JobQueue {
     /// Removes a taxpayer's callback; its pending notifications are failed. False if there was none.
     func removeCallback(taxpayerRIN: String, now: Int64) async throws -> Bool
     func callbacks() async throws -> [CallbackRecord]
+    /// Which of `rins` have a callback (a read: validation asks before making notifications, so
+    /// nothing is built or signalled for taxpayers without one).
+    func recipientsWithCallbacks(among rins: Set<String>) async throws -> Set<String>
 
     /// The recipient's pending notifications: how many, counting no further than `limit` (a batch
     /// needs no more, and a backlog must not be counted on every delivery), and when the oldest

@@ -33,6 +33,15 @@ extension SQLiteStore {
         }
     }
 
+    public func recipientsWithCallbacks(among rins: Set<String>) async throws -> Set<String> {
+        guard !rins.isEmpty else { return [] }
+        return try reading { db in
+            Set(try Self.inChunks(Array(rins)) { marks, arguments in
+                try String.fetchAll(db.cachedStatement(sql: "SELECT taxpayer_rin FROM callbacks WHERE taxpayer_rin IN (\(marks))"), arguments: arguments)
+            })
+        }
+    }
+
     public func callbacks() async throws -> [CallbackRecord] {
         try reading { db in try Row.fetchAll(db, sql: "SELECT * FROM callbacks ORDER BY taxpayer_rin").map(Self.callback) }
     }

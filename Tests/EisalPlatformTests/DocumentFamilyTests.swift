@@ -58,8 +58,8 @@ struct NoteFamily: PlatformFamily {
         })
     }
     /// A new event type is these few lines: a message for the issuer of every judged note.
-    func notifications(for documents: [DocumentRecord], errors: [[ETAError]], at milliseconds: Int64) -> [NotificationRecord] {
-        zip(documents, errors).map { d, e in
+    func notifications(for documents: [DocumentRecord], errors: [[ETAError]], at milliseconds: Int64, recipients: Set<String>) -> [NotificationRecord] {
+        zip(documents, errors).filter { d, _ in recipients.contains(d.sellerRIN) }.map { d, e in
             let message = NotificationMessage(type: "note-validated", uuid: d.uuid, submissionUUID: d.submissionUUID, longId: d.longId, receiptNumber: d.receiptNumber,
                                               status: e.isEmpty ? "Valid" : "Invalid")
             return NotificationRecord(recipientRIN: d.sellerRIN, path: .documents, type: "note-validated", documentUUID: d.uuid, message: message.jsonBytes(), createdAt: milliseconds)

@@ -25,37 +25,33 @@ struct HandoffTests {
         #expect(SubmissionHandoff(capacityBytes: 0).take("C") == nil)
     }
 
+    /// `wait` says whether a notification (true) or its timeout (false) ended it, so these tests
+    /// need no clock bounds beyond "at least the timeout" (a loaded machine only makes them slower).
     @Test func signalWakesAWaiterOrIsKeptForTheNextOne() async {
         let signal = JobSignal()
         // A notification nobody waited for makes the next wait return at once.
         signal.notify()
-        let start = ContinuousClock.now
-        #expect(await signal.wait(timeout: .seconds(30)), "a kept notification counts as one")
-        #expect(ContinuousClock.now - start < .seconds(20), "returned before its 30 s timeout")
+        #expect(await signal.wait(timeout: .seconds(300)), "a kept notification counts as one")
         // Without a notification the wait ends at its timeout, and says so.
         let quiet = ContinuousClock.now
         #expect(await signal.wait(timeout: .milliseconds(50)) == false)
         #expect(ContinuousClock.now - quiet >= .milliseconds(40))
-        // A waiting worker is woken by a notification long before its timeout.
-        let woken = ContinuousClock.now
-        async let waited = signal.wait(timeout: .seconds(30))
-        try? await Task.sleep(for: .milliseconds(20))
+        // A waiting worker is woken by a notification, not by its timeout.
+        async let waited = signal.wait(timeout: .seconds(300))
+        while signal.waiting < 1 { try? await Task.sleep(for: .milliseconds(5)) }
         signal.notify()
         #expect(await waited)
-        #expect(ContinuousClock.now - woken < .seconds(20), "woken before its 30 s timeout")
     }
 
     @Test func notifyAllWakesEveryWaiterAndKeepsNothing() async {
         let signal = JobSignal()
-        let start = ContinuousClock.now
-        async let first = signal.wait(timeout: .seconds(30))
-        async let second = signal.wait(timeout: .seconds(30))
-        async let third = signal.wait(timeout: .seconds(30))
+        async let first = signal.wait(timeout: .seconds(300))
+        async let second = signal.wait(timeout: .seconds(300))
+        async let third = signal.wait(timeout: .seconds(300))
         while signal.waiting < 3 { try? await Task.sleep(for: .milliseconds(5)) }
         signal.notifyAll()
         let woken = await [first, second, third]
         #expect(woken == [true, true, true])
-        #expect(ContinuousClock.now - start < .seconds(20), "all woken before their 30 s timeout")
         // Nothing is kept for a later waiter: it waits for its own timeout.
         #expect(await signal.wait(timeout: .milliseconds(30)) == false)
     }

@@ -35,6 +35,12 @@ struct NotificationConformance {
             #expect(try await store.callback(taxpayerRIN: "100000001")?.baseURL == "https://erp.example/cb")
             #expect(try await store.callback(taxpayerRIN: "100000001")?.sealedAPIKey == [1, 2, 3])
             #expect(try await store.callbacks().map(\.taxpayerRIN) == ["100000001", "200000002"])
+            #expect(try await store.recipientsWithCallbacks(among: ["100000001", "300000003", "200000002"]) == ["100000001", "200000002"])
+            #expect(try await store.recipientsWithCallbacks(among: ["300000003"]).isEmpty)
+            #expect(try await store.recipientsWithCallbacks(among: []).isEmpty)
+            // More RINs than one statement binds.
+            let many = Set((0 ..< 2_000).map { String(400_000_000 + $0) }).union(["200000002"])
+            #expect(try await store.recipientsWithCallbacks(among: many) == ["200000002"])
             #expect(try await store.removeCallback(taxpayerRIN: "200000002", now: 1))
             #expect(try await store.removeCallback(taxpayerRIN: "200000002", now: 1) == false)
             #expect(try await store.callbacks().count == 1)

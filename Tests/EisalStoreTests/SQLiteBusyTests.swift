@@ -20,7 +20,9 @@ struct SQLiteBusyTests {
             await #expect(throws: StoreError.unavailable("")) {
                 try await Fixture.commit(store, "S1", [Fixture.document("a", in: "S1")])
             }
-            #expect(ContinuousClock.now - started < .seconds(1.2), "gave up after the busy timeout, not when the lock was freed")
+            // The lock is held until this block returns, so the call cannot have waited for it to
+            // be freed: it gave up after its busy timeout (the bound only catches a hang).
+            #expect(ContinuousClock.now - started < .seconds(60))
         }
         #expect(try await store.submission(uuid: "S1") == nil)
         #expect(try await store.existingReceiptUUIDs(["a"]).isEmpty)

@@ -50,8 +50,9 @@ protocol PlatformFamily: Sendable {
     func judge(_ documents: [DocumentRecord], nodes: [JSONNode]?, job: ClaimedJob) async throws -> Judgement
 
     /// The notifications a job's verdicts cause (`errors[k]` empty: document k is valid), made at
-    /// `milliseconds`. The store keeps those whose recipient has a callback.
-    func notifications(for documents: [DocumentRecord], errors: [[ETAError]], at milliseconds: Int64) -> [NotificationRecord]
+    /// `milliseconds`, for the `recipients` only: those of the documents' issuers and receivers
+    /// that have a callback (the store keeps only those in any case).
+    func notifications(for documents: [DocumentRecord], errors: [[ETAError]], at milliseconds: Int64, recipients: Set<String>) -> [NotificationRecord]
 }
 
 /// Why a document is refused at intake.

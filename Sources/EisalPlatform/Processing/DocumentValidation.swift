@@ -44,11 +44,16 @@ struct DocumentValidation<Store: PlatformStore, Family: PlatformFamily>: LeasedJ
                 verdicts.append(DocumentVerdict(uuid: document.uuid, status: errors.isEmpty ? .valid : .invalid, errors: errors))
             }
             let status: SubmissionStatus = invalid == 0 ? .valid : (invalid == documents.count || !emitPartiallyValid ? .invalid : .partiallyValid)
-            let notifications = family.notifications(for: documents, errors: errors, at: clock.nowMilliseconds())
+            // Notifications only for taxpayers with a callback: none are built, written or
+            // signalled for the others (most taxpayers, when nobody registered one).
+            var parties = Set(documents.map(\.sellerRIN))
+            for d in documents where !d.buyerId.isEmpty { parties.insert(d.buyerId) }
+            let recipients = try await store.recipientsWithCallbacks(among: parties)
+            let notifications = family.notifications(for: documents, errors: errors, at: clock.nowMilliseconds(), recipients: recipients)
             guard try await store.completeJob(job, verdicts: verdicts, status: status, invalidCount: invalid, notifications: notifications, now: clock.now()) else {
                 return .leaseLost
             }
-            dispatchSignal?.notify()
+            if !notifications.isEmpty { dispatchSignal?.notify() }
             logger.info("submission validated", metadata: ["submission": "\(job.subject)", "family": "\(family.family)", "status": "\(status.rawValue)",
                                                           "invalid": "\(invalid)", "documents": "\(documents.count)"])
             return .completed

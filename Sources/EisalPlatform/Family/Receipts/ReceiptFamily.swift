@@ -112,7 +112,8 @@ struct ReceiptFamily<Store: PlatformStore>: PlatformFamily {
     /// Receipt notifications (spec/notifications.md, stand-in body): `receipt-validated` to the
     /// issuer for every verdict, and `receipt-received` to a business buyer (type `B`, a RIN) of
     /// a valid receipt, which has a callback only if it is a registered taxpayer.
-    func notifications(for receipts: [DocumentRecord], errors: [[ETAError]], at milliseconds: Int64) -> [NotificationRecord] {
+    func notifications(for receipts: [DocumentRecord], errors: [[ETAError]], at milliseconds: Int64, recipients: Set<String>) -> [NotificationRecord] {
+        guard !recipients.isEmpty else { return [] }
         var out: [NotificationRecord] = []
         out.reserveCapacity(receipts.count)
         for (r, e) in zip(receipts, errors) {
@@ -121,8 +122,10 @@ struct ReceiptFamily<Store: PlatformStore>: PlatformFamily {
                 let message = NotificationMessage(type: type, uuid: r.uuid, submissionUUID: r.submissionUUID, longId: r.longId, receiptNumber: r.receiptNumber, status: status)
                 return NotificationRecord(recipientRIN: recipient, path: .receipts, type: type, documentUUID: r.uuid, message: message.jsonBytes(), createdAt: milliseconds)
             }
-            out.append(notification("receipt-validated", to: r.sellerRIN))
-            if e.isEmpty, r.buyerType == "B", !r.buyerId.isEmpty, r.buyerId != r.sellerRIN { out.append(notification("receipt-received", to: r.buyerId)) }
+            if recipients.contains(r.sellerRIN) { out.append(notification("receipt-validated", to: r.sellerRIN)) }
+            if e.isEmpty, r.buyerType == "B", !r.buyerId.isEmpty, r.buyerId != r.sellerRIN, recipients.contains(r.buyerId) {
+                out.append(notification("receipt-received", to: r.buyerId))
+            }
         }
         return out
     }
