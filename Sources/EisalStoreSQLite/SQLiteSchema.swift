@@ -117,14 +117,16 @@ extension SQLiteStore {
                 CREATE UNIQUE INDEX jobs_dispatch ON jobs (submission_uuid) WHERE kind = 'dispatch';
                 """)
         }
-        migrator.registerMigration("v6-notification-state-from-delivery") { db in
-            // A notification in a delivery takes its state from the delivery (open: sending,
-            // delivered, failed), so a delivery's outcome rewrites one row, not one per
-            // notification; only undelivered notifications are indexed by recipient. Rows written
-            // by v5 keep their (then redundant) state.
+        migrator.registerMigration("v6-outbox-written-once") { db in
+            // A delivery names its notifications by the range of their ids (per recipient and
+            // path) instead of marking each one, and they take its state: the outbox rows are
+            // written once. Rows batched by v5 keep their delivery_id and their own state.
             try db.execute(sql: """
+                ALTER TABLE deliveries ADD COLUMN first_id INTEGER;
+                ALTER TABLE deliveries ADD COLUMN last_id INTEGER;
+                CREATE INDEX deliveries_range ON deliveries (recipient_rin, path, last_id);
                 DROP INDEX notifications_state;
-                CREATE INDEX notifications_pending ON notifications (recipient_rin, id) WHERE delivery_id IS NULL AND state = 'pending';
+                CREATE INDEX notifications_pending ON notifications (recipient_rin, path, id) WHERE state = 'pending';
                 """)
         }
         return migrator

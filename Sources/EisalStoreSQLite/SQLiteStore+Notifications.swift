@@ -28,7 +28,7 @@ extension SQLiteStore {
         try await writing { db in
             try db.execute(sql: "DELETE FROM callbacks WHERE taxpayer_rin = ?", arguments: [taxpayerRIN])
             guard db.changesCount == 1 else { return false }
-            try db.execute(sql: "UPDATE notifications SET state = 'failed' WHERE recipient_rin = ? AND delivery_id IS NULL AND state = 'pending'", arguments: [taxpayerRIN])
+            _ = try Self.failUndelivered(db, recipient: taxpayerRIN)
             return true
         }
     }
@@ -67,15 +67,23 @@ extension SQLiteStore {
         for recipient in withCallback { try job.execute(arguments: [JobKind.dispatch.rawValue, recipient, now]) }
     }
 
-    /// A notification row; in a delivery, its state is the delivery's (`delivery`, nil when the
-    /// row has none or the caller reads no state).
-    static func notification(_ row: Row, delivery: DeliveryRecord.State? = nil) -> NotificationRecord {
+    // The outbox is written once (schema v6). A delivery takes, for one recipient and path, the
+    // pending notifications after the path's last delivery, and records the range of their ids
+    // (`first_id`, `last_id`); nothing is written back to the notifications. So "not yet in a
+    // delivery" is `state = 'pending' AND id > cursor`, the cursor being the path's highest
+    // `last_id`, and a notification in a delivery takes the delivery's state (open: sending).
+    // `state` changes only to `failed`, for notifications not yet in a delivery whose recipient's
+    // callback went away. Rows batched by schema v5 carry their delivery's id and their own state.
+
+    /// A notification row, with the state and id of the delivery it is in, if any.
+    static func notification(_ row: Row, in delivery: DeliveryRecord? = nil) -> NotificationRecord {
         NotificationRecord(id: row["id"], recipientRIN: row["recipient_rin"], path: NotificationPath(rawValue: row["path"]) ?? .receipts, type: row["type"],
                            documentUUID: row["document_uuid"], message: [UInt8](row["message"] as Data), createdAt: row["created_at"],
-                           state: delivery.map(state(of:)) ?? NotificationRecord.State(rawValue: row["state"]) ?? .pending, deliveryID: row["delivery_id"])
+                           state: delivery.map { state(of: $0.state) } ?? NotificationRecord.State(rawValue: row["state"]) ?? .pending,
+                           deliveryID: delivery?.id ?? row["delivery_id"])
     }
 
-    /// The state of a notification in a delivery in `state` (schema v6: not stored per notification).
+    /// The state of a notification in a delivery in `state`.
     static func state(of delivery: DeliveryRecord.State) -> NotificationRecord.State {
         switch delivery {
         case .open: .sending
@@ -84,29 +92,68 @@ extension SQLiteStore {
         }
     }
 
-    /// A notification's state in SQL, over `notifications n LEFT JOIN deliveries d ON d.id = n.delivery_id`.
-    static let effectiveState = "(CASE WHEN n.delivery_id IS NULL THEN n.state WHEN d.state = 'open' THEN 'sending' ELSE d.state END)"
+    /// The highest notification id already in a delivery of `recipient` on `path` (0: none).
+    static func cursor(_ db: Database, recipient: String, path: NotificationPath) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(last_id) FROM deliveries WHERE recipient_rin = ? AND path = ?"),
+                           arguments: [recipient, path.rawValue]) ?? 0
+    }
+
+    /// The delivery (schema v6) that holds notification `id` of `recipient` on `path`, if any.
+    static func delivery(_ db: Database, holding id: Int64, recipient: String, path: String) throws -> DeliveryRecord? {
+        try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT * FROM deliveries WHERE recipient_rin = ? AND path = ? AND last_id >= ? AND first_id <= ? ORDER BY last_id LIMIT 1
+            """), arguments: [recipient, path, id, id]).map(Self.delivery)
+    }
+
+    /// A notification's state in SQL, for a row `n` of `notifications` (a subquery finds its delivery).
+    static let effectiveState = """
+        (CASE WHEN n.delivery_id IS NOT NULL OR n.state <> 'pending' THEN n.state
+         ELSE COALESCE((SELECT CASE d.state WHEN 'open' THEN 'sending' ELSE d.state END FROM deliveries d
+                        WHERE d.recipient_rin = n.recipient_rin AND d.path = n.path AND d.last_id >= n.id AND d.first_id <= n.id
+                        ORDER BY d.last_id LIMIT 1), 'pending') END)
+        """
+
+    /// The recipient's notifications not yet in a delivery, per path: how many (counting no
+    /// further than `limit`) and the first one's id and creation time.
+    static func undelivered(_ db: Database, recipient: String, limit: Int) throws -> [(path: NotificationPath, count: Int, firstID: Int64, createdAt: Int64)] {
+        try NotificationPath.allCases.compactMap { path in
+            let cursor = try cursor(db, recipient: recipient, path: path)
+            guard let first = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT id, created_at FROM notifications WHERE recipient_rin = ? AND path = ? AND state = 'pending' AND id > ? ORDER BY id LIMIT 1
+                """), arguments: [recipient, path.rawValue, cursor]) else { return nil }
+            let count = try Int.fetchOne(db.cachedStatement(sql: """
+                SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE recipient_rin = ? AND path = ? AND state = 'pending' AND id > ? LIMIT ?)
+                """), arguments: [recipient, path.rawValue, cursor, limit]) ?? 0
+            return (path, count, first[0], first[1])
+        }
+    }
+
+    /// Fails the recipient's notifications not yet in a delivery; returns how many.
+    static func failUndelivered(_ db: Database, recipient: String) throws -> Int {
+        var failed = 0
+        for path in NotificationPath.allCases {
+            try db.execute(sql: "UPDATE notifications SET state = 'failed' WHERE recipient_rin = ? AND path = ? AND state = 'pending' AND id > ?",
+                           arguments: [recipient, path.rawValue, try cursor(db, recipient: recipient, path: path)])
+            failed += db.changesCount
+        }
+        return failed
+    }
 
     public func pendingNotifications(recipientRIN: String, upTo limit: Int) async throws -> (count: Int, oldestCreatedAt: Int64?) {
         try reading { db in
-            let count = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE recipient_rin = ? AND delivery_id IS NULL AND state = 'pending' LIMIT ?)"),
-                                         arguments: [recipientRIN, limit]) ?? 0
-            guard count > 0 else { return (0, nil) }
-            // Notifications are numbered as they are created: the first pending one is the oldest.
-            let oldest = try Int64.fetchOne(db.cachedStatement(sql: "SELECT created_at FROM notifications WHERE recipient_rin = ? AND delivery_id IS NULL AND state = 'pending' ORDER BY id LIMIT 1"),
-                                            arguments: [recipientRIN])
-            return (count, oldest)
+            let paths = try Self.undelivered(db, recipient: recipientRIN, limit: limit)
+            return (min(limit, paths.reduce(0) { $0 + $1.count }), paths.map(\.createdAt).min())
         }
     }
 
     public func undeliveredNotificationCount() async throws -> Int {
-        // Notifications exist only for recipients with a callback (removing one fails them), so
-        // this reads the pending index once per callback, plus the open deliveries' counts.
+        // Notifications exist only for recipients with a callback (removing one fails them): per
+        // callback and path, the pending index from the cursor on, plus the open deliveries' counts.
         try reading { db in
-            let pending = try Int.fetchOne(db.cachedStatement(sql: """
-                SELECT COUNT(*) FROM callbacks CROSS JOIN notifications ON notifications.recipient_rin = callbacks.taxpayer_rin
-                WHERE notifications.delivery_id IS NULL AND notifications.state = 'pending'
-                """)) ?? 0
+            var pending = 0
+            for rin in try String.fetchAll(db, sql: "SELECT taxpayer_rin FROM callbacks") {
+                pending += try Self.undelivered(db, recipient: rin, limit: Int.max).reduce(0) { $0 + $1.count }
+            }
             let sending = try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(SUM(count), 0) FROM deliveries WHERE state = 'open'")) ?? 0
             return pending + sending
         }
@@ -114,10 +161,12 @@ extension SQLiteStore {
 
     public func failPendingNotifications(recipientRIN: String, now: Int64) async throws -> Int {
         try await writing { db in
-            try db.execute(sql: "UPDATE notifications SET state = 'failed' WHERE recipient_rin = ? AND delivery_id IS NULL AND state = 'pending'", arguments: [recipientRIN])
-            var failed = db.changesCount
+            var failed = try Self.failUndelivered(db, recipient: recipientRIN)
             failed += try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(count), 0) FROM deliveries WHERE recipient_rin = ? AND state = 'open'", arguments: [recipientRIN]) ?? 0
-            // Their notifications take the deliveries' state.
+            // Their notifications take the deliveries' state (rows batched by v5 keep their own).
+            try db.execute(sql: """
+                UPDATE notifications SET state = 'failed' WHERE delivery_id IN (SELECT id FROM deliveries WHERE recipient_rin = ? AND state = 'open')
+                """, arguments: [recipientRIN])
             try db.execute(sql: "UPDATE deliveries SET state = 'failed' WHERE recipient_rin = ? AND state = 'open'", arguments: [recipientRIN])
             return failed
         }
@@ -141,30 +190,29 @@ extension SQLiteStore {
     public func openDelivery(recipientRIN: String, maximum: Int, id: String, now: Int64,
                              body: @escaping @Sendable (String, [NotificationRecord]) -> [UInt8]) async throws -> DeliveryRecord? {
         try await writing { db in
-            guard let path = try String.fetchOne(db.cachedStatement(sql: "SELECT path FROM notifications WHERE recipient_rin = ? AND delivery_id IS NULL AND state = 'pending' ORDER BY id LIMIT 1"),
-                                                 arguments: [recipientRIN]) else { return nil }
+            // The path whose first waiting notification is the oldest.
+            guard let oldest = try Self.undelivered(db, recipient: recipientRIN, limit: 1).min(by: { $0.firstID < $1.firstID }) else { return nil }
+            let path = oldest.path
             // Columns read by position: a batch is read on every delivery, and name lookups cost
             // more than the rows.
             var batch: [NotificationRecord] = []
             batch.reserveCapacity(maximum)
             let rows = try Row.fetchCursor(db.cachedStatement(sql: """
                 SELECT id, type, document_uuid, message, created_at FROM notifications
-                WHERE recipient_rin = ? AND delivery_id IS NULL AND state = 'pending' AND path = ? ORDER BY id LIMIT ?
-                """), arguments: [recipientRIN, path, maximum])
+                WHERE recipient_rin = ? AND path = ? AND state = 'pending' AND id >= ? ORDER BY id LIMIT ?
+                """), arguments: [recipientRIN, path.rawValue, oldest.firstID, maximum])
             while let row = try rows.next() {
                 let message: [UInt8] = try row.withUnsafeData(atIndex: 3) { data in data.map { [UInt8]($0) } } ?? []
-                batch.append(NotificationRecord(id: row[0], recipientRIN: recipientRIN, path: NotificationPath(rawValue: path) ?? .receipts, type: row[1],
-                                                documentUUID: row[2], message: message, createdAt: row[4]))
+                batch.append(NotificationRecord(id: row[0], recipientRIN: recipientRIN, path: path, type: row[1], documentUUID: row[2], message: message,
+                                                createdAt: row[4], state: .sending, deliveryID: id))
             }
-            guard let last = batch.last else { return nil }
-            let delivery = DeliveryRecord(id: id, recipientRIN: recipientRIN, path: NotificationPath(rawValue: path) ?? .receipts, body: body(id, batch),
-                                          count: batch.count, nextAttemptAt: now, createdAt: now)
-            try db.execute(sql: "INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, 'open', 0, ?, ?, NULL)",
-                           arguments: [delivery.id, recipientRIN, path, Data(delivery.body), delivery.count, now, now])
-            // The batch is every pending notification of the recipient and path up to its last id.
+            guard let first = batch.first, let last = batch.last else { return nil }
+            let delivery = DeliveryRecord(id: id, recipientRIN: recipientRIN, path: path, body: body(id, batch), count: batch.count, nextAttemptAt: now, createdAt: now)
+            // The delivery names its notifications by their ids' range; they are not written again.
             try db.cachedStatement(sql: """
-                UPDATE notifications SET delivery_id = ? WHERE recipient_rin = ? AND delivery_id IS NULL AND state = 'pending' AND path = ? AND id <= ?
-                """).execute(arguments: [id, recipientRIN, path, last.id])
+                INSERT INTO deliveries (id, recipient_rin, path, body, count, state, attempts, next_attempt_at, created_at, delivered_at, first_id, last_id)
+                VALUES (?, ?, ?, ?, ?, 'open', 0, ?, ?, NULL, ?, ?)
+                """).execute(arguments: [delivery.id, recipientRIN, path.rawValue, Data(delivery.body), delivery.count, now, now, first.id, last.id])
             return delivery
         }
     }
@@ -179,21 +227,28 @@ extension SQLiteStore {
             case .delivered:
                 // The delivery's notifications take its state (one row written, not one per notification).
                 try db.execute(sql: "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = ? WHERE id = ?", arguments: [a.at, a.deliveryID])
+                try Self.settleVersion5Rows(db, delivery: a.deliveryID, state: "delivered")
             case let .retry(at):
                 try db.execute(sql: "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?", arguments: [at, a.deliveryID])
             case .failed:
                 try db.execute(sql: "UPDATE deliveries SET state = 'failed', attempts = attempts + 1 WHERE id = ?", arguments: [a.deliveryID])
+                try Self.settleVersion5Rows(db, delivery: a.deliveryID, state: "failed")
             }
         }
     }
 
+    /// Rows batched by schema v5 carry their own state; a delivery opened before the upgrade
+    /// settles them as v5 did (none for deliveries opened since).
+    static func settleVersion5Rows(_ db: Database, delivery id: String, state: String) throws {
+        try db.cachedStatement(sql: "UPDATE notifications SET state = ? WHERE delivery_id = ?").execute(arguments: [state, id])
+    }
+
     public func finishDispatch(_ job: ClaimedJob) async throws -> Bool {
         try await unsyncedWrite { db in
+            guard try Self.undelivered(db, recipient: job.subject, limit: 1).isEmpty else { return false }
             try db.cachedStatement(sql: """
-                DELETE FROM jobs WHERE id = ? AND lease_owner = ?
-                    AND NOT EXISTS (SELECT 1 FROM notifications WHERE recipient_rin = ? AND delivery_id IS NULL AND state = 'pending')
-                    AND NOT EXISTS (SELECT 1 FROM deliveries WHERE recipient_rin = ? AND state = 'open')
-                """).execute(arguments: [job.id, job.owner.description, job.subject, job.subject])
+                DELETE FROM jobs WHERE id = ? AND lease_owner = ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE recipient_rin = ? AND state = 'open')
+                """).execute(arguments: [job.id, job.owner.description, job.subject])
             return db.changesCount == 1
         }
     }
@@ -208,8 +263,17 @@ extension SQLiteStore {
 
     public func deliveryLog(id: String) async throws -> DeliveryLogEntry? {
         try reading { db in
-            guard let delivery = try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE id = ?", arguments: [id]).map(Self.delivery) else { return nil }
-            let notifications = try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE delivery_id = ? ORDER BY id", arguments: [id]).map { Self.notification($0, delivery: delivery.state) }
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE id = ?", arguments: [id]) else { return nil }
+            let delivery = Self.delivery(row)
+            let notifications: [NotificationRecord]
+            if let first: Int64 = row["first_id"], let last: Int64 = row["last_id"] {
+                notifications = try Row.fetchAll(db, sql: """
+                    SELECT * FROM notifications WHERE recipient_rin = ? AND path = ? AND id BETWEEN ? AND ? AND state = 'pending' ORDER BY id
+                    """, arguments: [delivery.recipientRIN, delivery.path.rawValue, first, last]).map { Self.notification($0, in: delivery) }
+            } else {
+                // Opened by schema v5: its rows name it and carry their own state.
+                notifications = try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE delivery_id = ? ORDER BY id", arguments: [id]).map { Self.notification($0) }
+            }
             return DeliveryLogEntry(delivery: delivery, attempts: try Self.attempts(db, delivery: id), notifications: notifications)
         }
     }
@@ -233,6 +297,7 @@ extension SQLiteStore {
             try db.execute(sql: "UPDATE deliveries SET state = 'open', attempts = 0, next_attempt_at = ?, delivered_at = NULL WHERE id = ? AND state <> 'open'",
                            arguments: [now, id])
             guard db.changesCount == 1, let recipient = try String.fetchOne(db, sql: "SELECT recipient_rin FROM deliveries WHERE id = ?", arguments: [id]) else { return false }
+            try Self.settleVersion5Rows(db, delivery: id, state: "sending")
             try db.execute(sql: "INSERT OR IGNORE INTO jobs (kind, submission_uuid, created_at) VALUES (?, ?, ?)", arguments: [JobKind.dispatch.rawValue, recipient, now / 1000])
             try db.execute(sql: "UPDATE jobs SET not_before = NULL WHERE kind = ? AND submission_uuid = ?", arguments: [JobKind.dispatch.rawValue, recipient])
             return true
@@ -247,18 +312,27 @@ extension SQLiteStore {
         if let state = q.state { conditions.append("\(Self.effectiveState) = ?"); arguments.append(state.rawValue) }
         let condition = conditions.joined(separator: " AND ")
         let bound = StatementArguments(arguments)
-        let from = "notifications n LEFT JOIN deliveries d ON d.id = n.delivery_id"
         return try reading { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(from) WHERE \(condition)", arguments: bound) ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT n.* FROM \(from) WHERE \(condition) ORDER BY n.created_at DESC, n.id DESC LIMIT ? OFFSET ?",
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notifications n WHERE \(condition)", arguments: bound) ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT n.* FROM notifications n WHERE \(condition) ORDER BY n.created_at DESC, n.id DESC LIMIT ? OFFSET ?",
                                         arguments: bound + [q.pageSize, Self.offset(pageNo: q.pageNo, pageSize: q.pageSize)])
             var logs: [String: DeliveryLogEntry] = [:]
+            func log(_ delivery: DeliveryRecord) throws -> DeliveryLogEntry {
+                if let known = logs[delivery.id] { return known }
+                let entry = DeliveryLogEntry(delivery: delivery, attempts: try Self.attempts(db, delivery: delivery.id), notifications: [])
+                logs[delivery.id] = entry
+                return entry
+            }
             let items: [(notification: NotificationRecord, delivery: DeliveryLogEntry?)] = try rows.map { row in
-                guard let id: String = row["delivery_id"] else { return (Self.notification(row), nil) }
-                if logs[id] == nil, let delivery = try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE id = ?", arguments: [id]).map(Self.delivery) {
-                    logs[id] = DeliveryLogEntry(delivery: delivery, attempts: try Self.attempts(db, delivery: id), notifications: [])
+                if let id: String = row["delivery_id"] {
+                    // Batched by schema v5: the row names its delivery and carries its state.
+                    let entry = try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE id = ?", arguments: [id]).map(Self.delivery).map(log)
+                    return (Self.notification(row), entry)
                 }
-                return (Self.notification(row, delivery: logs[id]?.delivery.state), logs[id])
+                let state: String = row["state"]
+                guard state == NotificationRecord.State.pending.rawValue,
+                      let delivery = try Self.delivery(db, holding: row["id"], recipient: row["recipient_rin"], path: row["path"]) else { return (Self.notification(row), nil) }
+                return (Self.notification(row, in: delivery), try log(delivery))
             }
             return Page(items: items, totalCount: total)
         }

@@ -171,6 +171,32 @@ struct NotificationConformance {
         }
     }
 
+    /// Notifications failed while no callback was registered stay failed, and a delivery after a new
+    /// registration carries only what came later, whatever the ids between its first and last.
+    @Test(arguments: Backend.allCases)
+    func aDeliveryAfterReRegistrationCarriesOnlyLaterNotifications(_ backend: Backend) async throws {
+        try await backend.withStore { store in
+            try await store.upsertCallback(Self.callback(Fixture.seller))
+            try await store.upsertCallback(Self.callback("200000002"))
+            #expect(try await Self.validate(store, "S1", ["a", "b"], notifications: [Self.notification("a"), Self.notification("b")]))
+            let first = try #require(try await store.openDelivery(recipientRIN: Fixture.seller, maximum: 1, id: "D1", now: 6_000) { id, batch in Self.body(id, batch) })
+            #expect(first.count == 1)
+            #expect(try await store.removeCallback(taxpayerRIN: Fixture.seller, now: 7_000))
+            try await store.upsertCallback(Self.callback(Fixture.seller))
+            // Interleaved with another recipient's, so the seller's ids are not consecutive.
+            #expect(try await Self.validate(store, "S2", ["c", "d", "e"], notifications: [Self.notification("c"), Self.notification("d", to: "200000002"), Self.notification("e")],
+                                            owner: LeaseOwner(node: "n", worker: 2)))
+            let second = try #require(try await store.openDelivery(recipientRIN: Fixture.seller, maximum: 10, id: "D2", now: 8_000) { id, batch in Self.body(id, batch) })
+            #expect(second.count == 2 && second.body == Self.body("D2", [Self.notification("c"), Self.notification("e")]))
+            #expect(try await store.deliveryLog(id: "D2")?.notifications.map(\.documentUUID) == ["c", "e"])
+            #expect(try await store.deliveryLog(id: "D1")?.notifications.map(\.documentUUID) == ["a"])
+            let states = try await store.notifications(NotificationQuery(recipientRIN: Fixture.seller)).items.map { ($0.notification.documentUUID, $0.notification.state, $0.notification.deliveryID) }
+            #expect(states.sorted { $0.0 < $1.0 }.map { "\($0.0):\($0.1.rawValue):\($0.2 ?? "-")" } == ["a:sending:D1", "b:failed:-", "c:sending:D2", "e:sending:D2"])
+            #expect(try await store.pendingNotifications(recipientRIN: "200000002", upTo: 10).count == 1)
+            #expect(try await store.undeliveredNotificationCount() == 4, "the buyer's one pending and the open deliveries' three")
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func failingPendingNotificationsFailsTheOpenDeliveryToo(_ backend: Backend) async throws {
         try await backend.withStore { store in

@@ -175,10 +175,10 @@ struct StoreMigrationTests {
         try SQLiteStore.migrator.migrate(v5, upTo: "v5-notifications")
         try await v5.write { db in
             try db.execute(sql: "INSERT INTO callbacks VALUES ('100000001', 'http://127.0.0.1:9', x'00', 'en', 1)")
-            try db.execute(sql: "INSERT INTO deliveries VALUES ('D1', '100000001', 'receipts', x'7B7D', 1, 'delivered', 1, 0, 1000, 2000)")
-            try db.execute(sql: "INSERT INTO deliveries VALUES ('D2', '100000001', 'receipts', x'7B7D', 1, 'open', 2, 5000, 3000, NULL)")
+            try db.execute(sql: "INSERT INTO deliveries VALUES ('D1', '100000001', 'notifications/receipts', x'7B7D', 1, 'delivered', 1, 0, 1000, 2000)")
+            try db.execute(sql: "INSERT INTO deliveries VALUES ('D2', '100000001', 'notifications/receipts', x'7B7D', 1, 'open', 2, 5000, 3000, NULL)")
             for (id, state, delivery) in [(1, "delivered", "D1"), (2, "sending", "D2"), (3, "pending", nil), (4, "failed", nil)] as [(Int, String, String?)] {
-                try db.execute(sql: "INSERT INTO notifications VALUES (?, '100000001', 'receipts', 'receipt-validated', ?, x'7B7D', ?, ?, ?)",
+                try db.execute(sql: "INSERT INTO notifications VALUES (?, '100000001', 'notifications/receipts', 'receipt-validated', ?, x'7B7D', ?, ?, ?)",
                                arguments: [id, "u\(id)", id * 1000, state, delivery])
             }
         }
