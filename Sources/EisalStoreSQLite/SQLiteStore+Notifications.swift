@@ -147,13 +147,17 @@ extension SQLiteStore {
     }
 
     public func undeliveredNotificationCount() async throws -> Int {
-        // Notifications exist only for recipients with a callback (removing one fails them): per
-        // callback and path, the pending index from the cursor on, plus the open deliveries' counts.
-        try reading { db in
-            var pending = 0
-            for rin in try String.fetchAll(db, sql: "SELECT taxpayer_rin FROM callbacks") {
-                pending += try Self.undelivered(db, recipient: rin, limit: Int.max).reduce(0) { $0 + $1.count }
-            }
+        // Notifications exist only for recipients with a callback (removing one fails them): in
+        // one statement, per callback and path, an index count from the path's cursor on; plus
+        // the open deliveries' counts.
+        let paths = NotificationPath.allCases.map { "SELECT '\($0.rawValue)' AS path" }.joined(separator: " UNION ALL ")
+        return try reading { db in
+            let pending = try Int.fetchOne(db.cachedStatement(sql: """
+                SELECT COALESCE(SUM((SELECT COUNT(*) FROM notifications n
+                    WHERE n.recipient_rin = c.taxpayer_rin AND n.path = p.path AND n.state = 'pending'
+                      AND n.id > COALESCE((SELECT MAX(last_id) FROM deliveries d WHERE d.recipient_rin = c.taxpayer_rin AND d.path = p.path), 0))), 0)
+                FROM callbacks c CROSS JOIN (\(paths)) p
+                """)) ?? 0
             let sending = try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(SUM(count), 0) FROM deliveries WHERE state = 'open'")) ?? 0
             return pending + sending
         }
