@@ -113,18 +113,15 @@ extension SQLiteStore {
                         ORDER BY d.last_id LIMIT 1), 'pending') END)
         """
 
-    /// The recipient's notifications not yet in a delivery, per path: how many (counting no
-    /// further than `limit`) and the first one's id and creation time.
-    static func undelivered(_ db: Database, recipient: String, limit: Int) throws -> [(path: NotificationPath, count: Int, firstID: Int64, createdAt: Int64)] {
+    /// The first notification not yet in a delivery of each of the recipient's paths that has
+    /// one: its id and creation time, and the path's cursor.
+    static func undelivered(_ db: Database, recipient: String) throws -> [(path: NotificationPath, cursor: Int64, firstID: Int64, createdAt: Int64)] {
         try NotificationPath.allCases.compactMap { path in
             let cursor = try cursor(db, recipient: recipient, path: path)
             guard let first = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT id, created_at FROM notifications WHERE recipient_rin = ? AND path = ? AND state = 'pending' AND id > ? ORDER BY id LIMIT 1
                 """), arguments: [recipient, path.rawValue, cursor]) else { return nil }
-            let count = try Int.fetchOne(db.cachedStatement(sql: """
-                SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE recipient_rin = ? AND path = ? AND state = 'pending' AND id > ? LIMIT ?)
-                """), arguments: [recipient, path.rawValue, cursor, limit]) ?? 0
-            return (path, count, first[0], first[1])
+            return (path, cursor, first[0], first[1])
         }
     }
 
@@ -141,8 +138,14 @@ extension SQLiteStore {
 
     public func pendingNotifications(recipientRIN: String, upTo limit: Int) async throws -> (count: Int, oldestCreatedAt: Int64?) {
         try reading { db in
-            let paths = try Self.undelivered(db, recipient: recipientRIN, limit: limit)
-            return (min(limit, paths.reduce(0) { $0 + $1.count }), paths.map(\.createdAt).min())
+            let paths = try Self.undelivered(db, recipient: recipientRIN)
+            var count = 0
+            for path in paths where count < limit {
+                count += try Int.fetchOne(db.cachedStatement(sql: """
+                    SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE recipient_rin = ? AND path = ? AND state = 'pending' AND id > ? LIMIT ?)
+                    """), arguments: [recipientRIN, path.path.rawValue, path.cursor, limit - count]) ?? 0
+            }
+            return (count, paths.map(\.createdAt).min())
         }
     }
 
@@ -195,7 +198,7 @@ extension SQLiteStore {
                              body: @escaping @Sendable (String, [NotificationRecord]) -> [UInt8]) async throws -> DeliveryRecord? {
         try await writing { db in
             // The path whose first waiting notification is the oldest.
-            guard let oldest = try Self.undelivered(db, recipient: recipientRIN, limit: 1).min(by: { $0.firstID < $1.firstID }) else { return nil }
+            guard let oldest = try Self.undelivered(db, recipient: recipientRIN).min(by: { $0.firstID < $1.firstID }) else { return nil }
             let path = oldest.path
             // Columns read by position: a batch is read on every delivery, and name lookups cost
             // more than the rows.
@@ -249,7 +252,7 @@ extension SQLiteStore {
 
     public func finishDispatch(_ job: ClaimedJob) async throws -> Bool {
         try await unsyncedWrite { db in
-            guard try Self.undelivered(db, recipient: job.subject, limit: 1).isEmpty else { return false }
+            guard try Self.undelivered(db, recipient: job.subject).isEmpty else { return false }
             try db.cachedStatement(sql: """
                 DELETE FROM jobs WHERE id = ? AND lease_owner = ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE recipient_rin = ? AND state = 'open')
                 """).execute(arguments: [job.id, job.owner.description, job.subject])

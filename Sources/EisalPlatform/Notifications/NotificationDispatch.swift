@@ -41,6 +41,9 @@ struct NotificationDispatch<Store: NotificationStore>: LeasedJobHandler {
         let recipient = job.subject
         let started = clock.nowMilliseconds()
         while true {
+            // A lost lease cancels this handler: stop rather than loop on a job it no longer holds
+            // (finishDispatch refuses another owner's job).
+            try Task.checkCancellation()
             guard let callback = try await store.callback(taxpayerRIN: recipient) else {
                 // The callback was removed: nothing can be delivered.
                 let failed = try await store.failPendingNotifications(recipientRIN: recipient, now: clock.nowMilliseconds())

@@ -48,7 +48,10 @@ final class JobSignal: Sendable {
         if ready { return true }
         return await withTaskGroup(of: Bool.self) { group in
             group.addTask { await self.waitForNotification(); return true }
-            group.addTask { (try? await Task.sleep(for: timeout)) != nil ? false : true }
+            group.addTask {
+                do { try await Task.sleep(for: timeout) } catch { return true }  // cancelled: the notification came first
+                return false
+            }
             let notified = await group.next() ?? false
             group.cancelAll()
             return notified
