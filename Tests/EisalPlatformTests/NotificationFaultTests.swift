@@ -33,7 +33,7 @@ struct NotificationFaultTests {
         let receiver = NotificationBed.receiver(directory)
         try await receiver.run {
             try await NotificationBed.harness().run { client, startup in
-                #expect(try await client.registerCallback(url: receiver.url, token: try await client.erpToken(startup.erp)).status == .ok)
+                try await client.mustRegisterCallback(url: receiver.url, token: try await client.erpToken(startup.erp))
                 receiver.inject([.status(500, body: "boom"), .status(500, body: "boom"), .status(500, body: "boom")])
                 let (statuses, erp) = try await Self.submit(20, client: client, startup: startup)
                 try await NotificationBed.waitUntil("20 notifications were handled") { receiver.handled.count >= 20 }
@@ -57,8 +57,7 @@ struct NotificationFaultTests {
         try await NotificationBed.harness().run { client, startup in
             let erp = try await client.erpToken(startup.erp)
             try await receiver.run {
-                let registered = try await client.registerCallback(url: receiver.url, token: erp)
-                #expect(registered.status == .ok)
+                try await client.mustRegisterCallback(url: receiver.url, token: erp)
             }
             // The receiver is down: attempts fail to connect and are retried.
             let (statuses, _) = try await Self.submit(30, client: client, startup: startup)
@@ -89,7 +88,7 @@ struct NotificationFaultTests {
         let receiver = NotificationBed.receiver(directory)
         try await receiver.run {
             try await NotificationBed.harness { $0.notifications.requestTimeoutMilliseconds = 500 }.run { client, startup in
-                #expect(try await client.registerCallback(url: receiver.url, token: try await client.erpToken(startup.erp)).status == .ok)
+                try await client.mustRegisterCallback(url: receiver.url, token: try await client.erpToken(startup.erp))
                 receiver.inject([.hang(.seconds(2))])
                 let (statuses, erp) = try await Self.submit(10, client: client, startup: startup)
                 try await NotificationBed.waitUntil("10 notifications were handled") { receiver.handled.count >= 10 }
@@ -116,8 +115,7 @@ struct NotificationFaultTests {
         try await NotificationBed.harness().run(logger: capture.logger(level: .warning)) { client, startup in
             let erp = try await client.erpToken(startup.erp)
             try await receiver.run {
-                let registered = try await client.registerCallback(url: receiver.url, token: erp)
-                #expect(registered.status == .ok)
+                try await client.mustRegisterCallback(url: receiver.url, token: erp)
             }
             receiver.apiKey.withLock { $0 = "rotated-key-9876543210" }
             try await receiver.run {
@@ -129,7 +127,7 @@ struct NotificationFaultTests {
                 #expect(capture.all.contains { $0.level == .warning && $0.message.contains("will be retried") && $0.metadata.contains("HTTP 401") })
                 #expect(receiver.handled.isEmpty)
                 // The taxpayer registers the new key; the open delivery goes through with it.
-                #expect(try await client.registerCallback(url: receiver.url, apiKey: "rotated-key-9876543210", token: erp).status == .ok)
+                try await client.mustRegisterCallback(url: receiver.url, apiKey: "rotated-key-9876543210", token: erp)
                 try await NotificationBed.waitUntil("10 notifications were handled") { receiver.handled.count >= 10 }
                 try await NotificationBed.waitUntil("no delivery is open") { try await client.deliveries(token: erp, status: "Open").isEmpty }
                 expectDeliveredExactlyOnce(receiver.handled, statuses: statuses)
@@ -145,7 +143,7 @@ struct NotificationFaultTests {
         let receiver = NotificationBed.receiver(directory)
         try await receiver.run {
             try await NotificationBed.harness { $0.notifications.retryAttempts = 3 }.run { client, startup in
-                #expect(try await client.registerCallback(url: receiver.url, token: try await client.erpToken(startup.erp)).status == .ok)
+                try await client.mustRegisterCallback(url: receiver.url, token: try await client.erpToken(startup.erp))
                 receiver.inject(Array(repeating: .status(502), count: 3))
                 let (statuses, erp) = try await Self.submit(5, client: client, startup: startup)
                 try await NotificationBed.waitUntil("the delivery failed") { try await client.deliveries(token: erp, status: "Failed").count == 1 }

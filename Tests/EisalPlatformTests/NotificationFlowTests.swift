@@ -125,7 +125,7 @@ struct NotificationFlowTests {
         try await receiver.run {
             try await harness.run { client, startup in
                 let erp = try await client.erpToken(startup.erp)
-                #expect(try await client.registerCallback(url: receiver.url, token: erp).status == .ok)
+                try await client.mustRegisterCallback(url: receiver.url, token: erp)
                 let file = try Data(contentsOf: URL(fileURLWithPath: harness.configuration.store.dataDirectory + "/eisal.sqlite"))
                 let wal = (try? Data(contentsOf: URL(fileURLWithPath: harness.configuration.store.dataDirectory + "/eisal.sqlite-wal"))) ?? Data()
                 #expect(file.range(of: Data(NotificationBed.apiKey.utf8)) == nil && wal.range(of: Data(NotificationBed.apiKey.utf8)) == nil)
@@ -144,7 +144,7 @@ struct NotificationFlowTests {
         try await receiver.run {
             try await NotificationBed.harness().run { client, startup in
                 let erp = try await client.erpToken(startup.erp)
-                #expect(try await client.registerCallback(url: receiver.url, token: erp).status == .ok)
+                try await client.mustRegisterCallback(url: receiver.url, token: erp)
                 let pos = try await client.posToken(startup.pos)
                 var chain = ReceiptChain()
                 let submission = try await client.submitReceipts(try (0 ..< 5).map { _ in try chain.next() }, token: pos)
@@ -190,8 +190,8 @@ struct NotificationFlowTests {
             let buyerERP = try await client.addTaxpayerWithERP("200000002")
             try await seller.run {
                 try await buyer.run {
-                    #expect(try await client.registerCallback(url: seller.url, token: sellerERP).status == .ok)
-                    #expect(try await client.registerCallback(url: buyer.url, token: buyerERP).status == .ok)
+                    try await client.mustRegisterCallback(url: seller.url, token: sellerERP)
+                    try await client.mustRegisterCallback(url: buyer.url, token: buyerERP)
                     seller.inject(Array(repeating: .status(503), count: 10_000))
                     let pos = try await client.posToken(startup.pos)
                     var chain = ReceiptChain()
