@@ -65,6 +65,8 @@ public struct CodeTables: Sendable {
     public let orderDeliveryModes: CodeTable
     public let itemTypes: CodeTable
     public let receiptTypes: CodeTable
+    /// Invoice document types (`i`, `c`, `d`, `ei`, `ec`, `ed`), compared case-insensitively.
+    public let documentTypes: CodeTable
 
     /// Whether `code` is any tax type, T1–T20.
     public func isTaxType(_ code: String) -> Bool { taxTypes.contains(code) || nonTaxableTaxTypes.contains(code) }
@@ -128,5 +130,7 @@ public struct CodeTables: Sendable {
         var receipts = try csv("receipt-types.csv", caseInsensitive: true).entries
         receipts.append(CodeEntry(code: "RWR", nameEnglish: "Return receipt without reference", nameArabic: ""))
         receiptTypes = CodeTable(entries: receipts, caseInsensitive: true)
+        // ETA's own v1.0 sample writes `"documentType": "I"`: compared case-insensitively, like receipt types.
+        documentTypes = try csv("document-types.csv", caseInsensitive: true)
     }
 }

@@ -101,20 +101,9 @@ struct ModelChecker {
 
     /// The RIN part of an EGS code `EG-{RIN}-{internal}`. Until Eisal keeps a registry of EGS code
     /// usage (ETA's /api/09-create-egs-code-usage), the code an issuer may use is one of its own.
-    func egsOwner(_ code: String) -> Substring? {
-        let parts = code.split(separator: "-", maxSplits: 2, omittingEmptySubsequences: false)
-        return parts.count == 3 ? parts[1] : nil
-    }
+    func egsOwner(_ code: String) -> String? { ItemCodes.egsOwner(code) }
 
-    func itemCodeFits(_ item: ReceiptItem) -> Bool {
-        let code = item.itemCode.utf8
-        if item.itemType == "GS1" {
-            return (8 ... 14).contains(code.count) && code.allSatisfy { $0 >= 48 && $0 <= 57 }
-        }
-        // EGS: EG-{RIN}-{internal}
-        let parts = item.itemCode.split(separator: "-", maxSplits: 2, omittingEmptySubsequences: false)
-        return parts.count == 3 && parts[0] == "EG" && FieldPattern.rin.matches(String(parts[1])) && !parts[2].isEmpty
-    }
+    func itemCodeFits(_ item: ReceiptItem) -> Bool { ItemCodes.fits(type: item.itemType, code: item.itemCode) }
 
     // MARK: Core fields
 

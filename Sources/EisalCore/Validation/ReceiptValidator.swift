@@ -42,6 +42,12 @@ public struct ValidationContext: Sendable {
     /// Looks up a referenced receipt by UUID. `nil` (the default) means references are not
     /// resolved (offline validation); only their form is checked.
     public var referencedReceipt: (@Sendable (String) -> ReferencedReceipt?)?
+    /// Invoice documents: total (EGP) at or above which a natural person receiver must be
+    /// identified. Default 50,000 (the v1.0 figure, spec/receipt-structure.md).
+    public var receiverIdentificationThreshold: Decimal = 50_000
+    /// Invoice documents: looks up a document a credit or debit note refers to. `nil` (the
+    /// default): references are not resolved (offline validation); only their form is checked.
+    public var referencedDocument: (@Sendable (String) -> ReferencedDocument?)?
 
     public init(
         now: UTCDateTime, futureTolerance: Int64 = 300, submissionWindow: Int64? = 86_400,

@@ -105,13 +105,18 @@ struct StructureWalker {
 
     /// The structure errors of the receipt object `node`, in schema order.
     static func errors(_ node: JSONNode) -> [ETAError] {
+        errors(node, schema: .receipt, tables: CompiledSchema.receiptTables)
+    }
+
+    /// The structure errors of the object `node` against `schema` (whose permanent `tables` they are).
+    static func errors(_ node: JSONNode, schema: CompiledSchema, tables: CompiledSchema.Tables) -> [ETAError] {
         node.document.tape.withUnsafeBufferPointer { tape in
             node.document.bytes.withUnsafeBufferPointer { bytes in
                 // An object always has at least its braces, so `bytes` is never empty here.
-                var walker = StructureWalker(schema: .receipt, tables: CompiledSchema.receiptTables, document: node.document,
+                var walker = StructureWalker(schema: schema, tables: tables, document: node.document,
                                              tape: tape.baseAddress!, bytes: bytes.baseAddress!)
                 walker.stack.reserveCapacity(8)
-                walker.checkObject(node.index, CompiledSchema.receipt.root)
+                walker.checkObject(node.index, schema.root)
                 return walker.errors
             }
         }
