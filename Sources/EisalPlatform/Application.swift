@@ -87,11 +87,16 @@ func buildApplication<Store: PlatformStore>(store: Store, describedAs storeDescr
     let signal = JobSignal()
     let receipts = ReceiptFamily(store: store, configuration: configuration)
     let intake = IntakeService(store: store, family: receipts, configuration: configuration, handoff: handoff, signal: signal)
+    let invoices = InvoiceFamily(store: store, configuration: configuration)
+    let documentSignal = JobSignal()
+    let documentIntake = IntakeService(store: store, family: invoices, configuration: configuration, handoff: handoff, signal: documentSignal)
     // Stand-in decision (spec/common.md): /api/v1/ and /api/v1.0/ are aliases for every route.
     for prefix in ["api/v1", "api/v1.0"] {
         let group = router.group(RouterPath(prefix))
         SubmissionRoutes(intake: intake, path: "receiptsubmissions", configuration: configuration).register(on: group)
         QueryRoutes(query: QueryService(store: store, configuration: configuration)).register(on: group)
+        SubmissionRoutes(intake: documentIntake, path: "documentsubmissions", configuration: configuration).register(on: group)
+        DocumentQueries(store: store, configuration: configuration).register(on: group)
     }
     // Notifications: callbacks, the delivery log, and the dispatch worker below.
     let notify = configuration.notifications
@@ -112,6 +117,16 @@ func buildApplication<Store: PlatformStore>(store: Store, describedAs storeDescr
                              idlePoll: .milliseconds(configuration.workerPollMilliseconds)),
         node: node, signal: signal, clock: configuration.clock, logger: logger
     )
+    // Documents have their own queue and loops, so a burst of one family never waits behind the other.
+    // Their submissions report `Partially Valid` (documented for documents, spec/documents-api.md).
+    let documentValidation = LeasedWorker(
+        queue: store,
+        handler: DocumentValidation(store: store, family: invoices, emitPartiallyValid: true, clock: configuration.clock, logger: logger, handoff: handoff,
+                                    dispatchSignal: dispatchSignal),
+        configuration: .init(kind: JobKind(family: invoices.family), workers: configuration.processingWorkers, leaseSeconds: configuration.jobLeaseSeconds,
+                             idlePoll: .milliseconds(configuration.workerPollMilliseconds)),
+        node: node, signal: documentSignal, clock: configuration.clock, logger: logger
+    )
     let dispatch = LeasedWorker(
         queue: store,
         handler: NotificationDispatch(store: store, settings: notify, policy: policy, sealer: sealer, client: callbackClient, clock: clock, logger: logger),
@@ -129,7 +144,7 @@ func buildApplication<Store: PlatformStore>(store: Store, describedAs storeDescr
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "eisal"),
         // The callback client is shut down after the dispatchers stop (services stop in reverse).
-        services: [CallbackClientService(client: callbackClient), validation, dispatch],
+        services: [CallbackClientService(client: callbackClient), validation, documentValidation, dispatch],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )

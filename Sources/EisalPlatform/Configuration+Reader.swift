@@ -77,6 +77,8 @@ extension PlatformConfiguration {
         let windowHours = reader.int(forKey: "submission.window.hours", default: Int((submissionWindow ?? 0) / 3600))
         submissionWindow = windowHours > 0 ? Int64(windowHours) * 3600 : nil
         roundingTolerance = reader.string(forKey: "rounding.tolerance", default: roundingTolerance)
+        let documentWindowHours = reader.int(forKey: "documents.submission.window.hours", default: Int((documentSubmissionWindow ?? 0) / 3600))
+        documentSubmissionWindow = documentWindowHours > 0 ? Int64(documentWindowHours) * 3600 : nil
         tokenLifetime = Int64(reader.int(forKey: "token.lifetime", default: Int(tokenLifetime)))
         duplicateWindow = Int64(reader.int(forKey: "duplicate.window", default: Int(duplicateWindow)))
         maximumSubmissionBytes = reader.int(forKey: "maximum.submission.bytes", default: maximumSubmissionBytes)

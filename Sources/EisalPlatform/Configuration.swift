@@ -56,6 +56,10 @@ public struct PlatformConfiguration: Sendable {
     public var submissionWindow: Int64?
     /// Validation: rounding tolerance per equation. Default 0.5.
     public var roundingTolerance: String
+    /// How old an invoice document's `dateTimeIssued` may be at reception, in seconds; nil turns
+    /// the check off. Default 7 days: a placeholder, as ETA sets it as a workflow parameter of
+    /// the document type (spec/documents-api.md). (`documents.submission.window.hours`)
+    public var documentSubmissionWindow: Int64? = 7 * 86_400
     /// Seconds a connection may stay silent (between requests or mid-body) before it is closed. Default 60.
     public var idleTimeoutSeconds: Int64
     /// Seconds a request head may take to arrive, from its first byte (a client trickling bytes

@@ -91,7 +91,7 @@ struct DocumentFamilyTests {
         #expect(result.accepted.map(\.receiptNumber) == ["N1", "N2"])
         #expect(result.rejected.map(\.receiptNumber) == ["N3", ""])
         #expect(result.rejected[0].error.propertyPath == "uuid" && result.rejected[0].error.message.hasPrefix("The note UUID does not match"))
-        let response = String(decoding: try SubmissionRoutes<SQLiteStore, NoteFamily>.responseBody(result, numberKey: "noteNumber", submissionIdAlias: false), as: UTF8.self)
+        let response = String(decoding: try SubmissionRoutes<SQLiteStore, NoteFamily>.responseBody(result, family: NoteRules.notes, submissionIdAlias: false), as: UTF8.self)
         #expect(response.contains(#""noteNumber":"N1""#) && !response.contains("receiptNumber"))
         #expect(try await store.submission(uuid: submission)?.family == "note")
 

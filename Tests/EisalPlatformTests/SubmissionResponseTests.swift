@@ -28,7 +28,7 @@ struct SubmissionResponseTests {
             ], rejected: [rejected, rejected]),
         ]
         for result in results {
-            let written = try Routes.responseBody(result, numberKey: DocumentFamily.receipt.numberKey, submissionIdAlias: alias)
+            let written = try Routes.responseBody(result, family: .receipt, submissionIdAlias: alias)
             #expect(written == (try Self.expected(result, alias: alias)), "\(String(decoding: written, as: UTF8.self))")
             let document = try JSONParser().parse(written)
             // The SDK reads it back into the same values.

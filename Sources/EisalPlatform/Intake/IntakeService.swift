@@ -139,7 +139,9 @@ struct IntakeService<Store: SubmissionStore & RegistryStore, Family: PlatformFam
         var uuidCheck = family.uuidCheck(for: document.root)
         for (i, node) in documents.enumerated() {
             let facts = allFacts[i]
-            let number = facts.receiptNumber, claimed = facts.uuid
+            let number = facts.receiptNumber
+            // Receipts claim their UUID; documents get theirs from the platform.
+            var claimed = facts.uuid
             func reject(_ message: String, path: String, details: [ETAError]? = nil) {
                 rejected.append(RejectedDocument(receiptNumber: number, uuid: claimed, error: ETAError(
                     code: .invalidDocument, message: message, target: claimed.isEmpty ? "\(names.submissionKey)[\(i)]" : claimed, propertyPath: path, details: details)))
@@ -154,6 +156,7 @@ struct IntakeService<Store: SubmissionStore & RegistryStore, Family: PlatformFam
                 continue
             }
             let computed = family.rules.uuid(of: node)
+            if !names.claimsUUID { claimed = computed }
             guard claimed.count == computed.count, claimed.lowercased() == computed else {
                 reject("The \(noun) UUID does not match its content: Eisal computes \(computed) from the \(noun) as received.", path: names.uuidPath,
                        details: family.explainMismatch(node, claimed: claimed, computed: computed, check: &uuidCheck))
@@ -163,7 +166,7 @@ struct IntakeService<Store: SubmissionStore & RegistryStore, Family: PlatformFam
                 reject("The same \(noun) appears twice in this submission.", path: names.uuidPath)
                 continue
             }
-            if !seenNumbers.insert(facts.branchCode + "\u{0}" + number).inserted {
+            if !seenNumbers.insert(facts.branchCode + "\u{0}" + number).inserted, names.claimsUUID {
                 reject("\(noun.prefix(1).uppercased() + noun.dropFirst()) number '\(number)' appears twice for branch '\(facts.branchCode)' in this submission.", path: names.numberPath)
                 continue
             }

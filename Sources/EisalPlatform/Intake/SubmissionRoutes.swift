@@ -16,7 +16,7 @@ struct SubmissionRoutes<Store: SubmissionStore & RegistryStore, Family: Platform
     func register(on group: RouterGroup<EisalRequestContext>) {
         group.post(RouterPath(path)) { request, context -> Response in
             let principal = try context.requirePrincipal()
-            try Self.requireJSON(request.headers)
+            try Self.requireJSON(request.headers, family: intake.family.family)
             // Read straight into one array sized by Content-Length (collecting into a growing
             // buffer and copying it out moved each submission three times).
             var body: [UInt8] = []
@@ -35,18 +35,23 @@ struct SubmissionRoutes<Store: SubmissionStore & RegistryStore, Family: Platform
                 "submission": "\(result.submissionUUID ?? "-")", "accepted": "\(result.accepted.count)", "rejected": "\(result.rejected.count)",
             ])
             return Response(status: .accepted, headers: [.contentType: "application/json; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: try Self.responseBody(result, numberKey: intake.family.family.numberKey, submissionIdAlias: configuration.emitSubmissionIdAlias))))
+                            body: .init(byteBuffer: ByteBuffer(bytes: try Self.responseBody(result, family: intake.family.family, submissionIdAlias: configuration.emitSubmissionIdAlias))))
         }
     }
 
     /// Submissions are UTF-8 JSON, sent as is: `Content-Type: application/json` (any case, an optional
     /// `charset=utf-8`) and no `Content-Encoding` but `identity`; anything else is 415 before the
-    /// body is read.
-    static func requireJSON(_ headers: HTTPFields) throws {
+    /// body is read. Documents may be XML in the real contract; Eisal says it does not take XML yet.
+    static func requireJSON(_ headers: HTTPFields, family: DocumentFamily = .receipt) throws {
         let parts = (headers[.contentType] ?? "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         let charset = parts.dropFirst().first { $0.hasPrefix("charset=") }.map { $0.dropFirst(8).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        if !family.claimsUUID, let type = parts.first, type.hasSuffix("/xml") || type.hasSuffix("+xml") {
+            throw PlatformError(.unsupportedMediaType, code: .unsupportedMediaType,
+                                message: "XML document submissions are not supported by Eisal yet: submit the documents as JSON ('Content-Type: application/json').", target: "Content-Type")
+        }
         guard parts.first == "application/json", charset == nil || charset == "utf-8" || charset == "utf8" else {
-            throw PlatformError(.unsupportedMediaType, code: .unsupportedMediaType, message: "Receipt submissions are UTF-8 JSON only: send 'Content-Type: application/json'.", target: "Content-Type")
+            let noun = family.claimsUUID ? "Receipt" : "Document"
+            throw PlatformError(.unsupportedMediaType, code: .unsupportedMediaType, message: "\(noun) submissions are UTF-8 JSON only: send 'Content-Type: application/json'.", target: "Content-Type")
         }
         if let encoding = headers[.contentEncoding], encoding.lowercased().trimmingCharacters(in: .whitespaces) != "identity" {
             throw PlatformError(.unsupportedMediaType, code: .unsupportedMediaType, message: "Content-Encoding '\(encoding)' is not accepted: send the JSON uncompressed.", target: "Content-Encoding")
@@ -57,8 +62,12 @@ struct SubmissionRoutes<Store: SubmissionStore & RegistryStore, Family: Platform
     /// receipts): `submissionUUID`, the optional `submissionId` alias, `acceptedDocuments`
     /// (`uuid`, `longId`, the family's number key), `rejectedDocuments`; compact, as
     /// ``JSONWriter`` writes. For receipts it equals ``ReceiptSubmissionResponse``'s encoding
-    /// byte for byte (SubmissionResponseTests).
-    static func responseBody(_ result: IntakeResult, numberKey: String, submissionIdAlias: Bool) throws -> [UInt8] {
+    /// byte for byte (SubmissionResponseTests). Documents (spec/documents-api.md stand-in
+    /// decision): `submissionId` first (what Odoo, ERPNext and the .NET client read), the alias
+    /// `submissionUUID`; rejected documents carry `internalId` and `error` (no UUID is claimed).
+    static func responseBody(_ result: IntakeResult, family: DocumentFamily, submissionIdAlias: Bool) throws -> [UInt8] {
+        let numberKey = family.numberKey
+        let (primary, alias) = family.claimsUUID ? ("submissionUUID", "submissionId") : ("submissionId", "submissionUUID")
         var out: [UInt8] = []
         out.reserveCapacity(64 + result.accepted.count * 160)
         func string(_ text: String) {
@@ -69,10 +78,10 @@ struct SubmissionRoutes<Store: SubmissionStore & RegistryStore, Family: Platform
         func submission() {
             if let uuid = result.submissionUUID { string(uuid) } else { out += Array("null".utf8) }
         }
-        out += Array(#"{"submissionUUID":"#.utf8)
+        out += Array("{\"\(primary)\":".utf8)
         submission()
         if submissionIdAlias {
-            out += Array(#","submissionId":"#.utf8)
+            out += Array(",\"\(alias)\":".utf8)
             submission()
         }
         out += Array(#","acceptedDocuments":["#.utf8)
@@ -94,8 +103,10 @@ struct SubmissionRoutes<Store: SubmissionStore & RegistryStore, Family: Platform
             string(numberKey)
             out += Array(#":"#.utf8)
             string(document.receiptNumber)
-            out += Array(#","uuid":"#.utf8)
-            string(document.uuid)
+            if family.claimsUUID {
+                out += Array(#","uuid":"#.utf8)
+                string(document.uuid)
+            }
             out += Array(#","error":"#.utf8)
             out += JSONWriter().bytes(try JSONValueEncoder().encode(document.error))
             out.append(UInt8(ascii: "}"))
