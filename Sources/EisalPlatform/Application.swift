@@ -104,6 +104,12 @@ func buildApplication<Store: PlatformStore>(store: Store, describedAs storeDescr
     let policy = CallbackPolicy(mode: notify.mode)
     let callbackClient = try CallbackClient(settings: notify)
     let dispatchSignal = JobSignal()
+    let lifecycle = DocumentLifecycleService(store: store, workflow: configuration.documentWorkflow, clock: clock, dispatchSignal: dispatchSignal)
+    for prefix in ["api/v1", "api/v1.0"] {
+        let group = router.group(RouterPath(prefix))
+        DocumentStateRoutes(lifecycle: lifecycle).register(on: group)
+        DocumentTypeRoutes(workflow: configuration.documentWorkflow).register(on: group)
+    }
     NotificationRoutes(callbacks: CallbackService(store: store, policy: policy, sealer: sealer, client: callbackClient, clock: clock), queries: NotificationQueries(store: store),
                        clock: clock, dispatchSignal: dispatchSignal, adminKey: adminKey).register(on: router)
     routes.load(router)
@@ -127,6 +133,12 @@ func buildApplication<Store: PlatformStore>(store: Store, describedAs storeDescr
                              idlePoll: .milliseconds(configuration.workerPollMilliseconds)),
         node: node, signal: documentSignal, clock: configuration.clock, logger: logger
     )
+    // Scheduled life-cycle changes (a cancellation taking effect at its delayed date).
+    let documentStates = LeasedWorker(
+        queue: store, handler: DocumentStateJob(lifecycle: lifecycle),
+        configuration: .init(kind: .documentState, workers: 1, leaseSeconds: configuration.jobLeaseSeconds, idlePoll: .milliseconds(configuration.workerPollMilliseconds)),
+        node: node, signal: JobSignal(), clock: clock, logger: logger
+    )
     let dispatch = LeasedWorker(
         queue: store,
         handler: NotificationDispatch(store: store, settings: notify, policy: policy, sealer: sealer, client: callbackClient, clock: clock, logger: logger),
@@ -144,7 +156,7 @@ func buildApplication<Store: PlatformStore>(store: Store, describedAs storeDescr
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "eisal"),
         // The callback client is shut down after the dispatchers stop (services stop in reverse).
-        services: [CallbackClientService(client: callbackClient), validation, documentValidation, dispatch],
+        services: [CallbackClientService(client: callbackClient), validation, documentValidation, documentStates, dispatch],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )

@@ -79,6 +79,10 @@ extension PlatformConfiguration {
         roundingTolerance = reader.string(forKey: "rounding.tolerance", default: roundingTolerance)
         let documentWindowHours = reader.int(forKey: "documents.submission.window.hours", default: Int((documentSubmissionWindow ?? 0) / 3600))
         documentSubmissionWindow = documentWindowHours > 0 ? Int64(documentWindowHours) * 3600 : nil
+        documentWorkflow.cancellationWindow = Int64(reader.int(forKey: "documents.cancel.window.hours", default: Int(documentWorkflow.cancellationWindow / 3600))) * 3600
+        documentWorkflow.rejectionWindow = Int64(reader.int(forKey: "documents.reject.window.hours", default: Int(documentWorkflow.rejectionWindow / 3600))) * 3600
+        documentWorkflow.declineCancellationWindow = Int64(reader.int(forKey: "documents.decline.cancel.window.hours", default: Int(documentWorkflow.declineCancellationWindow / 3600))) * 3600
+        documentWorkflow.declineRejectionWindow = Int64(reader.int(forKey: "documents.decline.reject.window.hours", default: Int(documentWorkflow.declineRejectionWindow / 3600))) * 3600
         tokenLifetime = Int64(reader.int(forKey: "token.lifetime", default: Int(tokenLifetime)))
         duplicateWindow = Int64(reader.int(forKey: "duplicate.window", default: Int(duplicateWindow)))
         maximumSubmissionBytes = reader.int(forKey: "maximum.submission.bytes", default: maximumSubmissionBytes)

@@ -60,6 +60,8 @@ public struct PlatformConfiguration: Sendable {
     /// the check off. Default 7 days: a placeholder, as ETA sets it as a workflow parameter of
     /// the document type (spec/documents-api.md). (`documents.submission.window.hours`)
     public var documentSubmissionWindow: Int64? = 7 * 86_400
+    /// The cancel/reject windows of invoice documents (workflow parameters; placeholders).
+    public var documentWorkflow = DocumentWorkflow()
     /// Seconds a connection may stay silent (between requests or mid-body) before it is closed. Default 60.
     public var idleTimeoutSeconds: Int64
     /// Seconds a request head may take to arrive, from its first byte (a client trickling bytes

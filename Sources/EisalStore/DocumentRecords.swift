@@ -17,6 +17,8 @@ public enum DocumentStatus: String, Sendable, Codable, CaseIterable {
     case valid = "Valid"
     case invalid = "Invalid"
     case cancelled = "Cancelled"
+    /// An invoice document its receiver rejected.
+    case rejected = "Rejected"
 }
 
 /// A submission accepted by intake.

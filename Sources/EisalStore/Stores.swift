@@ -154,7 +154,7 @@ public protocol NotificationStore: JobQueue {
 }
 
 /// Everything the platform needs from storage.
-public typealias PlatformStore = RegistryStore & SubmissionStore & ReceiptStore & ValidationStore & NotificationStore
+public typealias PlatformStore = RegistryStore & SubmissionStore & ReceiptStore & ValidationStore & NotificationStore & DocumentStateStore
 
 extension SubmissionStore {
     /// ``commitSubmission(_:text:documents:job:)`` with the documents' own ``DocumentRecord/raw``

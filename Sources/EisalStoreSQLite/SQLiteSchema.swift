@@ -129,6 +129,14 @@ extension SQLiteStore {
                 CREATE INDEX notifications_pending ON notifications (recipient_rin, path, id) WHERE state = 'pending';
                 """)
         }
+        migrator.registerMigration("v7-document-lifecycle") { db in
+            // Invoice documents' cancel/reject requests and declines; one scheduled job per document.
+            try db.execute(sql: """
+                CREATE TABLE document_states (uuid TEXT PRIMARY KEY, cancel_requested_at INTEGER, cancel_effective_at INTEGER, cancel_reason TEXT,
+                    cancel_declined_at INTEGER, reject_requested_at INTEGER, reject_effective_at INTEGER, reject_reason TEXT, reject_declined_at INTEGER);
+                CREATE UNIQUE INDEX jobs_document_state ON jobs (submission_uuid) WHERE kind = 'document-state';
+                """)
+        }
         return migrator
     }
 

@@ -101,13 +101,17 @@ extension TestClientProtocol {
 
     /// Registers taxpayer `rin` and an ERP client of it through the admin API; returns an ERP token.
     func addTaxpayerWithERP(_ rin: String) async throws -> String {
+        try await erpToken(try await addTaxpayerWithERPCredentials(rin))
+    }
+
+    /// Registers taxpayer `rin` and an ERP client of it through the admin API; returns the client's credentials.
+    func addTaxpayerWithERPCredentials(_ rin: String) async throws -> IssuedCredentials {
         let admin: HTTPFields = [HTTPField.Name("X-Admin-Key")!: "test-admin-key", .contentType: "application/json"]
         let taxpayer = try await execute(uri: "/admin/taxpayers", method: .post, headers: admin, body: ByteBuffer(string: #"{"rin":"\#(rin)","name":"Buyer \#(rin)"}"#))
         #expect(taxpayer.status == .created)
         let client = try await execute(uri: "/admin/clients", method: .post, headers: admin, body: ByteBuffer(string: #"{"taxpayerRIN":"\#(rin)"}"#))
         #expect(client.status == .created)
-        let credentials = try JSONNodeDecoder().decode(IssuedCredentials.self, from: client.json)
-        return try await erpToken(credentials)
+        return try JSONNodeDecoder().decode(IssuedCredentials.self, from: client.json)
     }
 }
 

@@ -55,7 +55,7 @@ struct DocumentQueries<Store: PlatformStore>: Sendable {
         return .object([
             ("submissionId", .string(s.uuid)), ("uuid", .string(s.uuid)), ("documentCount", .number(String(s.receiptCount))),
             ("dateTimeReceived", .string(Self.dateTime(s.receivedAt))), ("overallStatus", .string(overall)),
-            ("documentSummary", .array(page.items.map { .object(summary($0, document: nil)) })),
+            ("documentSummary", .array(try await rows(page.items))),
             ("documentSummaryMetadata", .object([("totalPages", .number(String((page.totalCount + pageSize - 1) / pageSize))), ("totalCount", .number(String(page.totalCount)))])),
         ])
     }
@@ -66,15 +66,21 @@ struct DocumentQueries<Store: PlatformStore>: Sendable {
             throw PlatformError.notFound("Document \(uuid)", target: "uuid")
         }
         let node = try JSONParser().parse(r.raw).root
-        var members = summary(r, document: node)
+        var members = summary(r, document: node, lifecycle: try await store.lifecycle(uuid: r.uuid) ?? DocumentLifecycle())
         members.append(("document", node.value))
         members.append(("transformationStatus", .string("original")))
         members.append(("validationResults", validationResults(r, steps: details)))
         return .object(members)
     }
 
+    func rows(_ records: [DocumentRecord]) async throws -> [JSONValue] {
+        var rows: [JSONValue] = []
+        for r in records { rows.append(.object(summary(r, document: nil, lifecycle: try await store.lifecycle(uuid: r.uuid) ?? DocumentLifecycle()))) }
+        return rows
+    }
+
     /// The DocumentSummary row (also the head of raw and details).
-    func summary(_ r: DocumentRecord, document: JSONNode?) -> [(String, JSONValue)] {
+    func summary(_ r: DocumentRecord, document: JSONNode?, lifecycle l: DocumentLifecycle) -> [(String, JSONValue)] {
         let kind = InvoiceKind(rawValue: r.receiptType)
         func amount(_ key: String) -> [(String, JSONValue)] {
             guard let lexeme = document?[key]?.numberLexeme else { return [] }
@@ -93,16 +99,26 @@ struct DocumentQueries<Store: PlatformStore>: Sendable {
         members += amount("netAmount")
         members.append(("total", .number(ETADecimal(lexeme: r.totalAmount)?.lexeme ?? "0")))
         members.append(("status", .string(r.status.rawValue)))
-        members.append(("documentStatusReason", r.errors.isEmpty ? .null : .string(r.errors[0].message)))
-        for key in ["cancelRequestDate", "rejectRequestDate", "cancelRequestDelayedDate", "rejectRequestDelayedDate", "declineCancelRequestDate", "declineRejectRequestDate"] {
-            members.append((key, .null))
+        let reason: String? = switch r.status {
+        case .cancelled: l.cancelReason
+        case .rejected: l.rejectReason
+        case .invalid: r.errors.first?.message
+        default: l.cancelDeclinedAt == nil ? l.cancelReason : nil
         }
+        members.append(("documentStatusReason", reason.map { .string($0) } ?? .null))
+        func date(_ seconds: Int64?) -> JSONValue { seconds.map { .string(Self.dateTime($0)) } ?? .null }
+        members += [
+            ("cancelRequestDate", date(l.cancelRequestedAt)), ("rejectRequestDate", date(l.rejectRequestedAt)),
+            ("cancelRequestDelayedDate", date(l.cancelEffectiveAt)), ("rejectRequestDelayedDate", date(l.rejectEffectiveAt)),
+            ("declineCancelRequestDate", date(l.cancelDeclinedAt)), ("declineRejectRequestDate", date(l.rejectDeclinedAt)),
+        ]
         return members
     }
 
     /// `{status, validationSteps: [{name, status, error}]}`: one step per rule stage and the
     /// signature step, each Valid or Invalid with the errors of its rules.
     func validationResults(_ r: DocumentRecord, steps: Bool) -> JSONValue {
+        // The validation verdict: a document later cancelled or rejected was validated Valid.
         let status: String = switch r.status {
         case .submitted: "In progress"
         case .invalid: "Invalid"

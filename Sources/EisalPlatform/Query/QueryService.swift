@@ -127,6 +127,7 @@ struct QueryService<Store: PlatformStore>: Sendable {
         case .valid: "Valid"
         case .invalid: "Invalid"
         case .cancelled: "Cancelled"
+        case .rejected: "Rejected"
         }
         return ReceiptValidationResults(status: status, errors: r.errors)
     }
