@@ -79,6 +79,8 @@ extension PlatformConfiguration {
         roundingTolerance = reader.string(forKey: "rounding.tolerance", default: roundingTolerance)
         let documentWindowHours = reader.int(forKey: "documents.submission.window.hours", default: Int((documentSubmissionWindow ?? 0) / 3600))
         documentSubmissionWindow = documentWindowHours > 0 ? Int64(documentWindowHours) * 3600 : nil
+        documentSearchSpanDays = Int64(reader.int(forKey: "documents.search.span.days", default: Int(documentSearchSpanDays)))
+        recentDocumentsDays = Int64(reader.int(forKey: "documents.recent.days", default: Int(recentDocumentsDays)))
         documentWorkflow.cancellationWindow = Int64(reader.int(forKey: "documents.cancel.window.hours", default: Int(documentWorkflow.cancellationWindow / 3600))) * 3600
         documentWorkflow.rejectionWindow = Int64(reader.int(forKey: "documents.reject.window.hours", default: Int(documentWorkflow.rejectionWindow / 3600))) * 3600
         documentWorkflow.declineCancellationWindow = Int64(reader.int(forKey: "documents.decline.cancel.window.hours", default: Int(documentWorkflow.declineCancellationWindow / 3600))) * 3600

@@ -62,6 +62,12 @@ public struct PlatformConfiguration: Sendable {
     public var documentSubmissionWindow: Int64? = 7 * 86_400
     /// The cancel/reject windows of invoice documents (workflow parameters; placeholders).
     public var documentWorkflow = DocumentWorkflow()
+    /// Search Documents: the longest date range of a first call, in days. Default 30 (the SDK's
+    /// "currently 30"). (`documents.search.span.days`)
+    public var documentSearchSpanDays: Int64 = 30
+    /// Get Recent Documents: how many days back it lists. Default 31 (a placeholder).
+    /// (`documents.recent.days`)
+    public var recentDocumentsDays: Int64 = 31
     /// Seconds a connection may stay silent (between requests or mid-body) before it is closed. Default 60.
     public var idleTimeoutSeconds: Int64
     /// Seconds a request head may take to arrive, from its first byte (a client trickling bytes

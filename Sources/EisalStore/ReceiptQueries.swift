@@ -21,6 +21,10 @@ public struct ReceiptFilter: Sendable, Hashable {
     public var channel: String?
     public var receiverId: String?
     public var receiverName: String?
+    /// Documents: the issuer's RIN.
+    public var issuerId: String?
+    /// Documents: the receiver's type (`B`, `P`, `F`).
+    public var receiverType: String?
     public var paymentMethod: String?
     /// Search Receipts' `FreeText`: fragments (`*` is a wildcard) of ids, names and the POS serial
     /// when at least 5 characters long besides `*`; exact issue date (`yyyy-MM-dd`) or exact total always.
@@ -57,6 +61,21 @@ public struct ReceiptQuery: Sendable, Hashable {
     public var sort: ReceiptSort?
     public var pageNo: Int
     public var pageSize: Int
+    /// Keyset paging (Search Documents' `continuationToken`): when set, newest received first,
+    /// ties broken by UUID (descending), `pageNo` and `sort` ignored, and the page starts after
+    /// `after` (nil: the first page). `totalCount` then counts what is left from this page on.
+    public var keyset: Bool = false
+    public var after: Keyset?
+
+    /// A position in the keyset order.
+    public struct Keyset: Sendable, Hashable {
+        public var receivedAt: Int64
+        public var uuid: String
+        public init(receivedAt: Int64, uuid: String) {
+            self.receivedAt = receivedAt
+            self.uuid = uuid
+        }
+    }
 
     public init(taxpayerRIN: String, pageNo: Int = 1, pageSize: Int = 100) {
         self.taxpayerRIN = taxpayerRIN

@@ -50,6 +50,8 @@ struct ReceiptPredicate {
         }
         add("buyer_id = ?", f.receiverId)
         add("buyer_name = ?", f.receiverName)
+        add("seller_rin = ?", f.issuerId)
+        add("buyer_type = ?", f.receiverType)
         add("payment_method = ?", f.paymentMethod)
         if let text = f.freeText, !text.isEmpty {
             // Exact issue date and exact total match at any length; fragments need 5 characters

@@ -83,13 +83,17 @@ extension SQLiteStore {
         }
         predicate.add(q.filter)
         predicate.add("family = ?", [q.family])
+        if q.keyset, let after = q.after {
+            predicate.add("(received_at < ? OR (received_at = ? AND uuid < ?))", [after.receivedAt, after.receivedAt, after.uuid])
+        }
         let sendableArguments = StatementArguments(predicate.arguments)
         let condition = predicate.sql
-        let order = q.sort.map(ReceiptPredicate.orderBy) ?? "issued_at DESC, uuid"
+        let order = q.keyset ? "received_at DESC, uuid DESC" : q.sort.map(ReceiptPredicate.orderBy) ?? "issued_at DESC, uuid"
+        let offset = q.keyset ? 0 : Self.offset(pageNo: q.pageNo, pageSize: q.pageSize)
         return try reading { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM receipts r WHERE \(condition)", arguments: sendableArguments) ?? 0
             let rows = try Row.fetchAll(db, sql: "\(Self.selectReceipts) WHERE \(condition) ORDER BY \(order) LIMIT ? OFFSET ?",
-                                        arguments: sendableArguments + [q.pageSize, Self.offset(pageNo: q.pageNo, pageSize: q.pageSize)])
+                                        arguments: sendableArguments + [q.pageSize, offset])
             return Page(items: rows.map(Self.receipt), totalCount: total)
         }
     }

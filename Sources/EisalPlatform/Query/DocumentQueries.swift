@@ -29,6 +29,12 @@ struct DocumentQueries<Store: PlatformStore>: Sendable {
             let principal = try context.requirePrincipal()
             return try Response.json(try await submission(try context.parameters.require("uuid"), principal: principal, query: try request.queryParameters()))
         }
+        group.get("documents/search") { request, context -> Response in
+            try Response.json(try await search(principal: try context.requirePrincipal(), query: try request.queryParameters()))
+        }
+        group.get("documents/recent") { request, context -> Response in
+            try Response.json(try await recent(principal: try context.requirePrincipal(), query: try request.queryParameters()))
+        }
         group.get("documents/{uuid}/raw") { _, context -> Response in
             let principal = try context.requirePrincipal()
             return try Response.json(try await document(try context.parameters.require("uuid"), principal: principal, details: false))

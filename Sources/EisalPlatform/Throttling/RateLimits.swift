@@ -28,6 +28,22 @@ public enum ThrottledAPI: String, Sendable, Hashable, CaseIterable {
     case searchReceipts
     /// `GET /api/v1/receipts/recent`.
     case getRecentReceipts
+    /// `POST /api/v1.0/documentsubmissions`.
+    case submitDocuments
+    /// `GET /api/v1.0/documentsubmissions/{uuid}`.
+    case getSubmission
+    /// `GET /api/v1.0/documents/{uuid}/raw`.
+    case getDocument
+    /// `GET /api/v1.0/documents/{uuid}/details`.
+    case getDocumentDetails
+    /// `GET /api/v1.0/documents/{uuid}/pdf` (not served yet; limited so mass printing is refused once it is).
+    case getDocumentPrintout
+    /// `GET /api/v1.0/documents/search`.
+    case searchDocuments
+    /// `GET /api/v1.0/documents/recent`.
+    case getRecentDocuments
+    /// `PUT /api/v1.0/documents/state/{uuid}/…` (cancel, reject, declines).
+    case changeDocumentState
 }
 
 /// A limit: `requests` per `window` seconds, refilled continuously (token bucket).
@@ -97,6 +113,15 @@ public struct RateLimits: Sendable, Hashable {
         .shareReceipt: RateLimit(requests: 60, windowSeconds: 60),
         .searchReceipts: RateLimit(requests: 120, windowSeconds: 60),
         .getRecentReceipts: RateLimit(requests: 30, windowSeconds: 60),
+        // Documents: the same shape, Recent tighter than Search (the FAQ and the Recent page say so),
+        // printouts limited so that mass PDF generation is refused (FAQ).
+        .getSubmission: RateLimit(requests: 300, windowSeconds: 60),
+        .getDocument: RateLimit(requests: 300, windowSeconds: 60),
+        .getDocumentDetails: RateLimit(requests: 300, windowSeconds: 60),
+        .getDocumentPrintout: RateLimit(requests: 30, windowSeconds: 60),
+        .searchDocuments: RateLimit(requests: 120, windowSeconds: 60),
+        .getRecentDocuments: RateLimit(requests: 12, windowSeconds: 60),
+        .changeDocumentState: RateLimit(requests: 120, windowSeconds: 60),
     ])
 
     /// `api=N/W` for each limited API, in declaration order.

@@ -102,6 +102,18 @@ struct ThrottleMiddleware: RouterMiddleware {
             case "share": return .shareReceipt
             default: return nil
             }
+        case (.post, 1, "documentsubmissions"): return .submitDocuments
+        case (.get, 2, "documentsubmissions"): return .getSubmission
+        case (.get, 2, "documents") where parts[1] == "search": return .searchDocuments
+        case (.get, 2, "documents") where parts[1] == "recent": return .getRecentDocuments
+        case (.get, 3, "documents"):
+            switch parts[2] {
+            case "raw": return .getDocument
+            case "details": return .getDocumentDetails
+            case "pdf": return .getDocumentPrintout
+            default: return nil
+            }
+        case (.put, _, "documents") where parts.count >= 4 && parts[1] == "state": return .changeDocumentState
         default: return nil
         }
     }
