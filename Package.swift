@@ -83,7 +83,7 @@ let package = Package(
         // The taxpayer-side SDK.
         .target(
             name: "EisalKit",
-            dependencies: ["EisalCore"],
+            dependencies: ["EisalCore", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: swiftSettings
         ),
         // The SDK's callback receiver (the ERP side of notifications): Hummingbird routes and a

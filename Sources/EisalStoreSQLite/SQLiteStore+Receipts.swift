@@ -73,13 +73,14 @@ extension SQLiteStore {
 
     public func search(_ q: ReceiptQuery) async throws -> Page<DocumentRecord> {
         var predicate: ReceiptPredicate
+        let received = q.receiverSeesValidatedOnly ? "buyer_id = ? AND buyer_id <> '' AND status NOT IN ('Submitted', 'Invalid')" : "buyer_id = ? AND buyer_id <> ''"
         switch q.direction?.lowercased() {
         case "received":
-            predicate = ReceiptPredicate("buyer_id = ? AND buyer_id <> ''", [q.taxpayerRIN])
+            predicate = ReceiptPredicate(received, [q.taxpayerRIN])
         case "submitted", "issued", "sent":
             predicate = ReceiptPredicate("seller_rin = ?", [q.taxpayerRIN])
         default:
-            predicate = ReceiptPredicate("(seller_rin = ? OR (buyer_id = ? AND buyer_id <> ''))", [q.taxpayerRIN, q.taxpayerRIN])
+            predicate = ReceiptPredicate("(seller_rin = ? OR (\(received)))", [q.taxpayerRIN, q.taxpayerRIN])
         }
         predicate.add(q.filter)
         predicate.add("family = ?", [q.family])

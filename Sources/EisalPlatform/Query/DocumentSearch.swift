@@ -17,6 +17,8 @@
 //   search began is returned exactly once across the pages, however many are submitted meanwhile;
 //   a document received during the search may appear once or not at all, never twice.
 // - The token is opaque: Base64URL of the last row's reception time and UUID and a digest of the filters.
+// - A receiver sees a document once it was validated Valid (and after it is cancelled or
+//   rejected); a Submitted or Invalid document is its issuer's alone (in Get Document too).
 // - Recent lists documents received in the last `documents.recent.days` (31) only: older ones
 //   are for Search and packages (the SDK: "documents issued more than a configured number of days
 //   ago are not returned"). Newest received first; pageSize at most 100.
@@ -33,6 +35,7 @@ extension DocumentQueries {
         let pageSize = try Self.pageSize(query)
         var q = ReceiptQuery(taxpayerRIN: principal.tin, pageNo: 1, pageSize: pageSize)
         q.family = DocumentFamily.invoice.name
+        q.receiverSeesValidatedOnly = true
         q.keyset = true
         try Self.filters(query, into: &q)
         let digest = Self.filterDigest(query)
@@ -58,6 +61,7 @@ extension DocumentQueries {
         guard (1 ... Int(Int32.max)).contains(pageNo) else { throw PlatformError.badArgument("pageNo must be between 1 and \(Int32.max).", target: "pageNo") }
         var q = ReceiptQuery(taxpayerRIN: principal.tin, pageNo: pageNo, pageSize: pageSize)
         q.family = DocumentFamily.invoice.name
+        q.receiverSeesValidatedOnly = true
         q.sort = ReceiptSort(key: .dateTimeReceived, descending: true)
         try Self.filters(query, into: &q)
         let oldest = configuration.clock.now() - configuration.recentDocumentsDays * 86_400

@@ -88,7 +88,9 @@ struct DocumentLifecycleService<Store: PlatformStore>: Sendable {
         let milliseconds = clock.nowMilliseconds()
         let refusal = try await store.transitionDocument(uuid: uuid, now: now) { record, lifecycle -> (DocumentTransition?, Refusal?) in
             guard record.family == DocumentFamily.invoice.name else { return (nil, .notFound) }
-            let isIssuer = principal.mayActFor(record.sellerRIN), isReceiver = !record.buyerId.isEmpty && principal.mayActFor(record.buyerId)
+            // A receiver sees a document once it was validated Valid (as in Get Document and Search).
+            let isIssuer = principal.mayActFor(record.sellerRIN)
+            let isReceiver = !record.buyerId.isEmpty && principal.mayActFor(record.buyerId) && record.status != .submitted && record.status != .invalid
             guard isIssuer || isReceiver else { return (nil, .notFound) }
             guard request.byIssuer ? isIssuer : isReceiver else {
                 return (nil, .wrongParty("Only the \(request.byIssuer ? "issuer" : "receiver") of document \(record.uuid) may \(request.name) it."))
