@@ -23,6 +23,7 @@ extension Bench {
         @Option(help: "Offered load in receipts/s (0: as fast as the server accepts). With a rate, the report says whether validation kept up.") var rate = 0
         @Option(help: "Memory for handing accepted submissions to the workers, in MB (0: workers read the store).") var handoffMb = 128
         @Flag(help: "Register a callback (a real receiver in this process) first: every verdict is then also notified.") var callback = false
+        @Flag(help: "Invoice documents (version 1.0, a placeholder signature) from the demo ERP instead of receipts.") var documents = false
 
         func run() async throws {
             let directory = NSTemporaryDirectory() + "eisal-bench-" + UUID().uuidString
@@ -37,8 +38,10 @@ extension Bench {
             let pos = startup.demoCredentials.first { $0.posSerial != nil }!
             let store = try SQLiteStore(path: path)
 
-            say("building \(submissions) submissions of \(receiptsPerSubmission) receipts …")
-            let bodies = try Self.bodies(submissions: submissions, perSubmission: receiptsPerSubmission)
+            let noun = documents ? "documents" : "receipts"
+            say("building \(submissions) submissions of \(receiptsPerSubmission) \(noun) …")
+            let bodies = documents ? Self.documentBodies(submissions: submissions, perSubmission: receiptsPerSubmission)
+                : try Self.bodies(submissions: submissions, perSubmission: receiptsPerSubmission)
             let totalBytes = bodies.reduce(0) { $0 + $1.count }
 
             let receiver = callback ? try BenchReceiver(inbox: directory + "/inbox.sqlite", rin: pos.taxpayerRIN) : nil
@@ -54,7 +57,8 @@ extension Bench {
                     guard let receiverPort = await ports.next() else { throw ValidationError("receiver did not start") }
                     try await receiver.register(base: base, url: "http://127.0.0.1:\(receiverPort)", erp: try requireERP(startup))
                 }
-                let token = try await Self.token(base: base, pos)
+                let token = documents ? try await Self.token(base: base, try requireERP(startup)) : try await Self.token(base: base, pos)
+                let path = documents ? "/api/v1.0/documentsubmissions" : "/api/v1/receiptsubmissions"
 
                 say("sending \(bodies.count) submissions (\(totalBytes) bytes) …")
                 let cpu0 = ResourceUsage.cpuSeconds(), written0 = ResourceUsage.bytesWritten(), clock0 = ContinuousClock.now
@@ -65,7 +69,7 @@ extension Bench {
                     let interval: Duration = rate > 0 ? .seconds(Double(receiptsPerSubmission) / Double(rate)) : .zero
                     func send(_ body: [UInt8], at index: Int) async throws -> Int {
                         if rate > 0 { try await Task.sleep(until: clock0 + interval * index, clock: .continuous) }
-                        var request = HTTPClientRequest(url: base + "/api/v1/receiptsubmissions")
+                        var request = HTTPClientRequest(url: base + path)
                         request.method = .POST
                         request.headers.add(name: "Authorization", value: "Bearer \(token)")
                         request.headers.add(name: "Content-Type", value: "application/json")
@@ -105,12 +109,14 @@ extension Bench {
                 let cpuTotal = ResourceUsage.cpuSeconds() - cpu0
                 let writtenTotal = ResourceUsage.bytesWritten() - written0
                 let intakeSeconds = intake.seconds, totalSeconds = total.seconds
-                say(String(format: "accepted %d receipts in %.2f s: %.0f receipts/s accepted end to end (%.1f MB/s of JSON, %d submissions, concurrency %d, durability %@)",
-                           accepted, intakeSeconds, Double(accepted) / intakeSeconds, Double(totalBytes) / intakeSeconds / 1e6, bodies.count, concurrency, durability as NSString))
+                say(String(format: "accepted %d %@ in %.2f s: %.0f %@/s accepted end to end (%.1f MB/s of JSON, %.2f KB each, %d submissions, concurrency %d, durability %@)",
+                           accepted, noun as NSString, intakeSeconds, Double(accepted) / intakeSeconds, noun as NSString, Double(totalBytes) / intakeSeconds / 1e6,
+                           Double(totalBytes) / Double(max(accepted, 1)) / 1e3, bodies.count, concurrency, durability as NSString))
                 say(String(format: "  CPU during intake: %.2f s (%.0f%% of one core; 2 cores = 200%%), %.0f µs per receipt; %.1f MB written (%.1f KB per receipt, sockets included)",
                            cpuIntake, cpuIntake / intakeSeconds * 100, cpuIntake / Double(max(accepted, 1)) * 1e6, Double(writtenIntake) / 1e6, Double(writtenIntake) / Double(max(accepted, 1)) / 1e3))
-                if workers > 0 { say(String(format: "full validation: all %d receipts validated %.2f s after the first request: %.0f receipts/s overall; %d of %d jobs were still queued when intake finished",
-                           accepted, validated.seconds, Double(accepted) / validated.seconds, pendingSnapshot, bodies.count)) }
+                if workers > 0 { say(String(format: "full validation: all %d %@ validated %.2f s after the first request: %.0f %@/s overall (%.1f MB/s of JSON); %d of %d jobs were still queued when intake finished",
+                           accepted, noun as NSString, validated.seconds, Double(accepted) / validated.seconds, noun as NSString, Double(totalBytes) / validated.seconds / 1e6,
+                           pendingSnapshot, bodies.count)) }
                 if let receiver {
                     let deliveries = Set(receiver.all.map(\.deliveryId)).count
                     say(String(format: "callback: %d of %d receipts notified%@ in %d deliveries, the last %.2f s after the first request",
@@ -133,14 +139,29 @@ extension Bench {
             var request = HTTPClientRequest(url: base + "/connect/token")
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-            request.headers.add(name: "posserial", value: pos.posSerial ?? "")
-            request.headers.add(name: "pososversion", value: pos.posOSVersion ?? "")
-            request.headers.add(name: "presharedkey", value: pos.presharedKey ?? "")
+            if let serial = pos.posSerial {
+                request.headers.add(name: "posserial", value: serial)
+                request.headers.add(name: "pososversion", value: pos.posOSVersion ?? "")
+                request.headers.add(name: "presharedkey", value: pos.presharedKey ?? "")
+            }
             request.body = .bytes(ByteBuffer(string: "grant_type=client_credentials&client_id=\(pos.clientID)&client_secret=\(pos.clientSecret)"))
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
             let body = try await response.body.collect(upTo: 1 << 16)
             guard let token = try JSONParser().parse(Array(buffer: body)).root["access_token"]?.string else { throw ValidationError("no token: \(String(buffer: body))") }
             return token
+        }
+
+        /// Valid invoice documents of the demo taxpayer to 100000002, version 1.0 with a
+        /// placeholder signature of a real signature's size (verification is issue 18), amounts varied.
+        static func documentBodies(submissions: Int, perSubmission: Int) -> [[UInt8]] {
+            let issued = UTCDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970) - 60)
+            let signature = String(repeating: "MIIB", count: 900)
+            return (0 ..< submissions).map { s in
+                let texts = (0 ..< perSubmission).map { n in
+                    DocumentExamples.text(internalID: "D\(s)-\(n)", issued: issued, scale: 1 + (s * perSubmission + n) % 997, signatureValue: signature)
+                }
+                return Array(DocumentExamples.submission(texts).utf8)
+            }
         }
 
         /// Chained, valid receipts of the demo POS, issued a minute ago, 1–6 lines each.
