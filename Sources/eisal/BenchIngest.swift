@@ -24,6 +24,7 @@ extension Bench {
         @Option(help: "Memory for handing accepted submissions to the workers, in MB (0: workers read the store).") var handoffMb = 128
         @Flag(help: "Register a callback (a real receiver in this process) first: every verdict is then also notified.") var callback = false
         @Flag(help: "Invoice documents (version 1.0, a placeholder signature) from the demo ERP instead of receipts.") var documents = false
+        @Flag(help: "With --documents: version 0.9, without signatures (only the document's own text).") var unsigned = false
 
         func run() async throws {
             let directory = NSTemporaryDirectory() + "eisal-bench-" + UUID().uuidString
@@ -40,7 +41,7 @@ extension Bench {
 
             let noun = documents ? "documents" : "receipts"
             say("building \(submissions) submissions of \(receiptsPerSubmission) \(noun) …")
-            let bodies = documents ? Self.documentBodies(submissions: submissions, perSubmission: receiptsPerSubmission)
+            let bodies = documents ? Self.documentBodies(submissions: submissions, perSubmission: receiptsPerSubmission, signed: !unsigned)
                 : try Self.bodies(submissions: submissions, perSubmission: receiptsPerSubmission)
             let totalBytes = bodies.reduce(0) { $0 + $1.count }
 
@@ -153,12 +154,13 @@ extension Bench {
 
         /// Valid invoice documents of the demo taxpayer to 100000002, version 1.0 with a
         /// placeholder signature of a real signature's size (verification is issue 18), amounts varied.
-        static func documentBodies(submissions: Int, perSubmission: Int) -> [[UInt8]] {
+        static func documentBodies(submissions: Int, perSubmission: Int, signed: Bool) -> [[UInt8]] {
             let issued = UTCDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970) - 60)
             let signature = String(repeating: "MIIB", count: 900)
             return (0 ..< submissions).map { s in
                 let texts = (0 ..< perSubmission).map { n in
-                    DocumentExamples.text(internalID: "D\(s)-\(n)", issued: issued, scale: 1 + (s * perSubmission + n) % 997, signatureValue: signature)
+                    DocumentExamples.text(version: signed ? "1.0" : "0.9", internalID: "D\(s)-\(n)", issued: issued, scale: 1 + (s * perSubmission + n) % 997,
+                                          signatureValue: signed ? signature : nil)
                 }
                 return Array(DocumentExamples.submission(texts).utf8)
             }
