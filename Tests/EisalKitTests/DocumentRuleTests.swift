@@ -145,3 +145,27 @@ struct DocumentRuleTests {
         #expect(!DocumentUUID.canonicalText(signed).contains("SIGNATURES"))
     }
 }
+
+/// The token-tree reader agrees with the Codable reference, and the equations give the same
+/// findings whichever arithmetic decides them.
+@Suite("Invoice documents: fast paths agree with the reference")
+struct InvoiceFastPathTests {
+    @Test func theTapeReaderReadsWhatCodableReads() throws {
+        for kind in InvoiceKind.allCases {
+            for scale in [1, 7, 977] {
+                let text = DocumentExamples.text(kind, issued: DocumentRuleTests.issued, scale: scale, references: kind.needsReferences ? [String(repeating: "ab", count: 32), String(repeating: "cd", count: 32)] : [],
+                                                 signatureValue: scale == 7 ? "MIIB" : nil)
+                let node = try JSONParser().parse(Array(text.utf8)).root
+                #expect(try InvoiceDocument(tokenTree: node) == JSONNodeDecoder().decode(InvoiceDocument.self, from: node))
+            }
+        }
+    }
+
+    @Test func aNumberTooLongForFixedPointIsJudgedExactly() throws {
+        // 40 digits do not fit 128-bit fixed point: the Decimal path decides, with the same rule and path.
+        let long = "1" + String(repeating: "0", count: 39) + ".00"
+        let text = DocumentExamples.text(issued: DocumentRuleTests.issued).replacingOccurrences(of: #""totalAmount":261.70"#, with: #""totalAmount":\#(long)"#)
+        let errors = try DocumentRuleTests.validate(text)
+        #expect(errors.map(\.code) == ["Calc.TotalAmount"] && errors.first?.propertyPath == "totalAmount")
+    }
+}

@@ -63,8 +63,8 @@ public struct InvoiceValidator: Sendable {
         let structure = structureChecked ? [] : validateStructure(node)
         guard structure.isEmpty else { return InvoiceValidationReport(errors: structure, document: nil) }
         let document: InvoiceDocument
-        do {
-            document = try JSONNodeDecoder().decode(InvoiceDocument.self, from: node)
+        do throws(TokenTreeDecodingError) {
+            document = try InvoiceDocument(tokenTree: node)
         } catch {
             return InvoiceValidationReport(errors: [issue(ValidationRule.Invoice.type, "The document could not be read: \(error)", "")], document: nil)
         }
@@ -225,10 +225,20 @@ struct InvoiceChecker {
 
     // MARK: Calculations
 
+    /// Fixed point first; `Decimal` when a number or a result does not fit (same findings either way).
     mutating func checkCalculations() {
-        var lines = InvoiceCalculation(document: document, tolerance: context.roundingTolerance)
-        lines.run()
-        errors += lines.errors
+        let text = "\(context.roundingTolerance)"
+        if let tolerance = FixedDecimal(context.roundingTolerance) {
+            var fast = InvoiceCalculation<FixedDecimal>(document: document, tolerance: tolerance, toleranceText: text)
+            fast.run()
+            if fast.decided {
+                errors += fast.errors
+                return
+            }
+        }
+        var exact = InvoiceCalculation<Decimal>(document: document, tolerance: context.roundingTolerance, toleranceText: text)
+        exact.run()
+        errors += exact.errors
     }
 
     // MARK: Dates
