@@ -8,7 +8,7 @@ struct DocumentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "document",
         abstract: "Make, hash and validate invoice documents (i, c, d) offline.",
-        subcommands: [Example.self, UUID.self, Canonical.self, Validate.self, Rules.self]
+        subcommands: [Example.self, UUID.self, Canonical.self, Validate.self, Explain.self, Rules.self]
     )
 
     struct Example: ParsableCommand {
@@ -78,6 +78,22 @@ struct DocumentCommand: ParsableCommand {
                 }
             }
             if !allValid { throw ExitCode(1) }
+        }
+    }
+
+    struct Explain: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Explain why a digest your signer computed differs from the document's: which known serialization mistake reproduces it, where the texts differ, and the fix. Exit 1 when it differs."
+        )
+        @Argument(help: "A JSON file (one document), or - for standard input.") var file: String
+        @Option(help: "The SHA-256 (hex) your code computed for the document.") var digest: String
+        @Flag(help: "Print the report as JSON.") var json = false
+
+        func run() throws {
+            guard let document = try DocumentInput.read(file).documents.first else { throw ValidationError("no document in \(file)") }
+            let report = UUIDExplainer.explainDocument(document, claimed: digest)
+            print(json ? JSONWriter(indent: 2).string(report.json) : report.plainText)
+            if !report.accepted { throw ExitCode(1) }
         }
     }
 

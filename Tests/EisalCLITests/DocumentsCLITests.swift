@@ -26,6 +26,14 @@ struct DocumentsCLITests {
         let uuid = try EisalBinary.run(["document", "uuid", file]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(uuid.count == 64)
 
+        // A digest computed with sorted keys is explained.
+        let single = directory.file("document.json")
+        try Data(try EisalBinary.run(["document", "example", "--version", "0.9"]).stdout.utf8).write(to: URL(fileURLWithPath: single))
+        let right = try EisalBinary.run(["document", "uuid", single]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try EisalBinary.run(["document", "explain", single, "--digest", right]).status == 0)
+        let wrong = try EisalBinary.run(["document", "explain", single, "--digest", String(repeating: "ab", count: 32)])
+        #expect(wrong.status == 1)
+
         let submitted = try EisalBinary.run(["documents", "submit", file, "--wait"] + connection)
         #expect(submitted.status == 0, "\(submitted.stderr)")
         #expect(submitted.stdout.contains("accepted CLI-1 \(uuid)") && submitted.stdout.contains("overallStatus Valid"), "\(submitted.stdout)")

@@ -169,3 +169,36 @@ struct InvoiceFastPathTests {
         #expect(errors.map(\.code) == ["Calc.TotalAmount"] && errors.first?.propertyPath == "totalAmount")
     }
 }
+
+/// The UUID explainer on document digests (issue 17, item 1): the digest a signer computed the
+/// wrong way is traced to the mistake, as for receipt UUIDs.
+@Suite("Invoice documents: the digest explainer")
+struct DocumentDigestExplainerTests {
+    static func digest(_ node: JSONNode, _ change: (inout CanonicalStyle) -> Void, root: CanonicalRoot = .document) -> String {
+        var style = CanonicalStyle.eta
+        change(&style)
+        return ReceiptUUID.hexDigest(CanonicalSerializer(style: style).bytes(node, root: root))
+    }
+
+    @Test func eachWrongSerializationIsNamed() throws {
+        let text = DocumentExamples.text(issued: DocumentRuleTests.issued, signatureValue: "MIIBsignature")
+        let node = try JSONParser().parse(Array(text.utf8)).root
+        let cases: [(String, String)] = [
+            ("sortedKeys", Self.digest(node) { $0.memberOrder = .sorted }),
+            ("namesNotUpperCased", Self.digest(node) { $0.names = .asWritten }),
+            ("floatNumbersShortest", Self.digest(node) { $0.numbers = .shortestDouble }),
+            ("signaturesHashed", Self.digest(node, { _ in }, root: .receipt)),
+        ]
+        for (id, claimed) in cases {
+            let explanation = UUIDExplainer.explainDocument(node, claimed: claimed)
+            #expect(explanation.verdict == .knownMistake && explanation.mistakes.map(\.id) == [id], "\(id): \(explanation.mistakes.map(\.id))")
+        }
+        let right = UUIDExplainer.explainDocument(node, claimed: DocumentUUID.compute(node))
+        #expect(right.verdict == .correct)
+        // Two mistakes at once.
+        let both = Self.digest(node, { $0.memberOrder = .sorted; $0.numbers = .shortestDouble })
+        #expect(Set(UUIDExplainer.explainDocument(node, claimed: both).mistakes.map(\.id)) == ["sortedKeys", "floatNumbersShortest"])
+        // The receipt page's catalogue is unchanged by the document-only mistake.
+        #expect(!UUIDMistake.catalogue.contains(UUIDMistake.signaturesHashed))
+    }
+}

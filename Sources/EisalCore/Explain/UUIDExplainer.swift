@@ -12,9 +12,16 @@ import Crypto
 /// submission: the digests of the whole-submission variants are the same for every receipt in it
 /// and are computed once.
 public struct UUIDExplainer: Sendable {
+    /// What is explained: a receipt's UUID, or an invoice document's digest (its UUID, and what
+    /// its issuer signs: canonical text without `signatures`, spec/serialization.md).
+    public enum Subject: Sendable, Hashable {
+        case receipt, document
+    }
+
     /// The whole submission body the receipts came in, if known (enables
     /// ``UUIDMistake/submissionWrapperHashed``).
     public let submission: JSONNode?
+    public let subject: Subject
     /// Digests of whole-submission variants, by sorted catalogue indices.
     private var submissionDigests: [[Int]: String] = [:]
     private var submissionFeatures: Features?
@@ -23,7 +30,29 @@ public struct UUIDExplainer: Sendable {
     ///   to, or `nil` for a receipt on its own.
     public init(submission: JSONNode? = nil) {
         self.submission = submission?.kind == .object ? submission : nil
+        subject = .receipt
     }
+
+    /// An explainer of invoice document digests (``UUIDMistake/documentCatalogue``).
+    public static func documents() -> UUIDExplainer { UUIDExplainer(subject: .document) }
+
+    private init(subject: Subject) {
+        submission = nil
+        self.subject = subject
+    }
+
+    /// Explains `claimed`, a digest a client computed for `document` (one element of
+    /// `documents[]`, as sent): which known serialization mistake reproduces it.
+    public static func explainDocument(_ document: JSONNode, claimed: String) -> UUIDExplanation {
+        var explainer = UUIDExplainer.documents()
+        return explainer.explain(document, claimed: claimed)
+    }
+
+    var baseRoot: CanonicalRoot { subject == .receipt ? .receipt : .document }
+
+    func computeDigest(_ node: JSONNode) -> String { subject == .receipt ? ReceiptUUID.compute(node) : DocumentUUID.compute(node) }
+
+    func canonicalText(_ node: JSONNode) -> String { subject == .receipt ? ReceiptUUID.canonicalText(node) : DocumentUUID.canonicalText(node) }
 
     /// Explains `claimed` for `receipt` (one element of `receipts[]`, exactly as received).
     /// - Parameter computed: the receipt's UUID if already computed (saves one serialization).
@@ -35,25 +64,25 @@ public struct UUIDExplainer: Sendable {
     /// Explains `claimed` for `receipt` (one element of `receipts[]`, exactly as received).
     /// - Parameter computed: the receipt's UUID if already computed (saves one serialization).
     public mutating func explain(_ receipt: JSONNode, claimed: String, computed: String? = nil) -> UUIDExplanation {
-        let computed = computed ?? ReceiptUUID.compute(receipt)
+        let computed = computed ?? computeDigest(receipt)
         if claimed == computed { return UUIDExplanation(verdict: .correct, claimed: claimed, computed: computed) }
         if ReceiptUUID.matches(claimed: claimed, computed: computed) {
             return UUIDExplanation(verdict: .upperCaseHex, claimed: claimed, computed: computed, mistakes: [UUIDExplanation.Entry(.upperCaseHex)])
         }
         guard Self.isHexDigest(claimed) else {
-            return UUIDExplanation(verdict: .notAUUID, claimed: claimed, computed: computed, canonicalText: ReceiptUUID.canonicalText(receipt))
+            return UUIDExplanation(verdict: .notAUUID, claimed: claimed, computed: computed, canonicalText: canonicalText(receipt))
         }
         let target = claimed.lowercased()
         var tried = 0
         // A receipt that is not an object has no structure for a mistake to change.
         guard receipt.kind == .object, var found = search(receipt, target: target, computed: computed, tried: &tried) else {
-            return UUIDExplanation(verdict: .unknownMistake, claimed: claimed, computed: computed, serializationsTried: tried, canonicalText: ReceiptUUID.canonicalText(receipt))
+            return UUIDExplanation(verdict: .unknownMistake, claimed: claimed, computed: computed, serializationsTried: tried, canonicalText: canonicalText(receipt))
         }
         let difference = difference(receipt, variant: found)
-        if target != claimed, let hex = Self.catalogue.firstIndex(of: .upperCaseHex) { found.append(hex) }
+        if target != claimed, let hex = catalogue.firstIndex(of: .upperCaseHex) { found.append(hex) }
         return UUIDExplanation(
             verdict: .knownMistake, claimed: claimed, computed: computed,
-            mistakes: found.map { UUIDExplanation.Entry(Self.catalogue[$0]) },
+            mistakes: found.map { UUIDExplanation.Entry(catalogue[$0]) },
             serializationsTried: tried, difference: difference
         )
     }
@@ -63,17 +92,19 @@ public struct UUIDExplainer: Sendable {
         s.utf8.count == 64 && s.utf8.allSatisfy { JSONEscapes.hexDigit($0) != nil }
     }
 
-    static let catalogue = UUIDMistake.catalogue
+    /// The mistakes tried for this subject.
+    var catalogue: [UUIDMistake] { subject == .receipt ? UUIDMistake.catalogue : UUIDMistake.documentCatalogue }
     /// Largest submission body (bytes) for which the whole-submission variant is also tried in
     /// pairs with other mistakes. 64 KiB.
     public static let wrapperPairLimit = 64 * 1024
     /// Catalogue indices of the mistakes that change the hashed text.
-    static let textual: [Int] = catalogue.indices.filter { catalogue[$0].changesText }
+    var textual: [Int] { catalogue.indices.filter { catalogue[$0].changesText } }
 
     /// The style and root of a combination of mistakes.
-    static func variant(_ indices: [Int]) -> (style: CanonicalStyle, root: CanonicalRoot) {
+    func variant(_ indices: [Int]) -> (style: CanonicalStyle, root: CanonicalRoot) {
+        let catalogue = self.catalogue
         var style = CanonicalStyle.eta
-        var root = CanonicalRoot.receipt
+        var root = baseRoot
         for i in indices {
             style = catalogue[i].applied(to: style)
             root = catalogue[i].root(from: root)
@@ -95,18 +126,19 @@ public struct UUIDExplainer: Sendable {
         if submission != nil, submissionFeatures == nil, let submission {
             submissionFeatures = Features(submission: submission)
         }
-        let wrapper = Self.catalogue.firstIndex(of: .submissionWrapperHashed)
+        let catalogue = self.catalogue
+        let wrapper = catalogue.firstIndex(of: .submissionWrapperHashed)
         func features(_ indices: [Int]) -> Features? {
             if let wrapper, indices.contains(wrapper) { return submissionFeatures }
             return receiptFeatures
         }
         func applicable(_ indices: [Int]) -> Bool {
             guard let f = features(indices) else { return false }
-            return indices.allSatisfy { f.allows(Self.catalogue[$0]) }
+            return indices.allSatisfy { f.allows(catalogue[$0]) }
         }
         func hash(_ indices: [Int]) -> String {
             tried += 1
-            let (style, root) = Self.variant(indices)
+            let (style, root) = variant(indices)
             if root == .submission, let submission {
                 if let cached = submissionDigests[indices] { return cached }
                 let d = Self.digest(submission, style: style, root: root)
@@ -118,7 +150,7 @@ public struct UUIDExplainer: Sendable {
         // Singles first; a mistake whose text equals the right text is dropped (and so are its pairs).
         var useful: [Int] = []
         var singleDigests: [Int: String] = [:]
-        for i in Self.textual where applicable([i]) {
+        for i in textual where applicable([i]) {
             let d = hash([i])
             if d == target { return [i] }
             if d != computed {
@@ -131,7 +163,7 @@ public struct UUIDExplainer: Sendable {
         // more than a few milliseconds for it.
         let wrapperPairs = (submission?.byteRange.count ?? 0) <= Self.wrapperPairLimit
         for (n, a) in useful.enumerated() {
-            for b in useful[(n + 1)...] where Self.catalogue[a].dimension != Self.catalogue[b].dimension && applicable([a, b])
+            for b in useful[(n + 1)...] where catalogue[a].dimension != catalogue[b].dimension && applicable([a, b])
                 && (wrapperPairs || (a != wrapper && b != wrapper)) {
                 let d = hash([a, b])
                 if d == target { return [a, b] }
@@ -142,10 +174,10 @@ public struct UUIDExplainer: Sendable {
 
     /// The first position where the right canonical text and the variant's text differ.
     private func difference(_ receipt: JSONNode, variant indices: [Int]) -> UUIDExplanation.Difference? {
-        let (style, root) = Self.variant(indices)
-        guard style != .eta || root != .receipt else { return nil }
+        let (style, root) = variant(indices)
+        guard style != .eta || root != baseRoot else { return nil }
         let node = root == .submission ? (submission ?? receipt) : receipt
-        let right = CanonicalSerializer(style: .eta).bytesWithPaths(receipt, root: .receipt)
+        let right = CanonicalSerializer(style: .eta).bytesWithPaths(receipt, root: baseRoot)
         let yours = CanonicalSerializer(style: style).bytesWithPaths(node, root: root)
         let a = right.bytes, b = yours.bytes
         var d = 0

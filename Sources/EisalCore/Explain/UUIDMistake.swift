@@ -185,6 +185,24 @@ extension UUIDMistake {
     )
 
     /// Every known mistake, in the order the explainer reports them.
+    /// An invoice document hashed with its `signatures` member (the digest must leave it out:
+    /// the signature is made over the digest). On a document, the receipt root is every member.
+    public static let signaturesHashed = UUIDMistake(
+        id: "signaturesHashed",
+        summary: "The document was hashed with its `signatures` member; the digest (and the signature over it) covers the document without it.",
+        fix: "Serialize the document without `signatures`, hash that, sign the hash, then add `signatures`.",
+        change: .root(.receipt)
+    )
+
+    /// The mistakes tried on invoice document digests: every serialization mistake of the
+    /// catalogue that is not about a receipt's header or the receipts wrapper, and hashing the signatures.
+    public static let documentCatalogue: [UUIDMistake] = catalogue.filter {
+        switch $0.change {
+        case .headerUUID, .omittedHeaderMember, .root: false
+        default: true
+        }
+    } + [signaturesHashed]
+
     public static let catalogue: [UUIDMistake] = [
         floatNumbersShortest, floatNumbersPython, sortedKeys, uuidRemoved, uuidKeptWithValue,
         arrayNameOnce, arrayNameBeforeEachElementOnly, namesNotUpperCased, rawStrings,
