@@ -133,10 +133,12 @@ func buildApplication<Store: PlatformStore>(store: Store, describedAs storeDescr
                              idlePoll: .milliseconds(configuration.workerPollMilliseconds)),
         node: node, signal: documentSignal, clock: configuration.clock, logger: logger
     )
-    // Scheduled life-cycle changes (a cancellation taking effect at its delayed date).
+    // Scheduled life-cycle changes (a cancellation taking effect at its delayed date, hours ahead):
+    // looked for once a second at most, so an idle node pays little for them.
     let documentStates = LeasedWorker(
         queue: store, handler: DocumentStateJob(lifecycle: lifecycle),
-        configuration: .init(kind: .documentState, workers: 1, leaseSeconds: configuration.jobLeaseSeconds, idlePoll: .milliseconds(configuration.workerPollMilliseconds)),
+        configuration: .init(kind: .documentState, workers: 1, leaseSeconds: configuration.jobLeaseSeconds,
+                             idlePoll: .milliseconds(max(1_000, configuration.workerPollMilliseconds))),
         node: node, signal: JobSignal(), clock: clock, logger: logger
     )
     let dispatch = LeasedWorker(
