@@ -129,8 +129,10 @@ func buildApplication<Store: PlatformStore>(store: Store, describedAs storeDescr
         queue: store,
         handler: DocumentValidation(store: store, family: invoices, emitPartiallyValid: true, clock: configuration.clock, logger: logger, handoff: handoff,
                                     dispatchSignal: dispatchSignal),
+        // This node's submissions wake it at once; the slow look (other nodes' jobs, deferred ones)
+        // is 5 times rarer than the receipts', so an idle document pool costs intake little.
         configuration: .init(kind: JobKind(family: invoices.family), workers: configuration.processingWorkers, leaseSeconds: configuration.jobLeaseSeconds,
-                             idlePoll: .milliseconds(configuration.workerPollMilliseconds)),
+                             idlePoll: .milliseconds(5 * configuration.workerPollMilliseconds)),
         node: node, signal: documentSignal, clock: configuration.clock, logger: logger
     )
     // Scheduled life-cycle changes (a cancellation taking effect at its delayed date, hours ahead):
