@@ -43,9 +43,11 @@ struct DocumentAccessTests {
         }
     }
 
-    /// Recent is throttled harder than Search; the 429 has the flat body and Retry-After.
+    /// Recent is throttled harder than Search; the 429 has the flat body and Retry-After. The
+    /// clock stands still, so a slow machine does not refill the bucket between the calls.
     @Test func recentIsThrottledHarderThanSearch() async throws {
-        try await Harness { $0.rateLimits = .standard }.run(.live) { client, startup in
+        let (clock, _) = PlatformClock.manual(Int64(Date().timeIntervalSince1970))
+        try await Harness { $0.rateLimits = .standard; $0.clock = clock }.run(.live) { client, startup in
             let erp = try await client.erpToken(startup.erp)
             var statuses: [Int] = []
             for _ in 0 ..< 13 { statuses.append(Int(try await client.get("/api/v1.0/documents/recent", token: erp).status.code)) }
