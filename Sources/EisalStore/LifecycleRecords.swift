@@ -17,11 +17,6 @@ public struct DocumentLifecycle: Sendable, Hashable {
     public var rejectDeclinedAt: Int64?
 
     public init() {}
-
-    /// A cancellation was requested, is not declined and has not taken effect by `now`.
-    public func cancellationPending(at now: Int64) -> Bool {
-        cancelRequestedAt != nil && cancelDeclinedAt == nil && (cancelEffectiveAt ?? 0) > now
-    }
 }
 
 /// A change decided by the platform: the document's new status (nil: unchanged), its new

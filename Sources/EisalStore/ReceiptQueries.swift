@@ -65,8 +65,8 @@ public struct ReceiptQuery: Sendable, Hashable {
     /// ties broken by UUID (descending), `pageNo` and `sort` ignored, and the page starts after
     /// `after` (nil: the first page). `totalCount` then counts what is left from this page on.
     public var keyset: Bool = false
-    /// The receiver sees a document only once it was validated Valid (it may since have been
-    /// cancelled or rejected): Submitted and Invalid documents are the issuer's alone (documents).
+    /// Documents: the receiver is a business (type B) other than the issuer, and sees a document
+    /// only once it was validated Valid (it may since have been cancelled or rejected).
     public var receiverSeesValidatedOnly = false
     public var after: Keyset?
 

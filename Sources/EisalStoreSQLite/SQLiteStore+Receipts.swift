@@ -73,7 +73,9 @@ extension SQLiteStore {
 
     public func search(_ q: ReceiptQuery) async throws -> Page<DocumentRecord> {
         var predicate: ReceiptPredicate
-        let received = q.receiverSeesValidatedOnly ? "buyer_id = ? AND buyer_id <> '' AND status NOT IN ('Submitted', 'Invalid')" : "buyer_id = ? AND buyer_id <> ''"
+        // Documents: the receiver is a business other than the issuer, and sees a document once validated Valid.
+        let received = q.receiverSeesValidatedOnly
+            ? "buyer_id = ? AND buyer_type = 'B' AND buyer_id <> seller_rin AND status NOT IN ('Submitted', 'Invalid')" : "buyer_id = ? AND buyer_id <> ''"
         switch q.direction?.lowercased() {
         case "received":
             predicate = ReceiptPredicate(received, [q.taxpayerRIN])

@@ -123,6 +123,7 @@ struct DocumentRuleTests {
             foreign: ReferencedDocument(uuid: foreign, issuerRIN: "100000001", receiverID: "100000003", documentType: "i", isValid: true),
             invalid: ReferencedDocument(uuid: invalid, issuerRIN: "100000001", receiverID: "100000002", documentType: "i", isValid: false),
             note: ReferencedDocument(uuid: note, issuerRIN: "100000001", receiverID: "100000002", documentType: "c", isValid: true),
+            unknown: ReferencedDocument(uuid: unknown, issuerRIN: "300000003", receiverID: "100000002", documentType: "c", isValid: false),
         ]
         var context = Self.context
         context.referencedDocument = { known[$0] }
@@ -132,6 +133,8 @@ struct DocumentRuleTests {
         let errors = try Self.validate(bad, context: context)
         #expect(errors.map(\.code) == Array(repeating: "Ref.DocumentReference", count: 4))
         #expect(errors.map(\.propertyPath) == ["references[0]", "references[1]", "references[2]", "references[3]"])
+        // Another issuer's document reads as unknown: nothing about it is told.
+        #expect(errors[3].message == "Reference \(unknown) does not name a document of this issuer.")
         // A debit note may refer to an earlier debit note.
         let debit = DocumentExamples.text(.debitNote, issued: Self.issued, references: [invoice])
         #expect(try Self.validate(debit, context: context).isEmpty)

@@ -43,6 +43,29 @@ struct DocumentAccessTests {
         }
     }
 
+    /// A foreign (F) or natural-person (P) receiver's id is not a taxpayer: a taxpayer whose RIN
+    /// happens to be written there sees nothing and may do nothing; nor may an issuer that names
+    /// itself as receiver reject its own document.
+    @Test func onlyABusinessReceiverOtherThanTheIssuerIsAReceiver() async throws {
+        try await NotificationBed.harness().run(.live) { client, startup in
+            let erp = try await client.erpToken(startup.erp)
+            let other = try await client.addTaxpayerWithERP("300000003")
+            let foreign = DocumentFlowTests.signed(number: "F-1").replacingOccurrences(
+                of: #""receiver":{"address":{"country":"EG","governate":"Giza","regionCity":"Dokki","street":"Tahrir","buildingNumber":"5"},"type":"B","id":"200000002""#,
+                with: #""receiver":{"address":{"country":"US","governate":"NY","regionCity":"New York","street":"Broadway","buildingNumber":"1"},"type":"F","id":"300000003""#)
+            #expect(foreign.contains(#""type":"F","id":"300000003""#))
+            let accepted = try await client.submitDocuments([foreign], token: erp)
+            let uuid = try #require(accepted.json["acceptedDocuments"]?.elements.first?["uuid"]?.string)
+            #expect(try await client.pollDocumentSubmission(try #require(accepted.json["submissionId"]?.string), token: erp)["overallStatus"]?.string == "Valid")
+            #expect(try await client.get("/api/v1.0/documents/\(uuid)/raw", token: other).status == .notFound)
+            #expect(try await client.changeState(uuid, status: "rejected", reason: "not mine", token: other).status == .notFound)
+            #expect(try await client.decline(uuid, "cancelation", token: other).status == .notFound)
+            let range = DocumentSearchTests.range()
+            #expect(try await client.get("/api/v1.0/documents/search?\(range)&direction=Received", token: other).json["result"]?.elements.isEmpty == true)
+            #expect(try await client.get("/api/v1.0/documents/\(uuid)/raw", token: erp).status == .ok)
+        }
+    }
+
     /// Recent is throttled harder than Search; the 429 has the flat body and Retry-After. The
     /// clock stands still, so a slow machine does not refill the bucket between the calls.
     @Test func recentIsThrottledHarderThanSearch() async throws {

@@ -79,6 +79,8 @@ struct DocumentSearchTests {
             // The token with other filters is refused; with the same ones (page size aside), it goes on.
             #expect(try await client.get("/api/v1.0/documents/search?\(range)&status=Invalid&continuationToken=\(token)", token: erp).status == .badRequest)
             let next = try await client.get("/api/v1.0/documents/search?\(range)&pageSize=5&continuationToken=\(token)", token: erp).json
+            // A token never stands in for the date range.
+            #expect(try await client.get("/api/v1.0/documents/search?continuationToken=\(token)", token: erp).status == .badRequest)
             #expect(next["result"]?.elements.count == 1 && next["metadata"]?["continuationToken"]?.string == "EndofResultSet")
         }
     }

@@ -258,15 +258,16 @@ struct InvoiceChecker {
         guard let lookup = context.referencedDocument, let kind = document.kind else { return }
         for (i, reference) in (document.references ?? []).enumerated() {
             let path = "references[\(i)]"
-            guard let referenced = lookup(reference.lowercased()) else {
+            // Another issuer's document reads as unknown: the errors must not tell its type, parties or status.
+            guard let referenced = lookup(reference.lowercased()), referenced.issuerRIN == document.issuer.id else {
                 add(Rule.documentReference, "Reference \(reference) does not name a document of this issuer.", path)
                 continue
             }
             let allowed: Set<String> = kind == .debitNote || kind == .exportDebitNote ? ["i", "ei", "d", "ed"] : ["i", "ei"]
             if !allowed.contains(referenced.documentType) {
                 add(Rule.documentReference, "Reference \(reference) is a document of type '\(referenced.documentType)'; a \(kind.name.lowercased()) refers to invoices.", path)
-            } else if referenced.issuerRIN != document.issuer.id || referenced.receiverID != (document.receiver.id ?? "") {
-                add(Rule.documentReference, "Reference \(reference) was issued by \(referenced.issuerRIN) to '\(referenced.receiverID)'; a note refers to documents of its own issuer and receiver.", path)
+            } else if referenced.receiverID != (document.receiver.id ?? "") {
+                add(Rule.documentReference, "Reference \(reference) was issued to '\(referenced.receiverID)'; a note refers to documents of its own receiver.", path)
             } else if !referenced.isValid {
                 add(Rule.documentReference, "Reference \(reference) is not a valid document.", path)
             }

@@ -181,28 +181,35 @@ public enum EisalClientError: Error, Sendable, CustomStringConvertible {
 /// One token shared by every caller until shortly before it expires.
 actor TokenCache {
     private var current: (value: String, expires: ContinuousClock.Instant)?
-    private var waiting: [CheckedContinuation<String, any Error>]?
+    /// Callers waiting for the fetch in flight; resumed with nil when its caller was cancelled
+    /// (they then fetch themselves), so one cancelled caller never fails the others.
+    private var waiting: [CheckedContinuation<String?, any Error>]?
 
     /// The cached token, or a new one from `fetch` (one fetch however many callers wait).
     func token(_ fetch: @Sendable () async throws -> (String, Int64)) async throws -> String {
-        if let current, ContinuousClock.now < current.expires { return current.value }
-        if waiting != nil {
-            return try await withCheckedThrowingContinuation { waiting!.append($0) }
-        }
-        waiting = []
-        do {
-            let (value, lifetime) = try await fetch()
-            // Renewed a minute early (or at half its life when it is short).
-            current = (value, ContinuousClock.now + .seconds(max(1, lifetime - min(60, lifetime / 2))))
-            let others = waiting ?? []
-            waiting = nil
-            for other in others { other.resume(returning: value) }
-            return value
-        } catch {
-            let others = waiting ?? []
-            waiting = nil
-            for other in others { other.resume(throwing: error) }
-            throw error
+        while true {
+            if let current, ContinuousClock.now < current.expires { return current.value }
+            if waiting != nil {
+                if let value = try await withCheckedThrowingContinuation({ waiting!.append($0) }) { return value }
+                continue
+            }
+            waiting = []
+            do {
+                let (value, lifetime) = try await fetch()
+                // Renewed a minute early (or at half its life when it is short).
+                current = (value, ContinuousClock.now + .seconds(max(1, lifetime - min(60, lifetime / 2))))
+                let others = waiting ?? []
+                waiting = nil
+                for other in others { other.resume(returning: value) }
+                return value
+            } catch {
+                let others = waiting ?? []
+                waiting = nil
+                for other in others {
+                    if error is CancellationError { other.resume(returning: nil) } else { other.resume(throwing: error) }
+                }
+                throw error
+            }
         }
     }
 

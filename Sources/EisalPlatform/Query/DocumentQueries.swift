@@ -68,7 +68,7 @@ struct DocumentQueries<Store: PlatformStore>: Sendable {
 
     func document(_ uuid: String, principal: Principal, details: Bool) async throws -> JSONValue {
         guard let r = try await store.receipt(uuid: uuid), r.family == DocumentFamily.invoice.name,
-              principal.mayActFor(r.sellerRIN) || (!r.buyerId.isEmpty && principal.mayActFor(r.buyerId) && r.status != .submitted && r.status != .invalid) else {
+              principal.mayActFor(r.sellerRIN) || DocumentVisibility.receiverMayAct(r, principal) else {
             throw PlatformError.notFound("Document \(uuid)", target: "uuid")
         }
         let node = try JSONParser().parse(r.raw).root

@@ -45,9 +45,9 @@ extension DocumentQueries {
                 throw PlatformError.badArgument("continuationToken is not one this search returned (pass it with the same filters as the first call).", target: "continuationToken")
             }
             q.after = after
-        } else {
-            try requireSpan(query)
         }
+        // On every page: a token carries no authority of its own (the filters are the same each time).
+        try requireSpan(query)
         if query["issuerType"].map({ $0.uppercased() != "B" }) == true { return Self.searchPage([], token: Self.endOfResultSet, remaining: 0, complete: q.after == nil) }
         let page = try await store.search(q)
         let remaining = max(0, page.totalCount - page.items.count)

@@ -90,7 +90,7 @@ struct DocumentLifecycleService<Store: PlatformStore>: Sendable {
             guard record.family == DocumentFamily.invoice.name else { return (nil, .notFound) }
             // A receiver sees a document once it was validated Valid (as in Get Document and Search).
             let isIssuer = principal.mayActFor(record.sellerRIN)
-            let isReceiver = !record.buyerId.isEmpty && principal.mayActFor(record.buyerId) && record.status != .submitted && record.status != .invalid
+            let isReceiver = DocumentVisibility.receiverMayAct(record, principal)
             guard isIssuer || isReceiver else { return (nil, .notFound) }
             guard request.byIssuer ? isIssuer : isReceiver else {
                 return (nil, .wrongParty("Only the \(request.byIssuer ? "issuer" : "receiver") of document \(record.uuid) may \(request.name) it."))
@@ -114,7 +114,8 @@ struct DocumentLifecycleService<Store: PlatformStore>: Sendable {
                     return Self.refused("RejectionAlreadyRequested", "This document was already rejected on \(Self.date(lifecycle.rejectRequestedAt!)); a document is rejected at most once.")
                 }
                 guard record.status == .valid else { return Self.refused("DocumentNotValid", "Only a Valid document can be rejected; this one is \(record.status.rawValue).") }
-                if lifecycle.cancellationPending(at: now) {
+                // Requested and not declined: pending, or due and about to be applied by its job.
+                if lifecycle.cancelRequestedAt != nil, lifecycle.cancelDeclinedAt == nil {
                     return Self.refused("CancellationPending", "The issuer asked to cancel this document on \(Self.date(lifecycle.cancelRequestedAt!)); decline the cancellation first to reject it.")
                 }
                 guard now <= record.receivedAt + workflow.rejectionWindow else {
@@ -190,6 +191,17 @@ struct DocumentLifecycleService<Store: PlatformStore>: Sendable {
     }
 
     static func date(_ seconds: Int64) -> String { UTCDateTime(secondsSinceEpoch: seconds).iso8601 }
+}
+
+/// Who counts as a document's receiver (stand-in decision): a business (type B) other than the
+/// issuer, named by its RIN, once the document was validated Valid. A P or F receiver's id is a
+/// national id or free text, not a taxpayer: it never gives a taxpayer access.
+enum DocumentVisibility {
+    static func isBusinessReceiver(_ r: DocumentRecord) -> Bool { r.buyerType == "B" && !r.buyerId.isEmpty && r.buyerId != r.sellerRIN }
+
+    static func receiverMayAct(_ r: DocumentRecord, _ principal: Principal) -> Bool {
+        isBusinessReceiver(r) && principal.mayActFor(r.buyerId) && r.status != .submitted && r.status != .invalid
+    }
 }
 
 /// The `document-state` jobs: a requested cancellation takes effect at its delayed date.
