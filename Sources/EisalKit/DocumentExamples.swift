@@ -35,13 +35,15 @@ public enum DocumentExamples {
         let sales2 = q2 * 50, net2 = sales2, vat2 = net2 * 14 / 100, wht2 = net2 / 100, total2 = net2 + vat2 - wht2
         func n(_ d: Decimal) -> String { Self.fixed(d) }
         let referencesText = references.isEmpty ? "" : #","references":["# + references.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+        // Export types carry the date the service was delivered (the issue date's day).
+        let serviceDate = type.isExport ? #""serviceDeliveryDate":"\#(issued.iso8601.prefix(10))","# : ""
         let signature = signatureValue.map { #","signatures":[{"signatureType":"I","value":"\#($0)"}]"# } ?? ""
         return """
         {"issuer":{"address":{"branchID":"0","country":"EG","governate":"Cairo","regionCity":"Nasr City","street":"Abbas El Akkad","buildingNumber":"12"},\
         "type":"B","id":"\(parties.issuerRIN)","name":"\(parties.issuerName)"},\
         "receiver":{"address":{"country":"EG","governate":"Giza","regionCity":"Dokki","street":"Tahrir","buildingNumber":"5"},\
         "type":"B","id":"\(parties.receiverRIN)","name":"\(parties.receiverName)"},\
-        "documentType":"\(type.rawValue)","documentTypeVersion":"\(version)","dateTimeIssued":"\(issued.iso8601)","taxpayerActivityCode":"4620",\
+        "documentType":"\(type.rawValue)","documentTypeVersion":"\(version)","dateTimeIssued":"\(issued.iso8601)",\(serviceDate)"taxpayerActivityCode":"4620",\
         "internalID":"\(internalID)","invoiceLines":[\
         {"description":"Coffee beans 1kg","itemType":"GS1","itemCode":"6221218058490","unitType":"EA","quantity":\(n(q1)),"internalCode":"SKU-1",\
         "salesTotal":\(n(sales1)),"total":\(n(total1)),"valueDifference":0.00,"totalTaxableFees":0.00,"netTotal":\(n(net1)),"itemsDiscount":0.00,\

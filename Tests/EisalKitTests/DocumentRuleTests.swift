@@ -61,6 +61,9 @@ struct DocumentRuleTests {
         Breakage(rule: "Core.Quantity", path: "invoiceLines[0].quantity", change: replacing(#""quantity":2.00"#, #""quantity":0.00"#)),
         Breakage(rule: "Core.TaxTypeUnique", path: "taxTotals[1].taxType", change: replacing(#"{"taxType":"T4","amount":0.50}]"#, #"{"taxType":"T1","amount":0.50}]"#)),
         Breakage(rule: "Core.References", path: "references", kind: .creditNote, change: { $0 }),
+        Breakage(rule: "Core.ExportFields", path: "serviceDeliveryDate", kind: .exportInvoice, change: { text in
+            text.replacingOccurrences(of: #"("serviceDeliveryDate":")[0-9-]+"#, with: "$1 2026-13-01", options: .regularExpression)
+        }),
         Breakage(rule: "Calc.AmountEGP", path: "invoiceLines[0].unitValue.amountEGP",
                  change: replacing(#""currencySold":"EGP","amountEGP":100.00"#, #""currencySold":"USD","amountEGP":100.00,"amountSold":5.00,"currencyExchangeRate":20.50"#)),
         Breakage(rule: "Calc.SalesTotal", path: "invoiceLines[0].salesTotal", change: replacing(#""salesTotal":200.00"#, #""salesTotal":210.00"#)),

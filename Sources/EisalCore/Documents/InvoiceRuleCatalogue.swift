@@ -39,6 +39,7 @@ extension ValidationRule {
         static let exchangeRate = ValidationRule("Core.ExchangeRate", .core, "A line sold in another currency than EGP gives unitValue.amountSold and a currencyExchangeRate above 0.")
         static let quantity = ValidationRule("Core.Quantity", .core, "A line's quantity is above 0.")
         static let taxTypeUnique = ValidationRule("Core.TaxTypeUnique", .core, "A tax type appears more than once in taxTotals, or more than once on a line.")
+        static let exportFields = ValidationRule("Core.ExportFields", .core, "Export types (ei, ec, ed) give serviceDeliveryDate as yyyy-MM-dd (ETA SDK /documents/export-invoice-v1-0).")
         static let references = ValidationRule("Core.References", .core, "Credit and debit notes (c, d, ec, ed) list the UUIDs of the documents they correct in references; no UUID twice.")
         static let amountEGP = ValidationRule("Calc.AmountEGP", .calculation, "unitValue.amountEGP = amountSold × currencyExchangeRate when currencySold is not EGP.")
         static let salesTotal = ValidationRule("Calc.SalesTotal", .calculation, "salesTotal = quantity × unitValue.amountEGP.")
@@ -64,7 +65,7 @@ extension ValidationRule {
         public static let all: [ValidationRule] = [
             required, type, maxLength, pattern, numberFormat, nonNegative, itemCount, typeVersion,
             documentType, partyType, country, activityCode, currency, itemType, itemCode, unitType, taxType, taxSubtype,
-            issuerBranch, receiverIdentity, exchangeRate, quantity, taxTypeUnique, references,
+            issuerBranch, receiverIdentity, exchangeRate, quantity, taxTypeUnique, exportFields, references,
             amountEGP, salesTotal, discount, netTotal, taxableFees, t1, t2, t4, rateTax, lineTotal,
             totalSalesAmount, totalDiscountAmount, netAmount, totalItemsDiscountAmount, taxTotals, totalAmount,
             notInFuture, submissionWindow,

@@ -181,6 +181,12 @@ struct InvoiceChecker {
         for (i, total) in d.taxTotals.enumerated() where !seen.insert(total.taxType).inserted {
             add(Rule.taxTypeUnique, "Tax type \(total.taxType) appears more than once in taxTotals.", "taxTotals[\(i)].taxType")
         }
+        if d.kind?.isExport == true {
+            let date = d.serviceDeliveryDate ?? ""
+            if !Self.isPlainDate(date) {
+                add(Rule.exportFields, date.isEmpty ? "An export document gives serviceDeliveryDate (yyyy-MM-dd)." : "serviceDeliveryDate '\(date)' must be a date like 2026-11-30.", "serviceDeliveryDate")
+            }
+        }
         let references = d.references ?? []
         if d.kind?.needsReferences == true, references.isEmpty {
             add(Rule.references, "A \(d.kind!.name.lowercased()) lists the UUIDs of the documents it corrects in references.", "references")
@@ -189,6 +195,13 @@ struct InvoiceChecker {
         for (i, reference) in references.enumerated() where !seenReferences.insert(reference.lowercased()).inserted {
             add(Rule.references, "Reference \(reference) appears twice.", "references[\(i)]")
         }
+    }
+
+    /// `yyyy-MM-dd`, a real calendar date.
+    static func isPlainDate(_ s: String) -> Bool {
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2, let y = Int(parts[0]), let m = Int(parts[1]), let day = Int(parts[2]) else { return false }
+        return UTCDateTime(String(format: "%04d-%02d-%02dT00:00:00Z", y, m, day)) != nil && (1 ... 12).contains(m) && (1 ... 31).contains(day)
     }
 
     mutating func checkReceiver() {
