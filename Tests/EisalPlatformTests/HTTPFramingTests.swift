@@ -1,4 +1,5 @@
 import EisalCore
+import EisalKit
 import EisalPlatform
 import Foundation
 import HummingbirdTesting
@@ -94,8 +95,20 @@ struct HTTPFramingTests {
 
     @Test func aStalledUploadIsClosedAfterTheIdleTimeout() async throws {
         try await Harness { $0.idleTimeoutSeconds = 1 }.run(.live) { client, startup in
-            let token = try await client.posToken(startup.pos)
+            // The token comes over a new connection: the test client's own connection may already
+            // have been closed by this 1 s idle timeout on a loaded machine.
             let port = try #require(client.port)
+            let pos = startup.pos
+            let sdk = EisalClient(configuration: .init(apiBaseURL: "http://127.0.0.1:\(port)", clientID: pos.clientID, clientSecret: pos.clientSecret,
+                                                       posSerial: pos.posSerial, posOSVersion: pos.posOSVersion, presharedKey: pos.presharedKey))
+            let token: String
+            do {
+                token = try await sdk.accessToken()
+                try await sdk.shutdown()
+            } catch {
+                try? await sdk.shutdown()
+                throw error
+            }
             let connection = try await RawConnection.open(port: port)
             let started = ContinuousClock.now
             var closed: Bool
