@@ -76,24 +76,14 @@ extension ValidationRule {
 
         /// The catalogue as a Markdown page (docs/document-rules.md is this text; a test keeps the two equal).
         public static var catalogueMarkdown: String {
-            var lines = [
-                "# Document validation rules",
-                "",
+            ValidationRule.markdownPage(title: "Document validation rules", intro: [
                 "Generated from `EisalCore/Documents/InvoiceRuleCatalogue.swift` by `eisal document rules`; a test keeps",
                 "this page equal to the code. Invoice documents (`i`, `c`, `d`, `ei`, `ec`, `ed`), type versions 1.0 and",
                 "0.9. Each rule's id is the `code` of the errors it reports; `propertyPath` names the property",
                 "(`invoiceLines[0].taxableItems[1].amount`). Rules run in this order; structure errors stop the",
                 "later stages. Signatures are checked by the platform, not by these rules.",
-                "",
-                "| # | rule | stage | checks |",
-                "|---|---|---|---|",
-            ]
-            for (i, rule) in all.enumerated() {
-                lines.append("| \(i + 1) | `\(rule.id)` | \(rule.stage.rawValue) | \(rule.summary.replacingOccurrences(of: "|", with: "\\|")) |")
-            }
-            lines.append("")
-            lines.append("Defaults: rounding tolerance ±0.5 per equation, clock tolerance 300 s, submission window 7 days (platform), receiver identification from 50,000 EGP. All are parameters of `ValidationContext`.")
-            return lines.joined(separator: "\n") + "\n"
+            ], rules: all, defaults: "Defaults: rounding tolerance ±0.5 per equation, clock tolerance 300 s, submission window 7 days (platform), receiver identification from 50,000 EGP. All are parameters of `ValidationContext`.")
         }
+
     }
 }

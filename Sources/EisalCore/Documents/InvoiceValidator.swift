@@ -98,12 +98,7 @@ struct InvoiceChecker {
         checkCalculations()
         checkDates()
         checkReferences()
-        guard errors.count > 1 else { return }
-        let order = Rule.order
-        errors = errors.enumerated().sorted {
-            let a = order[$0.element.code ?? ""] ?? .max, b = order[$1.element.code ?? ""] ?? .max
-            return a != b ? a < b : $0.offset < $1.offset
-        }.map(\.element)
+        errors = ValidationRule.inCatalogueOrder(errors, Rule.order)
     }
 
     // MARK: Codes

@@ -31,12 +31,7 @@ struct ModelChecker {
         checkDates()
         checkReferences()
         // Report in the order of the rule catalogue.
-        guard errors.count > 1 else { return }
-        let order = Self.ruleOrder
-        errors = errors.enumerated().sorted {
-            let a = order[$0.element.code ?? ""] ?? .max, b = order[$1.element.code ?? ""] ?? .max
-            return a != b ? a < b : $0.offset < $1.offset
-        }.map(\.element)
+        errors = ValidationRule.inCatalogueOrder(errors, Self.ruleOrder)
     }
 
     // MARK: Codes

@@ -84,25 +84,35 @@ extension ValidationRule {
 }
 
 extension ValidationRule {
+    /// `errors` in the order of a rule catalogue (`order`: rule id → position), errors of one
+    /// rule in the order they were found; ids not in the catalogue last.
+    static func inCatalogueOrder(_ errors: [ETAError], _ order: [String: Int]) -> [ETAError] {
+        guard errors.count > 1 else { return errors }
+        return errors.enumerated().sorted {
+            let a = order[$0.element.code ?? ""] ?? .max, b = order[$1.element.code ?? ""] ?? .max
+            return a != b ? a < b : $0.offset < $1.offset
+        }.map(\.element)
+    }
+
+    /// A generated rule page: `title`, `intro` lines, the numbered table of `rules`, `defaults`.
+    static func markdownPage(title: String, intro: [String], rules: [ValidationRule], defaults: String) -> String {
+        var lines = ["# " + title, ""] + intro + ["", "| # | rule | stage | checks |", "|---|---|---|---|"]
+        for (i, rule) in rules.enumerated() {
+            lines.append("| \(i + 1) | `\(rule.id)` | \(rule.stage.rawValue) | \(rule.summary.replacingOccurrences(of: "|", with: "\\|")) |")
+        }
+        lines += ["", defaults]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     /// The rule catalogue as a Markdown page (docs/validation-rules.md is this text; a test keeps
     /// the two equal).
     public static var catalogueMarkdown: String {
-        var lines = [
-            "# Validation rules",
-            "",
+        markdownPage(title: "Validation rules", intro: [
             "Generated from `EisalCore/Validation/ValidationRule.swift` by `eisal receipt rules`; a test keeps this page",
             "equal to the code. Each rule's id is the `code` of the errors it reports; `propertyPath` names the",
             "property (`header.dateTimeIssued`, `itemData[0].quantity`). Rules run in this order; structure",
             "errors stop the later stages (the receipt cannot be read reliably).",
-            "",
-            "| # | rule | stage | checks |",
-            "|---|---|---|---|",
-        ]
-        for (i, rule) in all.enumerated() {
-            lines.append("| \(i + 1) | `\(rule.id)` | \(rule.stage.rawValue) | \(rule.summary.replacingOccurrences(of: "|", with: "\\|")) |")
-        }
-        lines.append("")
-        lines.append("Defaults: rounding tolerance ±0.5 per equation, clock tolerance 300 s, submission window 24 h, 300 lines per receipt, returns within 540 days, buyer identification from 150,000 EGP. All are parameters of `ValidationContext`.")
-        return lines.joined(separator: "\n") + "\n"
+        ], rules: all, defaults: "Defaults: rounding tolerance ±0.5 per equation, clock tolerance 300 s, submission window 24 h, 300 lines per receipt, returns within 540 days, buyer identification from 150,000 EGP. All are parameters of `ValidationContext`.")
     }
+
 }
