@@ -57,14 +57,7 @@ struct DocumentCommand: ParsableCommand {
         @Option(help: "Rounding tolerance per equation.") var tolerance = "0.5"
 
         func run() throws {
-            var context = ValidationContext.current()
-            if let now {
-                guard let at = UTCDateTime(now, allowMissingSeconds: true) else { throw ValidationError("--now must look like 2025-02-02T14:00:00Z") }
-                context.now = at
-            }
-            context.submissionWindow = windowDays > 0 ? Int64(windowDays) * 86_400 : nil
-            guard let tol = Decimal(string: tolerance) else { throw ValidationError("--tolerance must be a decimal") }
-            context.roundingTolerance = tol
+            let context = try ValidationContext.offline(now: now, windowSeconds: Int64(windowDays) * 86_400, tolerance: tolerance)
             let input = try DocumentInput.read(file)
             var allValid = true
             for (i, document) in input.documents.enumerated() {

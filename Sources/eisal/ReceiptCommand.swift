@@ -59,14 +59,7 @@ struct ReceiptCommand: ParsableCommand {
         @Option(help: "Rounding tolerance per equation.") var tolerance = "0.5"
 
         func run() throws {
-            var context = ValidationContext.current()
-            if let now {
-                guard let at = UTCDateTime(now, allowMissingSeconds: true) else { throw ValidationError("--now must look like 2025-02-02T14:00:00Z") }
-                context.now = at
-            }
-            context.submissionWindow = windowHours > 0 ? Int64(windowHours) * 3600 : nil
-            guard let tol = Decimal(string: tolerance) else { throw ValidationError("--tolerance must be a decimal") }
-            context.roundingTolerance = tol
+            let context = try ValidationContext.offline(now: now, windowSeconds: Int64(windowHours) * 3600, tolerance: tolerance)
             let input = try ReceiptInput.read(file)
             let validator = ReceiptValidator()
             var allValid = true
@@ -92,6 +85,22 @@ struct ReceiptCommand: ParsableCommand {
 }
 
 extension ReceiptExamples.Kind: ExpressibleByArgument {}
+
+extension ValidationContext {
+    /// The context of an offline `validate` command: `--now` (default: now), a submission window
+    /// in seconds (0: off) and `--tolerance`.
+    static func offline(now: String?, windowSeconds: Int64, tolerance: String) throws -> ValidationContext {
+        var context = ValidationContext.current()
+        if let now {
+            guard let at = UTCDateTime(now, allowMissingSeconds: true) else { throw ValidationError("--now must look like 2025-02-02T14:00:00Z") }
+            context.now = at
+        }
+        context.submissionWindow = windowSeconds > 0 ? windowSeconds : nil
+        guard let tol = Decimal(string: tolerance) else { throw ValidationError("--tolerance must be a decimal") }
+        context.roundingTolerance = tol
+        return context
+    }
+}
 
 extension ReceiptCommand {
     struct Rules: ParsableCommand {
