@@ -42,6 +42,18 @@ let package = Package(
             resources: [.copy("Resources/CodeTables")],
             swiftSettings: swiftSettings
         ),
+        // CAdES-BES signing and verification of document signatures, on the public APIs of
+        // swift-asn1, swift-certificates and swift-crypto (swift-certificates' own CMS is SPI).
+        .target(
+            name: "EisalCAdES",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Storage protocols shaped by the platform's use cases, and their records.
         .target(
             name: "EisalStore",
@@ -126,6 +138,7 @@ let package = Package(
             path: "Tests/EisalReceiverTestSupport",
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "EisalCAdESTests", dependencies: ["EisalCAdES", "EisalCore", "EisalTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "EisalCoreTests", dependencies: ["EisalCore", "EisalTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         // The storage conformance suite: every store protocol method's contract, on every backend.
         .testTarget(

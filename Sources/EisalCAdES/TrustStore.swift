@@ -1,0 +1,122 @@
+// Trust anchors and certificate paths. A path is built from the signer's certificate through the
+// certificates the signature carries up to a configured anchor: each link is an issuer whose
+// subject is the child's issuer name and whose key verifies the child's signature, and every
+// issuer below the anchor must be a CA (basicConstraints). Validity dates are not part of the
+// path: they are checked per document against its `dateTimeIssued` (CAdESVerifier), so one
+// path serves every document the certificate signs.
+//
+// Built here rather than with swift-certificates' `Verifier` because the verdict needs the
+// failure kind (untrusted vs expired vs not yet valid, at the document's date, not the clock's),
+// and a path cached per certificate keeps verification under a few hundred microseconds.
+// Caches are bounded and guarded by a `Mutex`: verification is synchronous CPU work called
+// from many worker tasks, and a lock held for a dictionary lookup is cheaper than an actor hop.
+
+import Crypto
+import Foundation
+import SwiftASN1
+import Synchronization
+import X509
+
+/// The certificates a signature must chain to, with caches of parsed certificates and paths.
+public final class TrustStore: Sendable {
+    /// The trust anchors.
+    public let anchors: [Certificate]
+    private let anchorDER: Set<[UInt8]>
+    private let cache = Mutex(Caches())
+
+    struct Caches {
+        var certificates: [[UInt8]: Certificate] = [:]
+        var paths: [[UInt8]: Result<[Certificate], CAdESError>] = [:]
+    }
+
+    /// Entries kept in each cache before it is emptied (a platform sees few distinct certificates).
+    static let cacheLimit = 4096
+    /// The longest path accepted, anchor included.
+    static let maximumDepth = 8
+
+    /// A store trusting `anchors` (roots or intermediates).
+    public init(anchors: [Certificate]) {
+        self.anchors = anchors
+        self.anchorDER = Set(anchors.compactMap { try? Self.der($0) })
+    }
+
+    /// A store trusting every certificate in the PEM files at `paths`; a directory contributes
+    /// its `.pem`, `.crt` and `.cer` files.
+    public convenience init(pemPaths paths: [String]) throws {
+        var anchors: [Certificate] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw CAdESError(.untrustedChain, "Trust anchor file \(path) does not exist.")
+            }
+            let files = isDirectory.boolValue
+                ? try FileManager.default.contentsOfDirectory(atPath: path).sorted().filter { [".pem", ".crt", ".cer"].contains(where: $0.hasSuffix) }.map { path + "/" + $0 }
+                : [path]
+            for file in files {
+                let text = try String(contentsOfFile: file, encoding: .utf8)
+                let documents = try PEMDocument.parseMultiple(pemString: text).filter { $0.discriminator == "CERTIFICATE" }
+                guard !documents.isEmpty else { throw CAdESError(.untrustedChain, "\(file) holds no PEM certificate.") }
+                for document in documents { anchors.append(try Certificate(derEncoded: document.derBytes)) }
+            }
+        }
+        self.init(anchors: anchors)
+    }
+
+    static func der(_ certificate: Certificate) throws -> [UInt8] {
+        var serializer = DER.Serializer()
+        try serializer.serialize(certificate)
+        return serializer.serializedBytes
+    }
+
+    /// The certificate whose DER is `der`, parsed once.
+    func certificate(der: [UInt8]) throws -> Certificate {
+        if let known = cache.withLock({ $0.certificates[der] }) { return known }
+        let certificate: Certificate
+        do { certificate = try Certificate(derEncoded: der) } catch { throw CAdESError.malformed("An embedded certificate cannot be read: \(error).") }
+        cache.withLock { caches in
+            if caches.certificates.count >= Self.cacheLimit { caches.certificates.removeAll(keepingCapacity: true) }
+            caches.certificates[der] = certificate
+        }
+        return certificate
+    }
+
+    /// The path from `leaf` to an anchor through `pool`, leaf first and anchor last.
+    func path(leaf: Certificate, leafDER: [UInt8], pool: [Certificate]) -> Result<[Certificate], CAdESError> {
+        var key = leafDER
+        for certificate in pool { key += (try? Self.der(certificate)).map { Array(SHA256.hash(data: $0)) } ?? [] }
+        if let known = cache.withLock({ $0.paths[key] }) { return known }
+        let result = Result(catching: { try buildPath(leaf: leaf, leafDER: leafDER, pool: pool) }).mapError { $0 as? CAdESError ?? CAdESError(.untrustedChain, "\($0)") }
+        cache.withLock { caches in
+            if caches.paths.count >= Self.cacheLimit { caches.paths.removeAll(keepingCapacity: true) }
+            caches.paths[key] = result
+        }
+        return result
+    }
+
+    private func buildPath(leaf: Certificate, leafDER: [UInt8], pool: [Certificate]) throws -> [Certificate] {
+        guard !anchors.isEmpty else { throw CAdESError(.untrustedChain, "No trust anchor is configured, so no certificate can be trusted.") }
+        if anchorDER.contains(leafDER) { return [leaf] }
+        var path = [leaf]
+        var current = leaf
+        while path.count < Self.maximumDepth {
+            if let anchor = anchors.first(where: { $0.subject == current.issuer && $0.publicKey.isValidSignature(current.signature, for: current) }) {
+                path.append(anchor)
+                return path
+            }
+            guard let issuer = pool.first(where: { candidate in
+                candidate.subject == current.issuer && !path.contains(candidate) && candidate.publicKey.isValidSignature(current.signature, for: current)
+            }) else {
+                let selfSigned = current.issuer == current.subject
+                throw CAdESError(.untrustedChain, selfSigned
+                    ? "The chain ends at the self-signed certificate \"\(current.subject)\", which is not a trust anchor."
+                    : "No trust anchor or included certificate issued \"\(current.subject)\" (its issuer is \"\(current.issuer)\").")
+            }
+            guard case .isCertificateAuthority = (try? issuer.extensions.basicConstraints) ?? .notCertificateAuthority else {
+                throw CAdESError(.untrustedChain, "\"\(issuer.subject)\" issued \"\(current.subject)\" but is not a CA (basicConstraints).")
+            }
+            path.append(issuer)
+            current = issuer
+        }
+        throw CAdESError(.untrustedChain, "The chain is longer than \(Self.maximumDepth) certificates.")
+    }
+}
