@@ -42,11 +42,12 @@ let package = Package(
             resources: [.copy("Resources/CodeTables")],
             swiftSettings: swiftSettings
         ),
-        // CAdES-BES signing and verification of document signatures, on the public APIs of
+        // CAdES-BES signing and verification of document signatures, on EisalCore and the public APIs of
         // swift-asn1, swift-certificates and swift-crypto (swift-certificates' own CMS is SPI).
         .target(
             name: "EisalCAdES",
             dependencies: [
+                "EisalCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -70,7 +71,8 @@ let package = Package(
         .target(
             name: "EisalPlatform",
             dependencies: [
-                "EisalCore", "EisalStore", "EisalStoreSQLite",
+                "EisalCore", "EisalStore", "EisalStoreSQLite", "EisalCAdES",
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -95,7 +97,8 @@ let package = Package(
         // The taxpayer-side SDK.
         .target(
             name: "EisalKit",
-            dependencies: ["EisalCore", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: ["EisalCore", "EisalCAdES", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                           .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: swiftSettings
         ),
         // The SDK's callback receiver (the ERP side of notifications): Hummingbird routes and a
@@ -114,7 +117,8 @@ let package = Package(
         .executableTarget(
             name: "eisal",
             dependencies: [
-                "EisalCore", "EisalKit", "EisalKitReceiver", "EisalPlatform", "EisalStoreSQLite",
+                "EisalCore", "EisalCAdES", "EisalKit", "EisalKitReceiver", "EisalPlatform", "EisalStoreSQLite",
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -2,6 +2,7 @@
 // that wires components together. It opens the store the configuration names, and builds the
 // rest generically over it.
 
+import EisalCAdES
 import EisalCore
 import EisalStore
 import EisalStoreSQLite
@@ -25,6 +26,10 @@ public struct PlatformStartup: Sendable {
     public var scheme: String
     /// The CA certificate clients must trust, when the sandbox CA issued the server certificate.
     public var tlsTrustAnchor: String?
+    /// The sandbox signing CA's certificate, when it is on.
+    public var signingAuthority: String? = nil
+    /// The demo taxpayers' seal certificates and keys, when the sandbox signing CA is on.
+    public var seals: [SandboxSigningAuthority.Seal] = []
 }
 
 /// The platform's application (one concrete type whatever the store).
@@ -87,7 +92,8 @@ func buildApplication<Store: PlatformStore>(store: Store, describedAs storeDescr
     let signal = JobSignal()
     let receipts = ReceiptFamily(store: store, configuration: configuration)
     let intake = IntakeService(store: store, family: receipts, configuration: configuration, handoff: handoff, signal: signal)
-    let invoices = InvoiceFamily(store: store, configuration: configuration)
+    let (signatureTrust, signingAuthority, seals) = try documentSignatureTrust(configuration, demo: demo, dataDirectory: dataDirectory)
+    let invoices = InvoiceFamily(store: store, configuration: configuration, signatures: DocumentSignatures(verifier: CAdESVerifier(trust: signatureTrust)))
     let documentSignal = JobSignal()
     let documentIntake = IntakeService(store: store, family: invoices, configuration: configuration, handoff: handoff, signal: documentSignal)
     // Stand-in decision (spec/common.md): /api/v1/ and /api/v1.0/ are aliases for every route.
@@ -165,5 +171,20 @@ func buildApplication<Store: PlatformStore>(store: Store, describedAs storeDescr
         logger: logger
     )
     return (app, PlatformStartup(demoCredentials: demo, adminKey: adminKey, storeDescription: storeDescription,
-                                 scheme: configuration.tls == nil ? "http" : "https", tlsTrustAnchor: configuration.tls?.trustAnchorPath))
+                                 scheme: configuration.tls == nil ? "http" : "https", tlsTrustAnchor: configuration.tls?.trustAnchorPath,
+                                 signingAuthority: signingAuthority, seals: seals))
+}
+
+/// The anchors document signatures must chain to: the configured ones, and in sandbox mode (unless
+/// turned off) the sandbox signing CA, which also issues each demo taxpayer's seal.
+func documentSignatureTrust(_ configuration: PlatformConfiguration, demo: [IssuedCredentials], dataDirectory: String) throws -> (TrustStore, String?, [SandboxSigningAuthority.Seal]) {
+    var anchors = try TrustStore(pemPaths: configuration.signatures.trustAnchorPaths).anchors
+    guard configuration.signatures.sandboxAuthority ?? (configuration.notifications.mode == .sandbox) else { return (TrustStore(anchors: anchors), nil, []) }
+    let authority = SandboxSigningAuthority(directory: dataDirectory + "/signing")
+    anchors.append(try authority.authority(now: Date(timeIntervalSince1970: TimeInterval(configuration.clock.now()))))
+    var seals: [SandboxSigningAuthority.Seal] = []
+    for rin in Set(demo.map(\.taxpayerRIN)).sorted() {
+        seals.append(try authority.seal(rin: rin, name: "Eisal Demo Taxpayer \(rin)", now: Date(timeIntervalSince1970: TimeInterval(configuration.clock.now()))))
+    }
+    return (TrustStore(anchors: anchors), authority.caCertificatePath, seals)
 }

@@ -42,6 +42,8 @@ extension PlatformConfiguration {
         ("tls.hosts", "host names of the sandbox certificate, comma-separated (localhost, loopback, ETA's pre-production hosts)"),
         ("mode", "sandbox (http callbacks to loopback/private hosts allowed) or production (https only, no inner addresses) (sandbox)"),
         ("callback.ca", "a PEM file of extra CA certificates trusted for callbacks"),
+        ("signature.ca", "PEM files or folders of CA certificates trusted for document signatures, comma-separated (none)"),
+        ("signature.sandbox.ca", "create and trust the sandbox signing CA in {data}/signing, with a seal per demo taxpayer (true in sandbox mode, false in production)"),
         ("notify.batch.size", "most notifications in one delivery (100)"),
         ("notify.batch.wait.ms", "how long a batch may wait to fill, from its oldest notification (100)"),
         ("notify.workers", "notification dispatch workers of this node; 0 runs none (8)"),
@@ -106,6 +108,8 @@ extension PlatformConfiguration {
         default: throw ConfigurationError("tls.cert and tls.key go together.")
         }
         try readNotificationSettings(reader)
+        signatures.trustAnchorPaths = reader.stringArray(forKey: "signature.ca") ?? signatures.trustAnchorPaths
+        if let sandboxCA = reader.bool(forKey: "signature.sandbox.ca") { signatures.sandboxAuthority = sandboxCA }
         adminKey = reader.string(forKey: "admin.key", isSecret: true) ?? adminKey
         seedDemoData = reader.bool(forKey: "demo", default: seedDemoData)
     }

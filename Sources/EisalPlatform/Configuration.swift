@@ -88,6 +88,8 @@ public struct PlatformConfiguration: Sendable {
     /// Callbacks and notification delivery: mode, timeouts, batching, retries (`mode`,
     /// `callback.ca`, `notify.*`).
     public var notifications = NotificationSettings()
+    /// Document signatures: trust anchors and the sandbox signing CA (`signature.*`).
+    public var signatures = SignatureSettings()
     /// Admin API key (`X-Admin-Key`); generated and printed at start when nil.
     public var adminKey: String?
     /// The clock, injectable for tests (seconds since the epoch).

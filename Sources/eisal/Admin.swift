@@ -2,12 +2,13 @@ import ArgumentParser
 import EisalCore
 import EisalPlatform
 import EisalStoreSQLite
+import Foundation
 
 /// `eisal admin …`: the registry, directly on the database file.
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add and list taxpayers, ERP clients and POS devices; register notification callbacks.",
-        subcommands: [AddTaxpayer.self, AddClient.self, AddPOS.self, List.self, Callback.self]
+        subcommands: [AddTaxpayer.self, AddClient.self, AddPOS.self, List.self, Callback.self, IssueCertificate.self]
     )
 
     static func registry(_ options: DatabaseOptions) throws -> RegistryService<SQLiteStore> {
@@ -16,6 +17,31 @@ struct Admin: AsyncParsableCommand {
 
     static func show(_ credentials: IssuedCredentials) throws {
         print(JSONWriter(indent: 2).string(try JSONValueEncoder().encode(credentials)))
+    }
+
+    struct IssueCertificate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "issue-certificate",
+            abstract: "Issue a document-signing (seal) certificate from the sandbox signing CA in {data}/signing/ (created when absent); print its files.",
+            discussion: "Writes seal-RIN.pem (certificate), seal-RIN-key.pem (PKCS#8 key, owner-only) and seal-RIN.p12 (PKCS#12 with the CA). The sandbox platform trusts this CA; sign with `eisal document sign FILE --cert … --key …`."
+        )
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "The taxpayer's 9-digit registration number (put in organizationIdentifier as VATEG-RIN).") var rin: String
+        @Option(help: "The name in the certificate.") var name: String?
+        @Option(help: "Key: p256, p384 or rsa (2048 bits, as ETA's tokens).") var key: String = "p256"
+        @Option(help: "The PKCS#12 passphrase.") var passphrase = SandboxSigningAuthority.defaultPassphrase
+        @Flag(help: "Issue a new certificate even when one with more than 30 days left exists.") var reissue = false
+
+        func run() throws {
+            guard rin.count == 9, rin.allSatisfy(\.isNumber) else { throw ValidationError("--rin must be 9 digits") }
+            guard let kind = SandboxSigningAuthority.KeyKind(rawValue: key) else { throw ValidationError("--key must be p256, p384 or rsa") }
+            let authority = SandboxSigningAuthority(directory: (database.path as NSString).deletingLastPathComponent + "/signing")
+            let seal = try authority.seal(rin: rin, name: name ?? "Taxpayer \(rin)", key: kind, passphrase: passphrase, reissue: reissue)
+            print(JSONWriter(indent: 2).string(.object([
+                ("rin", .string(seal.rin)), ("certificate", .string(seal.certificatePath)), ("key", .string(seal.keyPath)),
+                ("pkcs12", .string(seal.pkcs12Path)), ("pkcs12Passphrase", .string(seal.pkcs12Passphrase)), ("ca", .string(authority.caCertificatePath)),
+            ])))
+        }
     }
 
     struct AddTaxpayer: AsyncParsableCommand {

@@ -7,8 +7,8 @@ import Foundation
 struct DocumentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "document",
-        abstract: "Make, hash and validate invoice documents (i, c, d) offline.",
-        subcommands: [Example.self, UUID.self, Canonical.self, Validate.self, Explain.self, Rules.self]
+        abstract: "Make, hash, validate, sign and verify invoice documents (i, c, d, ei, ec, ed) offline.",
+        subcommands: [Example.self, UUID.self, Canonical.self, Validate.self, Explain.self, Rules.self, Sign.self, Verify.self]
     )
 
     struct Example: ParsableCommand {

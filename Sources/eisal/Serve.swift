@@ -49,6 +49,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "sandbox (default: http callbacks to loopback and private hosts allowed) or production (https only, certificates verified, no loopback/private/link-local/metadata hosts) (mode).")
     var mode: String?
     @Option(help: "A PEM file of extra CA certificates trusted for callbacks, beside the system's (callback.ca).") var callbackCa: String?
+    @Option(help: "A CA certificate (PEM file or folder) trusted for document signatures; repeat for more (signature.ca).") var signatureCa: [String] = []
+    @Option(help: "Create and trust the sandbox signing CA in {data}/signing with a seal per demo taxpayer: true or false (signature.sandbox.ca; default true in sandbox mode).")
+    var signatureSandboxCa: Bool?
     @Option(help: "Admin API key (admin.key; generated once when absent).") var adminKey: String?
     @Flag(help: "Do not create the demo taxpayer, ERP client and POS (demo=false).") var noDemo = false
     @Flag(help: "Report mixed submissions as PartiallyValid instead of Invalid (partially.valid).") var partiallyValid = false
@@ -75,6 +78,8 @@ struct Serve: AsyncParsableCommand {
         set("tls.hosts", tlsHost.isEmpty ? nil : .stringArray(tlsHost))
         set("mode", mode.map { .string($0) })
         set("callback.ca", callbackCa.map { .string($0) })
+        set("signature.ca", signatureCa.isEmpty ? nil : .stringArray(signatureCa))
+        set("signature.sandbox.ca", signatureSandboxCa.map { .bool($0) })
         set("admin.key", adminKey.map { .string($0) })
         set("demo", noDemo ? .bool(false) : nil)
         set("partially.valid", partiallyValid ? .bool(true) : nil)
@@ -111,6 +116,18 @@ struct Serve: AsyncParsableCommand {
         var lines = ["eisal: database \(startup.storeDescription)", "eisal: admin API key (X-Admin-Key): \(startup.adminKey)"]
         if let anchor = startup.tlsTrustAnchor {
             lines.append("eisal: HTTPS with a certificate from the sandbox CA: trust \(anchor) in your client (curl --cacert \(anchor); see docs/platform.md \"HTTPS\")")
+        }
+        if let authority = startup.signingAuthority {
+            lines.append("eisal: document signatures chain to the sandbox signing CA \(authority) (and any --signature-ca)")
+        }
+        for seal in startup.seals {
+            lines += [
+                "",
+                "Demo seal of taxpayer \(seal.rin) (signs invoice documents):",
+                "  certificate \(seal.certificatePath)  key \(seal.keyPath)",
+                "  PKCS#12 \(seal.pkcs12Path) (passphrase \(seal.pkcs12Passphrase))",
+                "  swift run eisal document example | swift run eisal document sign - --cert \(seal.certificatePath) --key \(seal.keyPath)",
+            ]
         }
         for c in startup.demoCredentials {
             if let serial = c.posSerial {

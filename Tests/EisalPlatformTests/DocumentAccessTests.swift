@@ -50,9 +50,9 @@ struct DocumentAccessTests {
         try await NotificationBed.harness().run(.live) { client, startup in
             let erp = try await client.erpToken(startup.erp)
             let other = try await client.addTaxpayerWithERP("300000003")
-            let foreign = DocumentFlowTests.signed(number: "F-1").replacingOccurrences(
+            let foreign = TestSeals.sign(DocumentFlowTests.signed(number: "F-1", signature: .none).replacingOccurrences(
                 of: #""receiver":{"address":{"country":"EG","governate":"Giza","regionCity":"Dokki","street":"Tahrir","buildingNumber":"5"},"type":"B","id":"200000002""#,
-                with: #""receiver":{"address":{"country":"US","governate":"NY","regionCity":"New York","street":"Broadway","buildingNumber":"1"},"type":"F","id":"300000003""#)
+                with: #""receiver":{"address":{"country":"US","governate":"NY","regionCity":"New York","street":"Broadway","buildingNumber":"1"},"type":"F","id":"300000003""#))
             #expect(foreign.contains(#""type":"F","id":"300000003""#))
             let accepted = try await client.submitDocuments([foreign], token: erp)
             let uuid = try #require(accepted.json["acceptedDocuments"]?.elements.first?["uuid"]?.string)

@@ -19,8 +19,15 @@ struct DocumentFlowTests {
 
     static func now() -> UTCDateTime { UTCDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970) - 60) }
 
-    static func signed(_ type: InvoiceKind = .invoice, number: String, references: [String] = [], version: String = "1.0", signature: String? = "MIIBplaceholder") -> String {
-        DocumentExamples.text(type, version: version, parties: .init(receiverRIN: buyerRIN), internalID: number, issued: now(), references: references, signatureValue: signature)
+    /// How a test document is signed.
+    enum Signing { case seal, none, value(String) }
+
+    /// An example document of the demo taxpayer to `buyerRIN`, signed with its test seal by default.
+    static func signed(_ type: InvoiceKind = .invoice, number: String, references: [String] = [], version: String = "1.0", signature: Signing = .seal) -> String {
+        let text = DocumentExamples.text(type, version: version, parties: .init(receiverRIN: buyerRIN), internalID: number, issued: now(), references: references,
+                                         signatureValue: { if case .value(let v) = signature { v } else { nil } }())
+        if case .seal = signature { return TestSeals.sign(text) }
+        return text
     }
 
     @Test func anInvoiceFromAToBIsValidatedNotifiedAndReadableByBothButNoOneElse() async throws {
@@ -38,7 +45,7 @@ struct DocumentFlowTests {
                     try await client.mustRegisterCallback(url: buyer.url, token: buyerERP)
                     let invoice = Self.signed(number: "INV-1")
                     let expectedUUID = DocumentUUID.compute(try JSONParser().parse(Array(invoice.utf8)).root)
-                    let accepted = try await client.submitDocuments([invoice, Self.signed(number: "INV-2", signature: nil)], token: sellerERP)
+                    let accepted = try await client.submitDocuments([invoice, Self.signed(number: "INV-2", signature: .none)], token: sellerERP)
                     #expect(accepted.status == .accepted)
                     let submission = try #require(accepted.json["submissionId"]?.string)
                     #expect(accepted.json["submissionUUID"]?.string == submission)
@@ -108,7 +115,7 @@ struct DocumentFlowTests {
             let references = details["validationResults"]?["validationSteps"]?.elements.first { $0["name"]?.string == "References validator" }
             #expect(references?["error"]?["details"]?.elements.first?["propertyPath"]?.string == "references[0]")
             // Version 0.9 needs no signature.
-            let unsigned = try await client.submitDocuments([Self.signed(number: "INV-11", version: "0.9", signature: nil)], token: sellerERP)
+            let unsigned = try await client.submitDocuments([Self.signed(number: "INV-11", version: "0.9", signature: .none)], token: sellerERP)
             let v09 = try await client.pollDocumentSubmission(try #require(unsigned.json["submissionId"]?.string), token: sellerERP)
             #expect(v09["overallStatus"]?.string == "Valid")
         }

@@ -26,7 +26,7 @@ struct DocumentSDKTests {
                 let (a, b) = try await (t1, t2)
                 #expect(a == b)
 
-                let submitted = try await seller.submitDocuments([DocumentFlowTests.signed(number: "SDK-1"), DocumentFlowTests.signed(number: "SDK-2", signature: nil)])
+                let submitted = try await seller.submitDocuments([DocumentFlowTests.signed(number: "SDK-1"), DocumentFlowTests.signed(number: "SDK-2", signature: .none)])
                 let id = try #require(submitted.id)
                 #expect(submitted.acceptedDocuments.map(\.internalId) == ["SDK-1", "SDK-2"])
                 let details = try await seller.waitForDocumentSubmission(id, documents: 2)

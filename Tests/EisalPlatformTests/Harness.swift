@@ -18,6 +18,7 @@ struct Harness {
     init(_ adjust: (inout PlatformConfiguration) -> Void = { _ in }) {
         directory = try! TemporaryDirectory("test").path // removed when run ends
         configuration = PlatformConfiguration(host: "127.0.0.1", port: 0, logLevel: .error, store: .sqlite(path: directory + "/eisal.sqlite"), workerPollMilliseconds: 10, adminKey: "test-admin-key")
+        configuration.signatures.trustAnchorPaths = [TestSeals.caPath]
         adjust(&configuration)
     }
 

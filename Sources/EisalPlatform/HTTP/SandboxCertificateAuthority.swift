@@ -43,30 +43,7 @@ public struct SandboxCertificateAuthority: Sendable {
     }
 
     func loadOrCreateCA(now: Date) throws -> (Certificate, Certificate.PrivateKey) {
-        if FileManager.default.fileExists(atPath: caCertificatePath), FileManager.default.fileExists(atPath: caKeyPath) {
-            let certificate = try Certificate(pemEncoded: try String(contentsOfFile: caCertificatePath, encoding: .utf8))
-            let key = try Certificate.PrivateKey(pemEncoded: try String(contentsOfFile: caKeyPath, encoding: .utf8))
-            return (certificate, key)
-        }
-        let key = P256.Signing.PrivateKey()
-        let name = try DistinguishedName {
-            CommonName("Eisal sandbox CA")
-            OrganizationName("Eisal (not the Egyptian Tax Authority)")
-        }
-        let certificate = try Certificate(
-            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
-            notValidBefore: now - 3600, notValidAfter: now + 10 * 365 * 86400,
-            issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
-                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
-                SubjectKeyIdentifier(hash: Certificate.PublicKey(key.publicKey))
-            },
-            issuerPrivateKey: .init(key)
-        )
-        try Self.write(key.pemRepresentation, to: caKeyPath, secret: true)
-        try Self.write(try certificate.serializeAsPEM().pemString, to: caCertificatePath, secret: false)
-        return (certificate, .init(key))
+        try LocalCertificateAuthority(certificatePath: caCertificatePath, keyPath: caKeyPath, commonName: "Eisal sandbox CA").loadOrCreate(now: now)
     }
 
     /// Whether the server certificate on disk was issued by `issuer` for exactly `hosts` and has
@@ -112,7 +89,48 @@ public struct SandboxCertificateAuthority: Sendable {
     }
 
     static func write(_ text: String, to path: String, secret: Bool) throws {
-        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: secret ? 0o600 : 0o644]) else {
+        try LocalCertificateAuthority.write(Array(text.utf8), to: path, secret: secret)
+    }
+}
+
+/// A certificate authority kept as two PEM files, created on first use: a P-256 key and a
+/// self-signed certificate of 10 years that may issue end-entity certificates only.
+struct LocalCertificateAuthority {
+    let certificatePath: String
+    let keyPath: String
+    let commonName: String
+
+    func loadOrCreate(now: Date) throws -> (Certificate, Certificate.PrivateKey) {
+        if FileManager.default.fileExists(atPath: certificatePath), FileManager.default.fileExists(atPath: keyPath) {
+            let certificate = try Certificate(pemEncoded: try String(contentsOfFile: certificatePath, encoding: .utf8))
+            let key = try Certificate.PrivateKey(pemEncoded: try String(contentsOfFile: keyPath, encoding: .utf8))
+            return (certificate, key)
+        }
+        let key = P256.Signing.PrivateKey()
+        let name = try DistinguishedName {
+            CommonName(commonName)
+            OrganizationName("Eisal (not the Egyptian Tax Authority)")
+        }
+        let certificate = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
+            notValidBefore: now - 3600, notValidAfter: now + 10 * 365 * 86400,
+            issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+                SubjectKeyIdentifier(hash: Certificate.PublicKey(key.publicKey))
+            },
+            issuerPrivateKey: .init(key)
+        )
+        try FileManager.default.createDirectory(atPath: (certificatePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Self.write(Array(key.pemRepresentation.utf8), to: keyPath, secret: true)
+        try Self.write(Array(try certificate.serializeAsPEM().pemString.utf8), to: certificatePath, secret: false)
+        return (certificate, .init(key))
+    }
+
+    /// Writes a file, readable by its owner only when `secret`.
+    static func write(_ bytes: [UInt8], to path: String, secret: Bool) throws {
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: secret ? 0o600 : 0o644]) else {
             throw TLSSettingsError(message: "cannot write \(path)")
         }
     }

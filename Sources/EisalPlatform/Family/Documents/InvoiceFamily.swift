@@ -2,19 +2,21 @@
 // spec/documents-api.md): ERP (taxpayer system) tokens submit them, for their own taxpayer or
 // one they act for; the platform computes each document's UUID; full validation runs the core's
 // document rules as of reception, resolves the references of credit and debit notes against
-// stored documents, and requires an issuer signature on version 1.0.
+// stored documents, and verifies the signatures of version 1.0 (EisalCAdES.DocumentSignatures).
 //
 // Stand-in decisions:
 // - A POS token may not submit documents (403 IncorrectSubmitter): documents come from ERPs.
-// - Signatures: version 1.0 needs a `signatures` entry of type `I`; its CAdES-BES verification
-//   is issue 18 and not done yet (Signature.IssuerMissing is the only signature error today).
-//   Version 0.9 needs none.
+// - Signatures: version 1.0 needs a `signatures` entry of type `I`, a CAdES-BES over the
+//   document's canonical text by a certificate chaining to a configured anchor, valid at
+//   `dateTimeIssued` and naming the issuer's RIN; an `S` entry, when present, must verify too.
+//   Checked in processing, never on the synchronous path. Version 0.9 needs none.
 // - The submission window for documents is `PlatformConfiguration.documentSubmissionWindow`
 //   (7 days by default, a placeholder: ETA sets it as a workflow parameter).
 // - Notifications (seed erp-receive-document-notifications.txt): `document-validated` to the
 //   issuer for every verdict; `document-received` to the receiver of a valid document when it
 //   is a business (B) other than the issuer. Path /notifications/documents, batch type `document`.
 
+import EisalCAdES
 import EisalCore
 import EisalStore
 import Foundation
@@ -23,6 +25,7 @@ import Foundation
 struct InvoiceFamily<Store: PlatformStore>: PlatformFamily {
     let store: Store
     let configuration: PlatformConfiguration
+    let signatures: DocumentSignatures
     let rules = InvoiceRules()
 
     func admitCaller(_ principal: Principal) async throws {
@@ -72,19 +75,10 @@ struct InvoiceFamily<Store: PlatformStore>: PlatformFamily {
             let lookup = known
             documentContext.referencedDocument = { uuid in uuid == own ? nil : lookup[uuid] }
             var errors = rules.validate(node, context: documentContext)
-            errors += Self.signatureErrors(node)
+            errors += signatures.errors(for: node, uuid: record.uuid, fallbackDate: Date(timeIntervalSince1970: TimeInterval(record.receivedAt)))
             verdicts.append(errors)
         }
         return .verdicts(verdicts)
-    }
-
-    /// Version 1.0 carries the issuer's signature (verification: issue 18).
-    static func signatureErrors(_ node: JSONNode) -> [ETAError] {
-        guard node["documentTypeVersion"]?.string == "1.0" else { return [] }
-        let signatures = node["signatures"]?.elements ?? []
-        if signatures.contains(where: { $0["signatureType"]?.string == "I" && !($0["value"]?.string ?? "").isEmpty }) { return [] }
-        return [ETAError(code: "Signature.IssuerMissing", message: "Document type version 1.0 must carry the issuer's CAdES-BES signature: a signatures entry with signatureType I (version 0.9 is accepted without one).",
-                         target: "signatures", propertyPath: "signatures")]
     }
 
     func notifications(for documents: [DocumentRecord], errors: [[ETAError]], at milliseconds: Int64, recipients: Set<String>) -> [NotificationRecord] {
