@@ -7,7 +7,7 @@ import Foundation
 /// `eisal bench …`: throughput measurements. Run in release mode:
 /// `swift run -c release eisal bench core`.
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Measure throughput.", subcommands: [Core.self, Validate.self, Explain.self, Ingest.self, Store.self, Notify.self])
+    static let configuration = CommandConfiguration(abstract: "Measure throughput.", subcommands: [Core.self, Validate.self, Explain.self, Ingest.self, Store.self, Notify.self, Signatures.self])
 
     struct Core: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Canonical serialization + UUID over varied receipts, beside raw SHA-256 of the same bytes.")

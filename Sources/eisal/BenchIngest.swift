@@ -23,7 +23,7 @@ extension Bench {
         @Option(help: "Offered load in receipts/s (0: as fast as the server accepts). With a rate, the report says whether validation kept up.") var rate = 0
         @Option(help: "Memory for handing accepted submissions to the workers, in MB (0: workers read the store).") var handoffMb = 128
         @Flag(help: "Register a callback (a real receiver in this process) first: every verdict is then also notified.") var callback = false
-        @Flag(help: "Invoice documents (version 1.0, a placeholder signature) from the demo ERP instead of receipts.") var documents = false
+        @Flag(help: "Invoice documents (version 1.0, signed with the demo seal) from the demo ERP instead of receipts.") var documents = false
         @Flag(help: "With --documents: version 0.9, without signatures (only the document's own text).") var unsigned = false
 
         func run() async throws {
@@ -41,7 +41,9 @@ extension Bench {
 
             let noun = documents ? "documents" : "receipts"
             say("building \(submissions) submissions of \(receiptsPerSubmission) \(noun) …")
-            let bodies = documents ? Self.documentBodies(submissions: submissions, perSubmission: receiptsPerSubmission, signed: !unsigned)
+            let seal = startup.seals.first { $0.rin == pos.taxpayerRIN }
+            let signer = try seal.map { try DocumentSigner(certificatePEM: try String(contentsOfFile: $0.certificatePath, encoding: .utf8), keyPEM: try String(contentsOfFile: $0.keyPath, encoding: .utf8)) }
+            let bodies = documents ? try Self.documentBodies(submissions: submissions, perSubmission: receiptsPerSubmission, signer: unsigned ? nil : signer)
                 : try Self.bodies(submissions: submissions, perSubmission: receiptsPerSubmission)
             let totalBytes = bodies.reduce(0) { $0 + $1.count }
 
@@ -152,15 +154,14 @@ extension Bench {
             return token
         }
 
-        /// Valid invoice documents of the demo taxpayer to 100000002, version 1.0 with a
-        /// placeholder signature of a real signature's size (verification is issue 18), amounts varied.
-        static func documentBodies(submissions: Int, perSubmission: Int, signed: Bool) -> [[UInt8]] {
+        /// Valid invoice documents of the demo taxpayer to 100000002, amounts varied: version 1.0
+        /// signed with the demo seal (verified in processing), or version 0.9 unsigned without `signer`.
+        static func documentBodies(submissions: Int, perSubmission: Int, signer: DocumentSigner?) throws -> [[UInt8]] {
             let issued = UTCDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970) - 60)
-            let signature = String(repeating: "MIIB", count: 900)
-            return (0 ..< submissions).map { s in
-                let texts = (0 ..< perSubmission).map { n in
-                    DocumentExamples.text(version: signed ? "1.0" : "0.9", internalID: "D\(s)-\(n)", issued: issued, scale: 1 + (s * perSubmission + n) % 997,
-                                          signatureValue: signed ? signature : nil)
+            return try (0 ..< submissions).map { s in
+                let texts = try (0 ..< perSubmission).map { n in
+                    let text = DocumentExamples.text(version: signer == nil ? "0.9" : "1.0", internalID: "D\(s)-\(n)", issued: issued, scale: 1 + (s * perSubmission + n) % 997)
+                    return try signer.map { String(decoding: try $0.sign(document: Array(text.utf8)), as: UTF8.self) } ?? text
                 }
                 return Array(DocumentExamples.submission(texts).utf8)
             }
