@@ -15,6 +15,7 @@
 // SHA-1 hash) as CAdES allows.
 
 import Crypto
+import EisalCore
 import Foundation
 import SwiftASN1
 import X509
@@ -154,27 +155,28 @@ public struct CAdESVerifier: Sendable {
         }
 
         // signer certificate
-        var pool: [(der: [UInt8], certificate: Certificate)] = []
+        var pool: [TrustStore.CertificateEntry] = []
         for der in signedData.certificates {
-            do { pool.append((der, try trust.certificate(der: der))) } catch {
+            do { pool.append(try trust.certificate(der: der)) } catch {
                 report.fail("signer certificate", error as? CAdESError ?? .malformed("\(error)"))
                 for name in Self.checkNames.drop(while: { $0 != "signer certificate" }).dropFirst() { report.skip(name, "an embedded certificate could not be read") }
                 return
             }
         }
-        guard let (signerDER, certificate) = pool.first(where: { signer.identifier.matches($0.certificate) }) else {
+        guard let signerEntry = pool.first(where: { signer.identifier.matches($0.certificate) }) else {
             report.fail("signer certificate", CAdESError(.signerCertificateMissing, pool.isEmpty
                 ? "The signature carries no certificate; the signer's certificate must be included."
                 : "None of the \(pool.count) included certificate(s) is the one the SignerInfo names."))
             for name in Self.checkNames.drop(while: { $0 != "signer certificate" }).dropFirst() { report.skip(name, "no signer certificate") }
             return
         }
+        let certificate = signerEntry.certificate
         report.signerCertificate = certificate
-        report.pass("signer certificate", "\(certificate.subject), serial \(certificate.serialNumber)")
+        report.pass("signer certificate", signerEntry.subject)
 
         // signing-certificate-v2 (or v1)
         do {
-            report.pass("signing certificate attribute", try Self.checkSigningCertificate(signer, der: signerDER, certificate: certificate))
+            report.pass("signing certificate attribute", try Self.checkSigningCertificate(signer, entry: signerEntry))
         } catch {
             report.fail("signing certificate attribute", error as? CAdESError ?? .malformed("\(error)"))
         }
@@ -186,7 +188,7 @@ public struct CAdESVerifier: Sendable {
                 if valid {
                     report.pass("signature", "\(certificate.publicKey) over the signed attributes")
                 } else {
-                    report.fail("signature", CAdESError(.signatureInvalid, "The signature over the signed attributes does not verify with the key of \"\(certificate.subject)\" (were the attributes changed after signing, or signed with another key?)."))
+                    report.fail("signature", CAdESError(.signatureInvalid, "The signature over the signed attributes does not verify with the key of \"\(signerEntry.subject)\" (were the attributes changed after signing, or signed with another key?)."))
                 }
             } catch {
                 report.fail("signature", error as? CAdESError ?? .malformed("\(error)"))
@@ -196,18 +198,19 @@ public struct CAdESVerifier: Sendable {
         }
 
         // chain, key usage, validity
-        switch trust.path(leaf: certificate, leafDER: signerDER, pool: pool.map(\.certificate)) {
+        let path = trust.path(leaf: signerEntry, pool: pool)
+        switch path {
         case .failure(let error):
             report.fail("certificate chain", error)
         case .success(let path):
-            report.pass("certificate chain", path.map { "\"\($0.subject)\"" }.joined(separator: " ← "))
+            report.pass("certificate chain", path.description)
         }
         if let usage = try? certificate.extensions.keyUsage, !usage.digitalSignature, !usage.nonRepudiation {
             report.fail("key usage", CAdESError(.certificateNotForSigning, "The certificate's key usage allows neither digitalSignature nor nonRepudiation."))
         } else {
             report.pass("key usage", "signing allowed")
         }
-        let pathForDates: [Certificate] = (try? trust.path(leaf: certificate, leafDER: signerDER, pool: pool.map(\.certificate)).get()) ?? [certificate]
+        let pathForDates: [Certificate] = (try? path.get().certificates) ?? [certificate]
         if let expired = pathForDates.first(where: { date > $0.notValidAfter }) {
             report.fail("validity", CAdESError(.certificateExpired, "\"\(expired.subject)\" expired on \(Self.iso(expired.notValidAfter)), before the document's date \(Self.iso(date))."))
         } else if let early = pathForDates.first(where: { date < $0.notValidBefore }) {
@@ -218,7 +221,7 @@ public struct CAdESVerifier: Sendable {
 
         // registration number
         if let rin {
-            let named = RegistrationNumbers.named(by: certificate.subject)
+            let named = signerEntry.registrationNumbers
             if named.contains(rin) {
                 report.pass("registration number", rin)
             } else {
@@ -232,7 +235,8 @@ public struct CAdESVerifier: Sendable {
     }
 
     /// Checks signing-certificate-v2 (RFC 5035) or signing-certificate (RFC 2634) against the signer's certificate.
-    static func checkSigningCertificate(_ signer: SignerInfo, der: [UInt8], certificate: Certificate) throws -> String {
+    static func checkSigningCertificate(_ signer: SignerInfo, entry: TrustStore.CertificateEntry) throws -> String {
+        let der = entry.der, certificate = entry.certificate
         let v2 = signer.attribute(OID.signingCertificateV2)
         guard let attribute = v2 ?? signer.attribute(OID.signingCertificate), let value = attribute.values.first else {
             throw CAdESError(.missingAttribute, "The signed attributes have neither signing-certificate-v2 (1.2.840.113549.1.9.16.2.47) nor signing-certificate; CAdES-BES requires one.")
@@ -253,14 +257,14 @@ public struct CAdESVerifier: Sendable {
                 members.removeFirst()
                 if algorithm.algorithm == OID.signingCertificateV2 {
                     hashName = "SHA-256 (named by the attribute's own OID, as ETA's reference signer writes it)"
-                    computed = Array(SHA256.hash(data: der))
+                    computed = entry.sha256
                 } else {
                     let hash = try DigestAlgorithm(algorithm, what: "The signing-certificate-v2 hash")
                     hashName = hash.rawValue
                     computed = hash.hash(der)
                 }
             } else {
-                computed = Array(SHA256.hash(data: der))
+                computed = entry.sha256
             }
         } else {
             hashName = "SHA-1 (signing-certificate v1)"
@@ -269,7 +273,7 @@ public struct CAdESVerifier: Sendable {
         guard let hashNode = members.first else { throw CAdESError.malformed("ESSCertID has no certHash.") }
         let certHash = try BERNodes.octets(hashNode, what: "certHash")
         guard certHash == computed else {
-            throw CAdESError(.signingCertificateMismatch, "The signing-certificate attribute names a certificate whose \(hashName) is \(hex(certHash)); the signer's certificate \"\(certificate.subject)\" hashes to \(hex(computed)).")
+            throw CAdESError(.signingCertificateMismatch, "The signing-certificate attribute names a certificate whose \(hashName) is \(hex(certHash)); the signer's certificate \"\(entry.subject)\" hashes to \(hex(computed)).")
         }
         if members.count > 1 {
             // IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber INTEGER }
@@ -312,9 +316,7 @@ public struct CAdESVerifier: Sendable {
     static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
     static func iso(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: date)
+        UTCDateTime(secondsSinceEpoch: Int64(date.timeIntervalSince1970.rounded(.down))).iso8601
     }
 }
 

@@ -25,8 +25,26 @@ public final class TrustStore: Sendable {
     private let cache = Mutex(Caches())
 
     struct Caches {
-        var certificates: [[UInt8]: Certificate] = [:]
-        var paths: [[UInt8]: Result<[Certificate], CAdESError>] = [:]
+        var certificates: [[UInt8]: CertificateEntry] = [:]
+        var paths: [[UInt8]: Result<CertificatePath, CAdESError>] = [:]
+    }
+
+    /// A parsed certificate with what verification asks of it, computed once.
+    struct CertificateEntry: Sendable {
+        let certificate: Certificate
+        let der: [UInt8]
+        /// SHA-256 of the DER (signing-certificate-v2's usual hash, and the path cache's key).
+        let sha256: [UInt8]
+        /// The subject as text, for reports.
+        let subject: String
+        /// The registration numbers the subject names.
+        let registrationNumbers: Set<String>
+    }
+
+    /// A path from a certificate to an anchor, leaf first, with its text for reports.
+    struct CertificatePath: Sendable {
+        let certificates: [Certificate]
+        let description: String
     }
 
     /// Entries kept in each cache before it is emptied (a platform sees few distinct certificates).
@@ -69,23 +87,28 @@ public final class TrustStore: Sendable {
     }
 
     /// The certificate whose DER is `der`, parsed once.
-    func certificate(der: [UInt8]) throws -> Certificate {
+    func certificate(der: [UInt8]) throws -> CertificateEntry {
         if let known = cache.withLock({ $0.certificates[der] }) { return known }
         let certificate: Certificate
         do { certificate = try Certificate(derEncoded: der) } catch { throw CAdESError.malformed("An embedded certificate cannot be read: \(error).") }
+        let entry = CertificateEntry(certificate: certificate, der: der, sha256: Array(SHA256.hash(data: der)), subject: "\(certificate.subject)",
+                                     registrationNumbers: RegistrationNumbers.named(by: certificate.subject))
         cache.withLock { caches in
             if caches.certificates.count >= Self.cacheLimit { caches.certificates.removeAll(keepingCapacity: true) }
-            caches.certificates[der] = certificate
+            caches.certificates[der] = entry
         }
-        return certificate
+        return entry
     }
 
     /// The path from `leaf` to an anchor through `pool`, leaf first and anchor last.
-    func path(leaf: Certificate, leafDER: [UInt8], pool: [Certificate]) -> Result<[Certificate], CAdESError> {
-        var key = leafDER
-        for certificate in pool { key += (try? Self.der(certificate)).map { Array(SHA256.hash(data: $0)) } ?? [] }
+    func path(leaf: CertificateEntry, pool: [CertificateEntry]) -> Result<CertificatePath, CAdESError> {
+        var key = leaf.sha256
+        for entry in pool { key += entry.sha256 }
         if let known = cache.withLock({ $0.paths[key] }) { return known }
-        let result = Result(catching: { try buildPath(leaf: leaf, leafDER: leafDER, pool: pool) }).mapError { $0 as? CAdESError ?? CAdESError(.untrustedChain, "\($0)") }
+        let result = Result(catching: {
+            let path = try buildPath(leaf: leaf.certificate, leafDER: leaf.der, pool: pool.map(\.certificate))
+            return CertificatePath(certificates: path, description: path.map { "\"\($0.subject)\"" }.joined(separator: " ← "))
+        }).mapError { $0 as? CAdESError ?? CAdESError(.untrustedChain, "\($0)") }
         cache.withLock { caches in
             if caches.paths.count >= Self.cacheLimit { caches.paths.removeAll(keepingCapacity: true) }
             caches.paths[key] = result
