@@ -16,7 +16,7 @@ struct DocumentsCLITests {
         let erp = try #require(credentials.first { $0.posSerial == nil })
         let connection = ["--base", server.base, "--client-id", erp.clientID, "--client-secret", erp.clientSecret]
 
-        // A valid example (version 0.9: no signature needed until signing is in the SDK), offline checks, then submitted.
+        // A valid example (version 0.9, which needs no signature; signed documents: SignatureCLITests), offline checks, then submitted.
         let example = try EisalBinary.run(["document", "example", "--version", "0.9", "--submission", "--number", "CLI-1"])
         #expect(example.status == 0)
         let file = directory.file("submission.json")
