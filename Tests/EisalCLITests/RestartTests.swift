@@ -86,9 +86,10 @@ struct RestartTests {
         defer { temporary.remove() }
         let directory = temporary.path
         let database = directory + "/eisal.sqlite"
-        // Slow validation (1 s per receipt, 5 s per job). The kill waits until the store shows
+        // Slow validation (4 s per receipt, 20 s per job: posting the other two submissions on a
+        // loaded machine must not outlast the first job). The kill waits until the store shows
         // the worker's lease, so it lands mid-job however slow the machine is.
-        let first = try ServerProcess(arguments: ["--database", database, "--processing-delay-ms", "1000", "--job-lease", "\(lease)", "--workers", "1"])
+        let first = try ServerProcess(arguments: ["--database", database, "--processing-delay-ms", "4000", "--job-lease", "\(lease)", "--workers", "1"])
         #expect(first.port > 0)
         let credentials = try JSONNodeDecoder().decode([IssuedCredentialsView].self, from: try JSONParser().parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: directory + "/demo-credentials.json")))).root)
         let pos = try #require(credentials.first { $0.posSerial != nil })
