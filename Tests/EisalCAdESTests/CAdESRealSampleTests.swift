@@ -62,3 +62,13 @@ struct CAdESRealSampleTests {
         return out
     }
 }
+
+@Suite("docs/signatures.md matches the code")
+struct SignatureDocsTests {
+    @Test func everyErrorCodeIsDocumented() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let page = try String(contentsOf: root.appendingPathComponent("docs/signatures.md"), encoding: .utf8)
+        for code in DocumentSignatures.codes { #expect(page.contains("`\(code)`"), "\(code) is not in docs/signatures.md") }
+        for name in CAdESVerifier.checkNames { #expect(page.contains("| \(name) |"), "check \(name) is not in docs/signatures.md") }
+    }
+}

@@ -37,8 +37,12 @@ struct DocumentSignatureTests {
             #expect(startup.signingAuthority?.hasSuffix("/signing/ca.pem") == true)
             let signer = try DocumentSigner(pkcs12: Array(try Data(contentsOf: URL(fileURLWithPath: seal.pkcs12Path))), passphrase: seal.pkcs12Passphrase)
             let signed = String(decoding: try signer.sign(document: Array(Self.unsigned("SEAL-1").utf8)), as: UTF8.self)
+            // Dated six days before the sandbox (and its CA) first started: still in the window, and verified.
+            let earlier = DocumentExamples.text(parties: .init(receiverRIN: DocumentFlowTests.buyerRIN), internalID: "SEAL-2",
+                                                issued: UTCDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970) - 6 * 86400))
+            let signedEarlier = String(decoding: try signer.sign(document: Array(earlier.utf8)), as: UTF8.self)
             let token = try await client.erpToken(startup.erp)
-            let accepted = try await client.submitDocuments([signed], token: token)
+            let accepted = try await client.submitDocuments([signed, signedEarlier], token: token)
             let uuid = try #require(accepted.json["acceptedDocuments"]?.elements.first?["uuid"]?.string)
             #expect(try await client.pollDocumentSubmission(try #require(accepted.json["submissionId"]?.string), token: token)["overallStatus"]?.string == "Valid")
             #expect(try await Self.signatureStep(client, uuid, token: token).status == "Valid")
@@ -64,7 +68,7 @@ struct DocumentSignatureTests {
                 ("another taxpayer's seal", String(decoding: try TestSeals.signer(rin: "300000003").sign(document: Array(Self.unsigned("K-2").utf8)), as: UTF8.self), ["Signature.RINMismatch"]),
                 ("an untrusted CA", try Self.sign(Self.unsigned("K-3"), authority: rogue, rin: "100000001"), ["Signature.UntrustedChain"]),
                 ("an expired certificate", try Self.sign(Self.unsigned("K-4"), authority: TestSeals.authority, rin: "100000001", now: Date().addingTimeInterval(-3 * 365 * 86400)), ["Signature.CertificateExpired"]),
-                ("a certificate not yet valid", try Self.sign(Self.unsigned("K-5"), authority: TestSeals.authority, rin: "100000001", now: Date().addingTimeInterval(60 * 86400)), ["Signature.CertificateNotYetValid"]),
+                ("a certificate not yet valid", try Self.sign(Self.unsigned("K-5"), authority: TestSeals.authority, rin: "100000001", now: Date().addingTimeInterval(SandboxSigningAuthority.backdating + 30 * 86400)), ["Signature.CertificateNotYetValid"]),
                 ("a tampered signature", tampered, ["Signature.Invalid"]),
                 ("garbage", Self.unsigned("K-7").dropLast() + #","signatures":[{"signatureType":"I","value":"MIIB"}]}"#, ["Signature.Malformed"]),
                 ("no issuer signature", Self.unsigned("K-8"), ["Signature.IssuerMissing"]),

@@ -99,6 +99,9 @@ struct LocalCertificateAuthority {
     let certificatePath: String
     let keyPath: String
     let commonName: String
+    /// How far before its creation the CA is valid (a signing CA must cover documents dated
+    /// before the sandbox first started).
+    var backdating: TimeInterval = 3600
 
     func loadOrCreate(now: Date) throws -> (Certificate, Certificate.PrivateKey) {
         if FileManager.default.fileExists(atPath: certificatePath), FileManager.default.fileExists(atPath: keyPath) {
@@ -113,7 +116,7 @@ struct LocalCertificateAuthority {
         }
         let certificate = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
-            notValidBefore: now - 3600, notValidAfter: now + 10 * 365 * 86400,
+            notValidBefore: now - backdating, notValidAfter: now + 10 * 365 * 86400,
             issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))

@@ -54,12 +54,16 @@ public struct SandboxSigningAuthority: Sendable {
     }
 
     var localAuthority: LocalCertificateAuthority {
-        LocalCertificateAuthority(certificatePath: caCertificatePath, keyPath: caKeyPath, commonName: "Eisal sandbox sealing CA")
+        LocalCertificateAuthority(certificatePath: caCertificatePath, keyPath: caKeyPath, commonName: "Eisal sandbox sealing CA", backdating: Self.backdating + 86400)
     }
 
+    /// How far back the CA and its seals are valid: documents are checked at their
+    /// `dateTimeIssued`, which may lie before the sandbox's first start (by the submission
+    /// window, 7 days by default and configurable), so a year covers any sensible window.
+    public static let backdating: TimeInterval = 366 * 86400
+
     /// The seal of `rin`: the one on disk when it has more than 30 days left (and `reissue` is
-    /// false), else a new one valid for two years (and from 30 days back, so documents dated
-    /// in the submission window verify).
+    /// false), else a new one valid for two years (and from ``backdating`` back).
     public func seal(rin: String, name: String, key kind: KeyKind = .p256, passphrase: String = defaultPassphrase, reissue: Bool = false, now: Date = Date()) throws -> Seal {
         let (ca, caKey) = try localAuthority.loadOrCreate(now: now)
         let seal = Seal(rin: rin, certificatePath: directory + "/seal-\(rin).pem", keyPath: directory + "/seal-\(rin)-key.pem",
@@ -90,7 +94,7 @@ public struct SandboxSigningAuthority: Sendable {
         ])
         let certificate = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: publicKey,
-            notValidBefore: now - 30 * 86400, notValidAfter: now + 2 * 365 * 86400,
+            notValidBefore: now - Self.backdating, notValidAfter: now + 2 * 365 * 86400,
             issuer: ca.subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.notCertificateAuthority)
