@@ -65,6 +65,12 @@ public struct BuiltReceipt: Sendable {
     public var json: [UInt8]
     /// The receipt's UUID.
     public var uuid: String { receipt.header.uuid }
+
+    /// A receipt made elsewhere: `json` is sent byte for byte, `receipt` is its model.
+    public init(receipt: Receipt, json: [UInt8]) {
+        self.receipt = receipt
+        self.json = json
+    }
 }
 
 /// Computes totals and the UUID of a receipt.

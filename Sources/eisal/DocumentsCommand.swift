@@ -12,34 +12,8 @@ struct DocumentsCommand: AsyncParsableCommand {
         subcommands: [Submit.self, Status.self, Get.self, Search.self, Cancel.self, Reject.self, DeclineCancellation.self, DeclineRejection.self]
     )
 
-    /// Where and as whom.
-    struct Connection: ParsableArguments {
-        @Option(help: "API base URL (EISAL_API_BASE).") var base = ProcessInfo.processInfo.environment["EISAL_API_BASE"] ?? "http://127.0.0.1:8080"
-        @Option(help: "Identity base URL, when it differs (EISAL_IDENTITY_BASE).") var identity = ProcessInfo.processInfo.environment["EISAL_IDENTITY_BASE"]
-        @Option(name: .customLong("client-id"), help: "ERP client id (EISAL_CLIENT_ID).") var clientID = ProcessInfo.processInfo.environment["EISAL_CLIENT_ID"] ?? ""
-        @Option(name: .customLong("client-secret"), help: "ERP client secret (EISAL_CLIENT_SECRET).") var clientSecret = ProcessInfo.processInfo.environment["EISAL_CLIENT_SECRET"] ?? ""
-        @Option(name: .customLong("ca"), help: "An extra trust root (PEM), e.g. eisal-data/tls/ca.pem.") var trustRoot: String?
-
-        func validate() throws {
-            guard !clientID.isEmpty, !clientSecret.isEmpty else { throw ValidationError("give --client-id and --client-secret (or EISAL_CLIENT_ID and EISAL_CLIENT_SECRET)") }
-        }
-
-        /// Runs `body` with a client, closing it afterwards; a contract error is printed and exits 1.
-        func with(_ body: (EisalClient) async throws -> Void) async throws {
-            let client = EisalClient(configuration: .init(apiBaseURL: base, identityBaseURL: identity, clientID: clientID, clientSecret: clientSecret, extraTrustRootPEMFile: trustRoot))
-            do {
-                try await body(client)
-            } catch let error as EisalClientError {
-                try? await client.shutdown()
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-                throw ExitCode(1)
-            } catch {
-                try? await client.shutdown()
-                throw error
-            }
-            try await client.shutdown()
-        }
-    }
+    /// Where and as whom (shared with `eisal submit`, `status`, `receipts`, `token`).
+    typealias Connection = ClientOptions
 
     static func line(_ s: DocumentSummary) -> String {
         "\(s.uuid)  \(s.internalId ?? "-")  \(s.typeName ?? "")  \(s.status)  issuer \(s.issuerId ?? "-") → receiver \(s.receiverId ?? "-")  total \(s.total?.lexeme ?? "-")"

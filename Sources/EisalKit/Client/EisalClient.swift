@@ -29,6 +29,8 @@ public final class EisalClient: Sendable {
         public var extraTrustRootPEMFile: String?
         /// One request's limit.
         public var requestTimeout: TimeAmount
+        /// The clock the token cache reads (seconds since the epoch); injectable for tests.
+        public var now: @Sendable () -> Double = { Date().timeIntervalSince1970 }
 
         public init(apiBaseURL: String, identityBaseURL: String? = nil, clientID: String, clientSecret: String, posSerial: String? = nil,
                     posOSVersion: String? = nil, presharedKey: String? = nil, extraTrustRootPEMFile: String? = nil, requestTimeout: TimeAmount = .seconds(30)) {
@@ -54,10 +56,11 @@ public final class EisalClient: Sendable {
 
     public let configuration: Configuration
     let http: HTTPClient
-    let tokens = TokenCache()
+    let tokens: TokenCache
 
     public init(configuration: Configuration) {
         self.configuration = configuration
+        self.tokens = TokenCache(now: configuration.now)
         var tls = TLSConfiguration.makeClientConfiguration()
         if let root = configuration.extraTrustRootPEMFile { tls.additionalTrustRoots = [.file(root)] }
         let http = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow)
@@ -70,6 +73,17 @@ public final class EisalClient: Sendable {
     /// An access token: the cached one while it has more than a minute left, else a new one.
     public func accessToken() async throws -> String {
         try await tokens.token { try await self.fetchToken() }
+    }
+
+    /// The cached token and when it is renewed (seconds since the epoch), to keep between runs.
+    public func cachedToken() async -> (value: String, renewAt: Double)? { await tokens.snapshot }
+
+    /// Starts the cache with a token kept from an earlier run (ignored once `renewAt` has passed).
+    public func seedToken(_ value: String, renewAt: Double) async { await tokens.seed(value, renewAt: renewAt) }
+
+    /// How many times this client asked `/connect/token` (a correct integration asks once an hour).
+    public var tokenRequests: Int {
+        get async { await tokens.fetches }
     }
 
     func fetchToken() async throws -> (String, Int64) {
@@ -180,7 +194,14 @@ public enum EisalClientError: Error, Sendable, CustomStringConvertible {
 
 /// One token shared by every caller until shortly before it expires.
 actor TokenCache {
-    private var current: (value: String, expires: ContinuousClock.Instant)?
+    private var current: (value: String, expires: Double)?
+    private let now: @Sendable () -> Double
+    /// Fetches started.
+    private(set) var fetches = 0
+
+    init(now: @escaping @Sendable () -> Double) {
+        self.now = now
+    }
     /// Callers waiting for the fetch in flight; resumed with nil when its caller was cancelled
     /// (they then fetch themselves), so one cancelled caller never fails the others.
     private var waiting: [CheckedContinuation<String?, any Error>]?
@@ -188,16 +209,17 @@ actor TokenCache {
     /// The cached token, or a new one from `fetch` (one fetch however many callers wait).
     func token(_ fetch: @Sendable () async throws -> (String, Int64)) async throws -> String {
         while true {
-            if let current, ContinuousClock.now < current.expires { return current.value }
+            if let current, now() < current.expires { return current.value }
             if waiting != nil {
                 if let value = try await withCheckedThrowingContinuation({ waiting!.append($0) }) { return value }
                 continue
             }
             waiting = []
+            fetches += 1
             do {
                 let (value, lifetime) = try await fetch()
                 // Renewed a minute early (or at half its life when it is short).
-                current = (value, ContinuousClock.now + .seconds(max(1, lifetime - min(60, lifetime / 2))))
+                current = (value, now() + Double(max(1, lifetime - min(60, lifetime / 2))))
                 let others = waiting ?? []
                 waiting = nil
                 for other in others { other.resume(returning: value) }
@@ -211,6 +233,12 @@ actor TokenCache {
                 throw error
             }
         }
+    }
+
+    var snapshot: (value: String, renewAt: Double)? { current.map { ($0.value, $0.expires) } }
+
+    func seed(_ value: String, renewAt: Double) {
+        if renewAt > now() { current = (value, renewAt) }
     }
 
     /// Forgets `value` (the API said 401), so the next call fetches a new token.
