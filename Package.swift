@@ -153,8 +153,10 @@ let package = Package(
         .testTarget(
             name: "EisalPlatformTests",
             dependencies: [
-                "EisalPlatform", "EisalKit", "EisalKitReceiver", "EisalStoreSQLite", "EisalTestSupport", "EisalReceiverTestSupport",
+                "EisalPlatform", "EisalKit", "EisalKitReceiver", "EisalStoreSQLite", "EisalTestSupport", "EisalReceiverTestSupport", "EisalCAdES",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),

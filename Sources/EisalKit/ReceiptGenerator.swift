@@ -1,6 +1,6 @@
 // Realistic, valid, varied receipts for a POS (`eisal submit --generate N`, the benchmarks and
 // integrators' load tests): 1–6 lines from a small shop catalogue, quantities and discounts
-// varied, VAT 14 % (some lines exempt), the `previousUUID` chain kept by ``ReceiptChain``. The
+// varied, VAT 14 % (some lines exempt), the `previousUUID` chain kept by ``POSReceiptChain``. The
 // variation is a pure function of the receipt's index, so a run can be repeated exactly.
 
 import EisalCore

@@ -76,7 +76,7 @@ struct Submit: AsyncParsableCommand {
     func buildReceipts() async throws -> [BuiltReceipt] {
         if let generate {
             let serial = try connection.resolved().posSerial ?? "DEMO-POS-1"
-            let chainStore = try ReceiptChain(path: chain)
+            let chainStore = try POSReceiptChain(path: chain)
             let first = await chainStore.count(of: serial)
             let generator = ReceiptGenerator(seller: ReceiptExamples.demoSeller(rin: rin, deviceSerialNumber: serial),
                                              issued: UTCDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970) - 60), numberPrefix: "\(serial)-")

@@ -42,10 +42,14 @@ public final class TestReceiver: Sendable {
         var port = 0
     }
 
-    public init(apiKey: String, rins: Set<String>, inboxPath: String) {
+    /// Called with each notification before it is recorded (an SDK's own handler, e.g. a ledger).
+    let onNotification: (@Sendable (ReceivedNotification) async throws -> Void)?
+
+    public init(apiKey: String, rins: Set<String>, inboxPath: String, onNotification: (@Sendable (ReceivedNotification) async throws -> Void)? = nil) {
         self.apiKey = Mutex(apiKey)
         self.rins = rins
         self.inboxPath = inboxPath
+        self.onNotification = onNotification
     }
 
     /// Queues faults for the next calls, in order.
@@ -73,6 +77,7 @@ public final class TestReceiver: Sendable {
         let receiver = CallbackReceiver(configuration: .init(apiKey: apiKey.withLock { $0 }, rins: rins), inbox: try SQLiteNotificationInbox(path: inboxPath), logger: logger) { n in
             let delay = self.state.withLock { $0.handlerDelay }
             if delay > .zero { try await Task.sleep(for: delay) }
+            try await self.onNotification?(n)
             self.state.withLock { $0.handled.append(n) }
         }
         let router = Router()

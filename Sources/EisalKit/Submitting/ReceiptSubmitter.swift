@@ -123,7 +123,7 @@ public struct ReceiptSubmitter: Sendable {
                 let response = try await client.submitReceipts(texts)
                 // A 2xx: done, whatever it says; never sent again.
                 return BatchOutcome(uuids: uuids, submissionUUID: response.submissionUUID, accepted: response.acceptedDocuments, rejected: response.rejectedDocuments,
-                                    attempts: attempts, recoveredAfterUnknownOutcome: unknownOutcome)
+                                    attempts: attempts, recoveredAfterUnknownOutcome: false)
             } catch let error as EisalClientError {
                 lastError = error
                 switch error {
@@ -133,7 +133,8 @@ public struct ReceiptSubmitter: Sendable {
                         return BatchOutcome(uuids: uuids, submissionUUID: found.submissionUuid, accepted: found.receipts.map { AcceptedDocument(uuid: $0.uuid, longId: $0.longId, receiptNumber: $0.receiptNumber) },
                                             rejected: [], attempts: attempts, recoveredAfterUnknownOutcome: true)
                     }
-                    try await configuration.sleep(Double(retryAfter ?? 1) + jitter(0.25))
+                    // Never sooner than told; a little later, so that many clients do not return at once.
+                    try await configuration.sleep(Double(retryAfter ?? 1) + abs(jitter(0.25)))
                 case let .http(status, _, _) where status >= 500:
                     unknownOutcome = true
                     try await configuration.sleep(backoff(attempts))

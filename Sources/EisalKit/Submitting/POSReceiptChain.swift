@@ -8,7 +8,7 @@ import EisalCore
 import Foundation
 
 /// The chain head of POS devices, persisted in a JSON file.
-public actor ReceiptChain {
+public actor POSReceiptChain {
     /// The file (`{"POS-SERIAL": {"previousUUID": "…", "count": n}, …}`).
     public let path: String
     private var heads: [String: (uuid: String, count: Int)] = [:]
@@ -39,7 +39,7 @@ public actor ReceiptChain {
         for k in 0 ..< count {
             let receipt = try make(previous, k)
             guard receipt.receipt.header.previousUUID == previous else {
-                throw ReceiptChainError(message: "receipt \(receipt.receipt.header.receiptNumber) names previousUUID '\(receipt.receipt.header.previousUUID)', but the chain of \(posSerial) is at '\(previous)'")
+                throw POSReceiptChainError(message: "receipt \(receipt.receipt.header.receiptNumber) names previousUUID '\(receipt.receipt.header.previousUUID)', but the chain of \(posSerial) is at '\(previous)'")
             }
             built.append(receipt)
             previous = receipt.uuid
@@ -55,18 +55,18 @@ public actor ReceiptChain {
         })
         let temporary = path + ".tmp"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(JSONWriter(indent: 2).bytes(value))) else {
-            throw ReceiptChainError(message: "cannot write \(temporary)")
+            throw POSReceiptChainError(message: "cannot write \(temporary)")
         }
         if let handle = FileHandle(forUpdatingAtPath: temporary) {
             try? handle.synchronize()
             try? handle.close()
         }
-        guard rename(temporary, path) == 0 else { throw ReceiptChainError(message: "cannot replace \(path): errno \(errno)") }
+        guard rename(temporary, path) == 0 else { throw POSReceiptChainError(message: "cannot replace \(path): errno \(errno)") }
     }
 }
 
 /// Why the chain could not advance.
-public struct ReceiptChainError: Error, CustomStringConvertible, Sendable {
+public struct POSReceiptChainError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public var description: String { message }
 }
