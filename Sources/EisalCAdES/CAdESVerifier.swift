@@ -53,8 +53,11 @@ public struct CAdESReport: Sendable {
 
     /// A check's outcome.
     public enum Outcome: Sendable {
+        /// Passed, with what it found.
         case passed(String)
+        /// Failed, with the error.
         case failed(CAdESError)
+        /// Not run, and why (e.g. a check it depends on failed).
         case skipped(String)
     }
 
@@ -87,6 +90,7 @@ public struct CAdESVerifier: Sendable {
     /// The anchors (and caches) signatures must chain to.
     public let trust: TrustStore
 
+    /// A verifier whose signatures must chain to `trust`.
     public init(trust: TrustStore) {
         self.trust = trust
     }

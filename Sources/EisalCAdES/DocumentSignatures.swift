@@ -17,6 +17,7 @@ public struct DocumentSignatures: Sendable {
     /// The CAdES verifier (trust anchors and caches).
     public let verifier: CAdESVerifier
 
+    /// Verifies with `verifier`.
     public init(verifier: CAdESVerifier) {
         self.verifier = verifier
     }

@@ -35,6 +35,7 @@ public struct SoftwareSigningKey: CAdESSigningKey {
         case p256(P256.Signing.PrivateKey), p384(P384.Signing.PrivateKey), p521(P521.Signing.PrivateKey), rsa(_RSA.Signing.PrivateKey)
     }
     let backing: Backing
+    /// How it signs: ECDSA for EC keys; PKCS#1 v1.5, or PSS when asked, for RSA keys.
     public let scheme: CAdESSignatureScheme
 
     /// An ECDSA P-256 key.
@@ -64,6 +65,7 @@ public struct SoftwareSigningKey: CAdESSigningKey {
         throw CAdESError(.keyMismatch, "The DER holds no RSA or EC (P-256/P-384/P-521) private key.")
     }
 
+    /// The public half of the key.
     public var publicKey: Certificate.PublicKey {
         switch backing {
         case .p256(let k): .init(k.publicKey)
@@ -73,6 +75,7 @@ public struct SoftwareSigningKey: CAdESSigningKey {
         }
     }
 
+    /// The signature of `digest`: raw for RSA, DER `ECDSA-Sig-Value` for ECDSA.
     public func signature(for digest: SHA256.Digest) throws -> [UInt8] {
         switch backing {
         case .p256(let k): Array(try k.signature(for: digest).derRepresentation)

@@ -11,11 +11,16 @@ import Foundation
 public enum DocumentExamples {
     /// Parties and numbers of one example.
     public struct Parties: Sendable {
+        /// The issuer's registration number (`issuer.id`).
         public var issuerRIN: String
+        /// The issuer's name (`issuer.name`).
         public var issuerName: String
+        /// The receiver's registration number (`receiver.id`; the receiver is a business, type `B`).
         public var receiverRIN: String
+        /// The receiver's name (`receiver.name`).
         public var receiverName: String
 
+        /// Parties; by default the demo taxpayer (`100000001`) issues to `100000002`.
         public init(issuerRIN: String = "100000001", issuerName: String = "Eisal Demo Trading", receiverRIN: String = "100000002", receiverName: String = "Eisal Demo Buyer") {
             self.issuerRIN = issuerRIN
             self.issuerName = issuerName

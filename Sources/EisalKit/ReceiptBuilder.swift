@@ -8,13 +8,17 @@ import Foundation
 public struct ReceiptLine: Sendable {
     /// A tax of the line.
     public struct Tax: Sendable {
+        /// `T1` … `T20`.
         public var taxType: String
+        /// Subtype of `taxType` (TaxSubtypes), e.g. `V009`.
         public var subType: String
+        /// The rate in percent, e.g. 14.
         public var rate: Decimal
         /// Explicit amount; when `nil`, T1 follows ETA's VAT base and other types are
         /// `netSale × rate / 100`.
         public var amount: Decimal?
 
+        /// A tax; `amount` nil lets the builder compute it.
         public init(taxType: String, subType: String, rate: Decimal, amount: Decimal? = nil) {
             self.taxType = taxType
             self.subType = subType
@@ -26,18 +30,30 @@ public struct ReceiptLine: Sendable {
         public static func vat(_ rate: Decimal, subType: String = "V009") -> Tax { Tax(taxType: "T1", subType: subType, rate: rate) }
     }
 
+    /// The seller's own code of the item.
     public var internalCode: String
+    /// The item's description.
     public var description: String
+    /// `GS1` or `EGS`.
     public var itemType: String
+    /// The item's code under `itemType` (GS1: 8–14 digits; EGS: `EG-{RIN}-{code}`).
     public var itemCode: String
+    /// UnitTypes code, e.g. `EA`.
     public var unitType: String
+    /// How many units were sold.
     public var quantity: Decimal
+    /// The price of one unit (`totalSale = quantity × unitPrice`).
     public var unitPrice: Decimal
+    /// Discounts before tax, subtracted from `totalSale` to give `netSale` (`commercialDiscountData`).
     public var commercialDiscounts: [Discount]
+    /// Discounts after tax, subtracted from the line's `total` (`itemDiscountData`).
     public var itemDiscounts: [Discount]
+    /// Added to the VAT (T1) base; nil: none, and not written.
     public var valueDifference: Decimal?
+    /// The line's taxes, in order (`taxableItems`).
     public var taxes: [Tax]
 
+    /// A line. Defaults: `itemType` `GS1`, `unitType` `EA`, no discounts, no value difference, no taxes.
     public init(
         internalCode: String, description: String, itemType: String = "GS1", itemCode: String, unitType: String = "EA",
         quantity: Decimal, unitPrice: Decimal, commercialDiscounts: [Discount] = [], itemDiscounts: [Discount] = [],
@@ -75,14 +91,23 @@ public struct BuiltReceipt: Sendable {
 
 /// Computes totals and the UUID of a receipt.
 public struct ReceiptBuilder: Sendable {
+    /// The receipt's header; its `uuid` is ignored (the builder computes it).
     public var header: ReceiptHeader
+    /// The receipt's `documentType`.
     public var documentType: ReceiptDocumentType
+    /// The receipt's `seller`.
     public var seller: Seller
+    /// The receipt's `buyer`.
     public var buyer: Buyer
+    /// The lines (`itemData`), in order.
     public var lines: [ReceiptLine]
+    /// Receipt-level discounts, applied after tax (`extraReceiptDiscountData`).
     public var extraDiscounts: [Discount]
+    /// Payment method code (`payment-methods.csv`).
     public var paymentMethod: String
 
+    /// A builder. Defaults: receipt type `s` (sale), a natural-person buyer (`P`) without id, no
+    /// extra discounts, payment method `C` (cash).
     public init(header: ReceiptHeader, documentType: ReceiptDocumentType = ReceiptDocumentType(receiptType: "s"), seller: Seller, buyer: Buyer = Buyer(type: "P"), lines: [ReceiptLine], extraDiscounts: [Discount] = [], paymentMethod: String = "C") {
         self.header = header
         self.documentType = documentType

@@ -15,6 +15,7 @@ public struct ReceiptGenerator: Sendable {
     /// Receipt numbers are `prefix` + the index.
     public var numberPrefix: String
 
+    /// A generator of receipts of `seller` issued at `issued`. Default prefix `G-`.
     public init(seller: Seller, issued: UTCDateTime, numberPrefix: String = "G-") {
         self.seller = seller
         self.issued = issued

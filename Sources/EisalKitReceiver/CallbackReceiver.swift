@@ -26,6 +26,7 @@ public struct CallbackReceiver: Sendable {
         /// The largest delivery body. Default 8 MiB.
         public var maximumBodyBytes: Int
 
+        /// A configuration; `maximumBodyBytes` defaults to 8 MiB.
         public init(apiKey: String, rins: Set<String>, maximumBodyBytes: Int = 8 << 20) {
             self.apiKey = apiKey
             self.rins = rins
@@ -42,6 +43,8 @@ public struct CallbackReceiver: Sendable {
     let logger: Logger
     let inFlight = InFlightDeliveries()
 
+    /// A receiver that records progress in `inbox` and hands each notification to `handler`;
+    /// it logs to `logger` (default label `eisal.receiver`).
     public init(configuration: Configuration, inbox: any NotificationInbox, logger: Logger = Logger(label: "eisal.receiver"), handler: @escaping Handler) {
         self.configuration = configuration
         self.inbox = inbox

@@ -17,6 +17,7 @@ public struct DeliveryProgress: Sendable, Hashable {
     /// The positions of the messages already handled.
     public var handled: Set<Int>
 
+    /// A delivery's progress.
     public init(complete: Bool, handled: Set<Int>) {
         self.complete = complete
         self.handled = handled
@@ -62,6 +63,7 @@ public final class SQLiteNotificationInbox: NotificationInbox {
         try migrator.migrate(database)
     }
 
+    /// What was handled of `deliveryId` so far (`handled` is empty once it is complete).
     public func progress(of deliveryId: String) async throws -> DeliveryProgress {
         try await database.read { db in
             let complete = try Bool.fetchOne(db, sql: "SELECT 1 FROM deliveries WHERE delivery_id = ?", arguments: [deliveryId]) ?? false
@@ -70,6 +72,8 @@ public final class SQLiteNotificationInbox: NotificationInbox {
         }
     }
 
+    /// Records `handled` and, when `complete`, the delivery, in one transaction; messages already
+    /// recorded are kept as they were.
     public func record(_ handled: [ReceivedNotification], deliveryId: String, channel: NotificationChannel, complete: Bool, count: Int) async throws {
         try await database.write { db in
             let now = Date().timeIntervalSince1970

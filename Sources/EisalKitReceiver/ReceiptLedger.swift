@@ -11,9 +11,13 @@ import GRDB
 
 /// One receipt in the ledger.
 public struct LedgerEntry: Sendable, Hashable {
+    /// The issuer's receipt number (`receiptNumber`).
     public var receiptNumber: String
+    /// The receipt's UUID, lower case.
     public var uuid: String
+    /// The platform's `longId`, once known.
     public var longId: String?
+    /// The submission that carried the receipt, when known.
     public var submissionUUID: String?
     /// `Submitted` until a verdict arrives, then the platform's status.
     public var status: String

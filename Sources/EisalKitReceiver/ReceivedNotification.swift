@@ -20,6 +20,7 @@ public enum NotificationChannel: String, Sendable, Hashable, Codable, CaseIterab
 public struct ReceivedNotification: Sendable, Hashable, Codable {
     /// The delivery's id (the same on every retry of the delivery).
     public var deliveryId: String
+    /// The callback path the delivery arrived on.
     public var channel: NotificationChannel
     /// The delivery's `type` (`receipt`, `document`, …).
     public var deliveryType: String?
@@ -32,8 +33,11 @@ public struct ReceivedNotification: Sendable, Hashable, Codable {
 
     /// `receipt-validated`, `document-cancelled`, a general notification's `Type`, ….
     public var type: String?
+    /// The receipt's or document's `uuid`.
     public var uuid: String?
+    /// The `submissionUUID` of the submission that carried it.
     public var submissionUUID: String?
+    /// The receipt's or document's `longId`.
     public var longId: String?
     /// The issuer's number: `receiptNumber` (receipts) or `internalId` (documents).
     public var number: String?
@@ -44,6 +48,7 @@ public struct ReceivedNotification: Sendable, Hashable, Codable {
     /// The message's JSON text as received.
     public var json: String
 
+    /// Notification `index` of a delivery, read leniently from `message`; its JSON text is kept as received.
     public init(deliveryId: String, channel: NotificationChannel, deliveryType: String?, declaredCount: Int?, deliverySize: Int, index: Int, message: JSONNode) {
         self.deliveryId = deliveryId
         self.channel = channel

@@ -9,18 +9,28 @@ import Foundation
 
 /// The filters of Search and Recent Documents (nil: not filtered).
 public struct DocumentSearchFilters: Sendable, Hashable {
+    /// Start of the submission-date range (Search's first call needs this range or the issue-date one).
     public var submissionDateFrom: UTCDateTime?
+    /// End of the submission-date range.
     public var submissionDateTo: UTCDateTime?
+    /// Start of the issue-date range (`dateTimeIssued`).
     public var issueDateFrom: UTCDateTime?
+    /// End of the issue-date range.
     public var issueDateTo: UTCDateTime?
     /// `Sent` or `Received`.
     public var direction: String?
+    /// A document status, e.g. `Valid` or `Cancelled`.
     public var status: String?
+    /// A document type code: `i`, `c`, `d`, `ei`, `ec` or `ed`.
     public var documentType: String?
+    /// The receiver's id (a RIN for a business).
     public var receiverId: String?
+    /// The issuer's RIN.
     public var issuerId: String?
+    /// The issuer's internal document number (`internalID`).
     public var internalID: String?
 
+    /// Filters; every one defaults to nil (not filtered).
     public init(submissionDateFrom: UTCDateTime? = nil, submissionDateTo: UTCDateTime? = nil, issueDateFrom: UTCDateTime? = nil, issueDateTo: UTCDateTime? = nil,
                 direction: String? = nil, status: String? = nil, documentType: String? = nil, receiverId: String? = nil, issuerId: String? = nil, internalID: String? = nil) {
         self.submissionDateFrom = submissionDateFrom
@@ -109,6 +119,7 @@ extension EisalClient {
 
     /// Cancel (issuer) or reject (receiver) a document.
     public func cancelDocument(_ uuid: String, reason: String) async throws { try await changeState(uuid, status: "cancelled", reason: reason) }
+    /// Rejects a received document (receiver), giving `reason`.
     public func rejectDocument(_ uuid: String, reason: String) async throws { try await changeState(uuid, status: "rejected", reason: reason) }
 
     func changeState(_ uuid: String, status: String, reason: String) async throws {
@@ -118,5 +129,6 @@ extension EisalClient {
 
     /// The receiver declines the issuer's cancellation; the issuer declines the receiver's rejection.
     public func declineCancellation(_ uuid: String) async throws { _ = try await call(.PUT, "/api/v1.0/documents/state/\(uuid)/decline/cancelation") }
+    /// Declines the receiver's rejection of a document (issuer).
     public func declineRejection(_ uuid: String) async throws { _ = try await call(.PUT, "/api/v1.0/documents/state/\(uuid)/decline/rejection") }
 }

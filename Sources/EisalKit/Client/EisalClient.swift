@@ -14,16 +14,21 @@ import NIOSSL
 
 /// A client of one taxpayer system (ERP) or POS.
 public final class EisalClient: Sendable {
+    /// Where the client connects and how it logs in.
     public struct Configuration: Sendable {
         /// The API base, e.g. `https://api.preprod.invoicing.eta.gov.eg` or `http://127.0.0.1:8080`.
         public var apiBaseURL: String
         /// The identity base (`/connect/token` is under it); Eisal serves both on one host.
         public var identityBaseURL: String
+        /// The client id sent to `/connect/token`.
         public var clientID: String
+        /// The client secret sent to `/connect/token`.
         public var clientSecret: String
         /// POS logins: the `posserial` header (and the optional ones); nil for an ERP.
         public var posSerial: String?
+        /// POS logins: the `pososversion` header; nil: not sent.
         public var posOSVersion: String?
+        /// POS logins: the `presharedkey` header; nil: not sent.
         public var presharedKey: String?
         /// An extra trust root (PEM file), e.g. the sandbox CA or the pre-production chain's root.
         public var extraTrustRootPEMFile: String?
@@ -32,6 +37,8 @@ public final class EisalClient: Sendable {
         /// The clock the token cache reads (seconds since the epoch); injectable for tests.
         public var now: @Sendable () -> Double = { Date().timeIntervalSince1970 }
 
+        /// A configuration. A trailing `/` of a base URL is dropped; `identityBaseURL` defaults to
+        /// `apiBaseURL`, `requestTimeout` to 30 seconds.
         public init(apiBaseURL: String, identityBaseURL: String? = nil, clientID: String, clientSecret: String, posSerial: String? = nil,
                     posOSVersion: String? = nil, presharedKey: String? = nil, extraTrustRootPEMFile: String? = nil, requestTimeout: TimeAmount = .seconds(30)) {
             self.apiBaseURL = apiBaseURL.hasSuffix("/") ? String(apiBaseURL.dropLast()) : apiBaseURL
@@ -49,15 +56,20 @@ public final class EisalClient: Sendable {
 
     /// What came back.
     public struct Reply: Sendable {
+        /// The HTTP status code.
         public var status: Int
+        /// The body as received.
         public var body: [UInt8]
+        /// The response headers.
         public var headers: HTTPHeaders
     }
 
+    /// What the client was made with.
     public let configuration: Configuration
     let http: HTTPClient
     let tokens: TokenCache
 
+    /// A client with its own connections (redirects not followed); call `shutdown()` when done.
     public init(configuration: Configuration) {
         self.configuration = configuration
         self.tokens = TokenCache(now: configuration.now)

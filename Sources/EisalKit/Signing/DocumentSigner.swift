@@ -94,6 +94,7 @@ public struct DocumentSigner: Sendable {
 
 /// Why a document could not be signed.
 public struct DocumentSignerError: Error, CustomStringConvertible {
+    /// What went wrong, in words.
     public let description: String
     init(_ description: String) { self.description = description }
 }

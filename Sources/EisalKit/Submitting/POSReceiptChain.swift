@@ -67,6 +67,7 @@ public actor POSReceiptChain {
 
 /// Why the chain could not advance.
 public struct POSReceiptChainError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong, in words.
     public let message: String
     public var description: String { message }
 }

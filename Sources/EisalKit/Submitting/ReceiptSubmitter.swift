@@ -24,6 +24,7 @@ public struct SubmitterConfiguration: Sendable {
     /// Sleeps (injectable for tests).
     public var sleep: @Sendable (Double) async throws -> Void = { seconds in try await Task.sleep(for: .milliseconds(Int64(seconds * 1000))) }
 
+    /// A configuration with the defaults above.
     public init() {}
 }
 
@@ -56,9 +57,12 @@ public struct SubmitterError: Error, CustomStringConvertible, Sendable {
 
 /// Submits receipts through an ``EisalClient``.
 public struct ReceiptSubmitter: Sendable {
+    /// The client the receipts are sent through.
     public let client: EisalClient
+    /// How batches are made and retried.
     public let configuration: SubmitterConfiguration
 
+    /// A submitter; `configuration` defaults to ``SubmitterConfiguration``'s defaults.
     public init(client: EisalClient, configuration: SubmitterConfiguration = SubmitterConfiguration()) {
         self.client = client
         self.configuration = configuration

@@ -11,6 +11,7 @@ import Foundation
 public struct PollerConfiguration: Sendable {
     /// Wait before the first look: `firstWait + perReceipt × receipts` seconds. Defaults 0.5 and 0.002.
     public var firstWait: Double = 0.5
+    /// Seconds added to the first wait per receipt of the submission. Default 0.002.
     public var perReceipt: Double = 0.002
     /// Later looks back off by doubling up to this many seconds. Default 10.
     public var maximumInterval: Double = 10
@@ -23,21 +24,27 @@ public struct PollerConfiguration: Sendable {
     /// Sleeps (injectable for tests).
     public var sleep: @Sendable (Double) async throws -> Void = { seconds in try await Task.sleep(for: .milliseconds(Int64(seconds * 1000))) }
 
+    /// A configuration with the defaults above.
     public init() {}
 }
 
 /// Why polling stopped without a final status.
 public struct PollerError: Error, CustomStringConvertible, Sendable {
+    /// The submission that was polled.
     public let submissionUUID: String
+    /// Why polling stopped.
     public let reason: String
     public var description: String { "submission \(submissionUUID): \(reason)" }
 }
 
 /// Waits for a receipt submission's final status.
 public struct SubmissionPoller: Sendable {
+    /// The client the submission is read through.
     public let client: EisalClient
+    /// How it waits.
     public let configuration: PollerConfiguration
 
+    /// A poller; `configuration` defaults to ``PollerConfiguration``'s defaults.
     public init(client: EisalClient, configuration: PollerConfiguration = PollerConfiguration()) {
         self.client = client
         self.configuration = configuration
