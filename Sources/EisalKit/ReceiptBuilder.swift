@@ -175,10 +175,20 @@ public struct ReceiptBuilder: Sendable {
     public static func seal(_ receipt: Receipt) throws -> BuiltReceipt {
         var receipt = receipt
         receipt.header.uuid = ""
-        let text = JSONWriter().bytes(try JSONValueEncoder().encode(receipt))
-        let uuid = ReceiptUUID.compute(try JSONParser().parse(text).root)
+        var text = JSONWriter().bytes(try JSONValueEncoder().encode(receipt))
+        let document = try JSONParser().parse(text)
+        let uuid = ReceiptUUID.compute(document.root)
         receipt.header.uuid = uuid
-        let sealed = JSONWriter().bytes(try JSONValueEncoder().encode(receipt))
-        return BuiltReceipt(receipt: receipt, json: sealed)
+        // The UUID goes into the text where `header.uuid` is (its `""`), so the receipt is
+        // encoded once; the rest of the text is what was hashed.
+        guard let range = document.root["header"]?["uuid"]?.byteRange else { throw ReceiptBuilderError.noUUIDMember }
+        text.replaceSubrange(range, with: Array("\"\(uuid)\"".utf8))
+        return BuiltReceipt(receipt: receipt, json: text)
     }
+}
+
+/// Why a receipt could not be built.
+public enum ReceiptBuilderError: Error, Sendable {
+    /// The encoded receipt has no `header.uuid` member to fill in.
+    case noUUIDMember
 }

@@ -36,6 +36,9 @@ struct Submit: AsyncParsableCommand {
             var submitterConfiguration = SubmitterConfiguration()
             submitterConfiguration.maximumReceipts = batchSize
             submitterConfiguration.concurrency = concurrency
+            submitterConfiguration.onRetry = { attempt, error, wait in
+                FileHandle.standardError.write(Data("attempt \(attempt) failed (\(error)); retrying in \(String(format: "%.1f", wait)) s\n".utf8))
+            }
             let submitter = ReceiptSubmitter(client: client, configuration: submitterConfiguration)
             let progress = Progress(total: receipts.count)
             let start = ContinuousClock.now

@@ -23,6 +23,8 @@ public struct SubmitterConfiguration: Sendable {
     public var concurrency: Int = 1
     /// Sleeps (injectable for tests).
     public var sleep: @Sendable (Double) async throws -> Void = { seconds in try await Task.sleep(for: .milliseconds(Int64(seconds * 1000))) }
+    /// Told before each wait for a retry: the attempt that failed, why, and the seconds it waits.
+    public var onRetry: @Sendable (_ attempt: Int, _ error: EisalClientError, _ wait: Double) -> Void = { _, _, _ in }
 
     /// A configuration with the defaults above.
     public init() {}
@@ -138,13 +140,13 @@ public struct ReceiptSubmitter: Sendable {
                                             rejected: [], attempts: attempts, recoveredAfterUnknownOutcome: true)
                     }
                     // Never sooner than told; a little later, so that many clients do not return at once.
-                    try await configuration.sleep(Double(retryAfter ?? 1) + abs(jitter(0.25)))
+                    try await wait(Double(retryAfter ?? 1) + abs(jitter(0.25)), attempts, error)
                 case let .http(status, _, _) where status >= 500:
                     unknownOutcome = true
-                    try await configuration.sleep(backoff(attempts))
+                    try await wait(backoff(attempts), attempts, error)
                 case .transport:
                     unknownOutcome = true
-                    try await configuration.sleep(backoff(attempts))
+                    try await wait(backoff(attempts), attempts, error)
                 default:
                     // Any other 4xx: the request itself is wrong; sending it again cannot help.
                     throw SubmitterError(uuids: uuids, underlying: error, attempts: attempts)
@@ -165,6 +167,12 @@ public struct ReceiptSubmitter: Sendable {
             return try await client.receiptSubmissionAllPages(submission)
         }
         return nil
+    }
+
+    func wait(_ seconds: Double, _ attempt: Int, _ error: EisalClientError) async throws {
+        guard attempt < configuration.maximumAttempts else { return }
+        configuration.onRetry(attempt, error, seconds)
+        try await configuration.sleep(seconds)
     }
 
     func backoff(_ attempt: Int) -> Double {
