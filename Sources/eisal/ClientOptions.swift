@@ -56,7 +56,8 @@ struct ClientOptions: ParsableArguments {
         let configured = tokenCache ?? ProcessInfo.processInfo.environment["EISAL_TOKEN_CACHE"]
         if configured == "none" { return nil }
         if let configured { return configured }
-        let key = SHA256.hash(data: Data("\(r.identity ?? r.base)|\(r.clientID)|\(r.posSerial ?? "")".utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let key = SHA256.hash(data: Data("\(r.identity ?? r.base)|\(r.clientID)|\(r.clientSecret)|\(r.posSerial ?? "")".utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        // Keyed by the secret too: other credentials never reuse the token.
         return NSTemporaryDirectory() + "eisal-token-\(key).json"
     }
 
