@@ -175,7 +175,7 @@ public struct ReceiptBuilder: Sendable {
     public static func seal(_ receipt: Receipt) throws -> BuiltReceipt {
         var receipt = receipt
         receipt.header.uuid = ""
-        var text = JSONWriter().bytes(try JSONValueEncoder().encode(receipt))
+        var text = receipt.jsonBytes()
         let document = try JSONParser().parse(text)
         let uuid = ReceiptUUID.compute(document.root)
         receipt.header.uuid = uuid

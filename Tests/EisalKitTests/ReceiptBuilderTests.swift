@@ -37,6 +37,8 @@ struct ReceiptBuilderTests {
             }
             let header = ReceiptHeader(dateTimeIssued: Self.issued.iso8601, receiptNumber: "N\(n)", previousUUID: previous)
             let built = try ReceiptBuilder(header: header, seller: ReceiptExamples.demoSeller(), buyer: Buyer(type: "P", id: "29001011234567", name: "Test Buyer"), lines: lines).build()
+            // The direct writer the builder uses writes what the Codable encoder writes, byte for byte.
+            #expect(built.json == JSONWriter().bytes(try JSONValueEncoder().encode(built.receipt)))
             previous = built.uuid
             let sent = try JSONParser().parse(built.json)
             let report = ReceiptValidator().validate(sent.root, context: Self.context)

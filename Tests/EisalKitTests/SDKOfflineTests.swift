@@ -63,3 +63,43 @@ struct SDKOfflineTests {
         try await client.shutdown()
     }
 }
+
+@Suite("Receipt.jsonBytes equals the Codable encoding")
+struct DirectReceiptWriterTests {
+    @Test func everyOptionalMemberAndEscapeIsWrittenAsCodableWritesIt() throws {
+        var receipt = try ReceiptExamples.receipt(.return, issued: SDKOfflineTests.issued).receipt
+        receipt.header.referenceOldUUID = "old"
+        receipt.header.documentUseReason = "B"
+        receipt.header.salesIssuedDateTime = "2026-11-22T10:00:00Z"
+        receipt.header.sOrderNameCode = "so\\1\"x\u{0001}"
+        receipt.header.orderdeliveryMode = "FC"
+        receipt.header.grossWeight = "1.500"
+        receipt.header.netWeight = "1.25"
+        receipt.seller.syndicateLicenseNumber = "S-1"
+        receipt.seller.branchAddress.postalCode = "11311"
+        receipt.seller.branchAddress.floor = "2"
+        receipt.seller.branchAddress.room = "7"
+        receipt.seller.branchAddress.landmark = "near the mosque مسجد"
+        receipt.seller.branchAddress.additionalInformation = "\t tab"
+        receipt.buyer = Buyer(type: "F", id: "P123", name: "Buyer", mobileNumber: "+20100", paymentNumber: "987")
+        receipt.extraReceiptDiscountData = [Discount(amount: "1.00", description: "extra", rate: "10")]
+        receipt.itemData[0].additionalCommercialDiscount = Discount(amount: "0.50", description: "a")
+        receipt.itemData[0].additionalItemDiscount = Discount(amount: "0.25", description: "b")
+        receipt.itemData[0].itemDiscountData = [Discount(amount: "1", description: "c")]
+        receipt.itemData[0].valueDifference = "0.00"
+        receipt.contractor = Contractor(name: "C", amount: "5", rate: "1")
+        receipt.beneficiary = Beneficiary(amount: "2", rate: "0.5")
+        #expect(receipt.jsonBytes() == JSONWriter().bytes(try JSONValueEncoder().encode(receipt)))
+        var bare = receipt
+        bare.header.exchangeRate = nil
+        bare.totalCommercialDiscount = nil
+        bare.totalItemsDiscount = nil
+        bare.feesAmount = nil
+        bare.adjustment = nil
+        bare.taxTotals = nil
+        bare.itemData[0].taxableItems = nil
+        bare.itemData[0].commercialDiscountData = nil
+        bare.contractor = Contractor(name: nil, amount: nil, rate: nil)
+        #expect(bare.jsonBytes() == JSONWriter().bytes(try JSONValueEncoder().encode(bare)))
+    }
+}
