@@ -47,7 +47,11 @@ struct SubmitCLITests {
         #expect(token.status == 0 && token.stdout.hasPrefix("eyJ"))
         let recent = try EisalBinary.run(["receipts", "recent", "--param", "PageSize=5"] + connection)
         #expect(recent.status == 0 && recent.stdout.hasPrefix("10050 receipts"), "\(recent.stdout) \(recent.stderr)")
-        #expect(try await Self.tokenRequests(server.base) == 1, "three more runs, no new login")
+        let now = Int64(Date().timeIntervalSince1970)
+        let search = try EisalBinary.run(["receipts", "search", "--from", UTCDateTime(secondsSinceEpoch: now - 3600).iso8601, "--to", UTCDateTime(secondsSinceEpoch: now + 60).iso8601,
+                                          "--param", "PageSize=3"] + connection)
+        #expect(search.status == 0 && search.stdout.hasPrefix("10050 receipts"), "\(search.stdout) \(search.stderr)")
+        #expect(try await Self.tokenRequests(server.base) == 1, "four more runs, no new login")
 
         // A receipt that breaks a rule: rejected or invalid, exit 1, grouped by code and path.
         let bad = try EisalBinary.run(["receipt", "example", "--number", "BAD-1"]).stdout.replacingOccurrences(of: #""paymentMethod": "C""#, with: #""paymentMethod": "ZZ""#)

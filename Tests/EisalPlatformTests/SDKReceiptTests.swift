@@ -150,6 +150,19 @@ struct SDKReceiptTests {
                 let retried = try await submitter.submitBatch(try await Self.generate(5, chain: chain))
                 #expect(retried.accepted.count == 5 && retried.attempts == 2 && !retried.recoveredAfterUnknownOutcome)
 
+                // A 401 (token revoked): exactly one new login and the call is repeated once.
+                let logins = await sdk.tokenRequests
+                proxy.inject("/receipts/recent", [.answer(status: 401, retryAfter: nil)])
+                _ = try await sdk.recentReceipts()
+                #expect(await sdk.tokenRequests == logins + 1)
+
+                // NotFound right after the 202 is "not yet" for the poller, not an error.
+                proxy.inject("/details", [.answer(status: 404, retryAfter: nil), .answer(status: 404, retryAfter: nil)])
+                var pollerConfiguration = PollerConfiguration()
+                pollerConfiguration.sleep = sleeps.sleep
+                let polled = try await SubmissionPoller(client: sdk, configuration: pollerConfiguration).waitForFinal(try #require(retried.submissionUUID), receipts: 5)
+                #expect(polled.details.status == "Valid" && polled.looks >= 3)
+
                 // A request the platform refuses for what it is (400) is not sent again.
                 proxy.inject("/receiptsubmissions", [.answer(status: 400, retryAfter: nil)])
                 let posts = proxy.count("/receiptsubmissions")
