@@ -142,7 +142,8 @@ let package = Package(
             path: "Tests/EisalReceiverTestSupport",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "EisalCAdESTests", dependencies: ["EisalCAdES", "EisalCore", "EisalTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "EisalCAdESTests", dependencies: ["EisalCAdES", "EisalCore", "EisalTestSupport", .product(name: "X509", package: "swift-certificates"),
+                                                       .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "EisalCoreTests", dependencies: ["EisalCore", "EisalTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         // The storage conformance suite: every store protocol method's contract, on every backend.
         .testTarget(

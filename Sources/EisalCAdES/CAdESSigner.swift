@@ -63,7 +63,7 @@ public struct CAdESSigner: Sendable {
                             try coder.serialize(1)
                             try coder.appendConstructedNode(identifier: .sequence) { coder in
                                 try coder.serialize(certificate.issuer)
-                                coder.appendPrimitiveNode(identifier: .integer) { $0.append(contentsOf: certificate.serialNumber.bytes) }
+                                coder.appendPrimitiveNode(identifier: .integer) { $0.append(contentsOf: BERNodes.integerContent(unsigned: certificate.serialNumber.bytes)) }
                             }
                             try Self.algorithm(OID.sha256, into: &coder)
                             coder.serializeRawBytes(attributes)
@@ -112,7 +112,7 @@ public struct CAdESSigner: Sendable {
                                     try coder.serialize(certificate.issuer)
                                 }
                             }
-                            coder.appendPrimitiveNode(identifier: .integer) { $0.append(contentsOf: certificate.serialNumber.bytes) }
+                            coder.appendPrimitiveNode(identifier: .integer) { $0.append(contentsOf: BERNodes.integerContent(unsigned: certificate.serialNumber.bytes)) }
                         }
                     }
                 }

@@ -209,7 +209,10 @@ public struct CAdESVerifier: Sendable {
         case .success(let path):
             report.pass("certificate chain", path.description)
         }
-        if let usage = try? certificate.extensions.keyUsage, !usage.digitalSignature, !usage.nonRepudiation {
+        let usage = Result { try certificate.extensions.keyUsage }
+        if case .failure = usage {
+            report.fail("key usage", CAdESError(.certificateNotForSigning, "The certificate's key usage extension cannot be read."))
+        } else if case .success(let usage?) = usage, !usage.digitalSignature, !usage.nonRepudiation {
             report.fail("key usage", CAdESError(.certificateNotForSigning, "The certificate's key usage allows neither digitalSignature nor nonRepudiation."))
         } else {
             report.pass("key usage", "signing allowed")
@@ -282,7 +285,7 @@ public struct CAdESVerifier: Sendable {
         if members.count > 1 {
             // IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber INTEGER }
             let issuerSerial = try BERNodes.children(of: members[1], .sequence, what: "IssuerSerial")
-            if issuerSerial.count >= 2, case .primitive(let serial) = issuerSerial[1].content, !BERNodes.sameInteger(serial, certificate.serialNumber.bytes) {
+            if issuerSerial.count >= 2, case .primitive(let serial) = issuerSerial[1].content, !BERNodes.integer(serial, equalsUnsigned: certificate.serialNumber.bytes) {
                 throw CAdESError(.signingCertificateMismatch, "The signing-certificate attribute names serial number \(hex(Array(serial))), not the signer's \(certificate.serialNumber).")
             }
         }
@@ -296,7 +299,7 @@ public struct CAdESVerifier: Sendable {
         guard compact.count <= SignedData.maximumBytes * 4 / 3 + 4 else {
             throw CAdESError.malformed("The signature value is \(compact.count) characters; at most \(SignedData.maximumBytes) bytes are accepted.")
         }
-        // URL-safe alphabet and missing padding are not Base64 as the contract uses it; refuse them clearly.
+        // Missing padding is tolerated (added back); the URL-safe alphabet is not Base64 as the contract uses it.
         while compact.count % 4 != 0 { compact.append(UInt8(ascii: "=")) }
         guard let data = Data(base64Encoded: Data(compact)) else {
             throw CAdESError.malformed("The signature value is not Base64.")

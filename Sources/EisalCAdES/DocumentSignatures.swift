@@ -32,6 +32,9 @@ public struct DocumentSignatures: Sendable {
         public let report: CAdESReport?
     }
 
+    /// The most `signatures` entries verified (one `I`, one `S`).
+    public static let maximumEntries = 2
+
     /// Whether the document's version needs a signature (1.0; 0.9 is accepted without one).
     public static func isRequired(for document: JSONNode) -> Bool {
         document["documentTypeVersion"]?.string == "1.0"
@@ -47,7 +50,9 @@ public struct DocumentSignatures: Sendable {
         let content = SignedContent(sha256: digest, bytes: { Array(DocumentUUID.canonicalText(document).utf8) })
         let issued = document["dateTimeIssued"]?.string.flatMap { UTCDateTime($0) }.map { Date(timeIntervalSince1970: TimeInterval($0.secondsSinceEpoch)) } ?? fallbackDate
         let rin = document["issuer"]?["id"]?.string
-        return (document["signatures"]?.elements ?? []).enumerated().map { index, entry in
+        // ETA allows one issuer and one service-provider signature: entries past the second are
+        // not verified (an error says so), so a document cannot make verification arbitrarily costly.
+        return (document["signatures"]?.elements ?? []).prefix(Self.maximumEntries).enumerated().map { index, entry in
             let type = entry["signatureType"]?.string ?? ""
             guard let value = entry["value"]?.string, !value.isEmpty else { return Outcome(index: index, signatureType: type, report: nil) }
             return Outcome(index: index, signatureType: type, report: verifier.verify(value, content: content, at: issued, rin: type == "I" ? rin : nil))
@@ -59,6 +64,11 @@ public struct DocumentSignatures: Sendable {
         guard Self.isRequired(for: document) else { return [] }
         let outcomes = outcomes(for: document, uuid: uuid, fallbackDate: fallbackDate)
         var errors: [ETAError] = []
+        let entries = document["signatures"]?.elements.count ?? 0
+        if entries > Self.maximumEntries {
+            errors.append(ETAError(code: "Signature.Malformed", message: "A document carries at most \(Self.maximumEntries) signatures (one issuer I, one service provider S); it has \(entries).",
+                                   target: "signatures", propertyPath: "signatures"))
+        }
         if !outcomes.contains(where: { $0.signatureType == "I" && $0.report != nil }) {
             errors.append(ETAError(code: "Signature.IssuerMissing", message: "Document type version 1.0 must carry the issuer's CAdES-BES signature: a signatures entry with signatureType I and a Base64 value (version 0.9 is accepted without one).",
                                    target: "signatures", propertyPath: "signatures"))
@@ -67,7 +77,12 @@ public struct DocumentSignatures: Sendable {
             let path = "signatures[\(outcome.index)]"
             switch outcome.signatureType {
             case "I":
-                guard let report = outcome.report else { continue }
+                guard let report = outcome.report else {
+                    if outcomes.contains(where: { $0.signatureType == "I" && $0.report != nil }) {
+                        errors.append(ETAError(code: "Signature.Malformed", message: "This issuer signature entry has no Base64 value.", target: "signatures", propertyPath: path + ".value"))
+                    }
+                    continue
+                }
                 for failure in report.failures {
                     var message = failure.message
                     if failure.kind == .digestMismatch, report.digestAlgorithmName == DigestAlgorithm.sha256.rawValue, let signed = report.signedDigest {

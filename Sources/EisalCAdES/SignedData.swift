@@ -33,7 +33,7 @@ enum SignerIdentifier: Hashable, Sendable {
     func matches(_ certificate: Certificate) -> Bool {
         switch self {
         case .issuerAndSerialNumber(let issuer, let serial):
-            return certificate.issuer == issuer && BERNodes.sameInteger(certificate.serialNumber.bytes, serial)
+            return certificate.issuer == issuer && BERNodes.integer(serial, equalsUnsigned: certificate.serialNumber.bytes)
         case .subjectKeyIdentifier(let key):
             return (try? certificate.extensions.subjectKeyIdentifier)??.keyIdentifier == key
         }
@@ -71,6 +71,8 @@ struct SignedData: Sendable {
     /// The largest signature value accepted (a CAdES-BES with a chain of a few certificates is
     /// 2–8 KB; anything far bigger is refused before any parsing).
     static let maximumBytes = 256 * 1024
+    /// The most certificates a signature may carry (a seal and its issuing CAs are 2–4).
+    static let maximumCertificates = 16
 
     /// Reads a `ContentInfo` holding a `SignedData` from BER or DER bytes.
     init(berEncoded bytes: [UInt8]) throws {
@@ -114,6 +116,9 @@ struct SignedData: Sendable {
                 for child in try BERNodes.children(of: node, node.identifier, what: "certificates") where child.identifier == .sequence {
                     // Attribute certificates and other choices are tagged and skipped.
                     certificates.append(Array(child.encodedBytes))
+                    guard certificates.count <= Self.maximumCertificates else {
+                        throw CAdESError.malformed("The signature carries more than \(Self.maximumCertificates) certificates.")
+                    }
                 }
             } else if node.identifier == ASN1Identifier(tagWithNumber: 1, tagClass: .contextSpecific) {
                 continue // CRLs: not used by CAdES-BES verification.
@@ -163,10 +168,19 @@ extension SignerInfo {
         guard bytes[1] != 0x80 else { throw CAdESError.malformed("The signed attributes use an indefinite length; they must be DER.") }
         bytes[0] = 0x31 // [0] IMPLICIT SET OF → the universal SET the signature covers (RFC 5652 §5.4)
         signedAttributesBytes = bytes
+        // RFC 5652 §5.4: the signature covers the DER encoding of the signed attributes.
+        do { _ = try DER.parse(bytes) } catch { throw CAdESError.malformed("The signed attributes are not DER (\(error)); the signature covers their DER encoding.") }
         signedAttributes = try BERNodes.children(of: attributesNode, signedTag, what: "signedAttrs").map { attribute in
             let parts = try BERNodes.children(of: attribute, .sequence, what: "Attribute")
             guard parts.count == 2 else { throw CAdESError.malformed("A signed attribute has \(parts.count) members.") }
             return SignedAttribute(type: try BERNodes.oid(parts[0], what: "attrType"), values: try BERNodes.children(of: parts[1], .set, what: "attrValues"))
+        }
+        // RFC 5652 §11.1–11.3, RFC 5035: these attributes occur once, with one value.
+        for type in [OID.contentTypeAttribute, OID.messageDigestAttribute, OID.signingTimeAttribute, OID.signingCertificate, OID.signingCertificateV2] {
+            let found = signedAttributes.filter { $0.type == type }
+            guard found.count <= 1, found.first.map({ $0.values.count == 1 }) ?? true else {
+                throw CAdESError.malformed("The signed attribute \(type) must occur once with one value.")
+            }
         }
         guard index + 1 < members.count else { throw CAdESError.malformed("SignerInfo ends before its signature.") }
         signatureAlgorithm = try AlgorithmIdentifier(members[index])
@@ -203,8 +217,22 @@ enum BERNodes {
         }
     }
 
-    /// Whether two INTEGER contents are the same number (ignoring a redundant leading zero).
-    static func sameInteger(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
-        a.drop(while: { $0 == 0 }) == b.drop(while: { $0 == 0 })
+    /// Whether the content of a DER INTEGER is the non-negative number whose magnitude is
+    /// `unsigned` (big-endian, as swift-certificates keeps serial numbers): a negative or
+    /// non-minimal encoding never matches.
+    static func integer(_ content: ArraySlice<UInt8>, equalsUnsigned unsigned: ArraySlice<UInt8>) -> Bool {
+        guard let first = content.first, first < 0x80 else { return false }
+        if content.count > 1, first == 0, content[content.index(after: content.startIndex)] < 0x80 { return false }
+        let magnitude = first == 0 && content.count > 1 ? content.dropFirst() : content
+        let expected = unsigned.drop(while: { $0 == 0 })
+        return magnitude == expected || (expected.isEmpty && magnitude == [0])
+    }
+
+    /// The content of the DER INTEGER of the non-negative number `unsigned` (a leading 0x00 when
+    /// its first byte has the high bit set).
+    static func integerContent(unsigned: ArraySlice<UInt8>) -> [UInt8] {
+        let magnitude = Array(unsigned.drop(while: { $0 == 0 }))
+        guard let first = magnitude.first else { return [0] }
+        return first >= 0x80 ? [0] + magnitude : magnitude
     }
 }

@@ -49,6 +49,8 @@ public final class TrustStore: Sendable {
 
     /// Entries kept in each cache before it is emptied (a platform sees few distinct certificates).
     static let cacheLimit = 4096
+    /// The largest certificate the cache keeps, in bytes.
+    static let cachedCertificateBytes = 16 * 1024
     /// The longest path accepted, anchor included.
     static let maximumDepth = 8
 
@@ -93,9 +95,12 @@ public final class TrustStore: Sendable {
         do { certificate = try Certificate(derEncoded: der) } catch { throw CAdESError.malformed("An embedded certificate cannot be read: \(error).") }
         let entry = CertificateEntry(certificate: certificate, der: der, sha256: Array(SHA256.hash(data: der)), subject: "\(certificate.subject)",
                                      registrationNumbers: RegistrationNumbers.named(by: certificate.subject))
-        cache.withLock { caches in
-            if caches.certificates.count >= Self.cacheLimit { caches.certificates.removeAll(keepingCapacity: true) }
-            caches.certificates[der] = entry
+        // Only ordinary certificates are kept (a real seal is 1–3 KB): the cache stays small whatever is sent.
+        if der.count <= Self.cachedCertificateBytes {
+            cache.withLock { caches in
+                if caches.certificates.count >= Self.cacheLimit { caches.certificates.removeAll(keepingCapacity: true) }
+                caches.certificates[der] = entry
+            }
         }
         return entry
     }
@@ -116,30 +121,69 @@ public final class TrustStore: Sendable {
         return result
     }
 
+    /// The most signature checks one path may take (a bound on hostile certificate sets).
+    static let maximumSignatureChecks = 32
+
     private func buildPath(leaf: Certificate, leafDER: [UInt8], pool: [Certificate]) throws -> [Certificate] {
         guard !anchors.isEmpty else { throw CAdESError(.untrustedChain, "No trust anchor is configured, so no certificate can be trusted.") }
         if anchorDER.contains(leafDER) { return [leaf] }
+        var checks = 0
+        /// Whether `issuer` issued `child`: names chain and the issuer's key verifies the child.
+        func issued(_ child: Certificate, by issuer: Certificate) throws -> Bool {
+            guard issuer.subject == child.issuer else { return false }
+            checks += 1
+            guard checks <= Self.maximumSignatureChecks else {
+                throw CAdESError(.untrustedChain, "The certificates offer more than \(Self.maximumSignatureChecks) candidate issuers; the chain is refused.")
+            }
+            guard child.signatureAlgorithm != .sha1WithRSAEncryption else {
+                throw CAdESError(.untrustedChain, "\"\(child.subject)\" is signed with SHA-1, which is not accepted.")
+            }
+            return issuer.publicKey.isValidSignature(child.signature, for: child)
+        }
         var path = [leaf]
         var current = leaf
         while path.count < Self.maximumDepth {
-            if let anchor = anchors.first(where: { $0.subject == current.issuer && $0.publicKey.isValidSignature(current.signature, for: current) }) {
+            if let anchor = try anchors.first(where: { try issued(current, by: $0) }) {
                 path.append(anchor)
+                try Self.checkIssuers(path)
                 return path
             }
-            guard let issuer = pool.first(where: { candidate in
-                candidate.subject == current.issuer && !path.contains(candidate) && candidate.publicKey.isValidSignature(current.signature, for: current)
-            }) else {
+            guard let issuer = try pool.first(where: { candidate in try !path.contains(candidate) && issued(current, by: candidate) }) else {
                 let selfSigned = current.issuer == current.subject
                 throw CAdESError(.untrustedChain, selfSigned
                     ? "The chain ends at the self-signed certificate \"\(current.subject)\", which is not a trust anchor."
                     : "No trust anchor or included certificate issued \"\(current.subject)\" (its issuer is \"\(current.issuer)\").")
             }
-            guard case .isCertificateAuthority = (try? issuer.extensions.basicConstraints) ?? .notCertificateAuthority else {
-                throw CAdESError(.untrustedChain, "\"\(issuer.subject)\" issued \"\(current.subject)\" but is not a CA (basicConstraints).")
-            }
             path.append(issuer)
             current = issuer
         }
         throw CAdESError(.untrustedChain, "The chain is longer than \(Self.maximumDepth) certificates.")
+    }
+
+    /// RFC 5280's rules for the issuers of a path (leaf first): each is a CA (the anchor may be any
+    /// certificate the operator chose to trust), may sign certificates (keyCertSign, when it has a
+    /// key usage), and allows as many CAs below it as there are (pathLenConstraint).
+    static func checkIssuers(_ path: [Certificate]) throws {
+        for (index, issuer) in path.enumerated().dropFirst() {
+            let isAnchor = index == path.count - 1
+            let constraints: BasicConstraints?
+            do { constraints = try issuer.extensions.basicConstraints } catch { throw CAdESError(.untrustedChain, "\"\(issuer.subject)\" has unreadable basic constraints.") }
+            switch constraints {
+            case .isCertificateAuthority(let maxPathLength)?:
+                let below = index - 1 // CA certificates between this issuer and the leaf
+                if let maxPathLength, below > maxPathLength {
+                    throw CAdESError(.untrustedChain, "\"\(issuer.subject)\" allows \(maxPathLength) CA certificate(s) below it, but the path has \(below).")
+                }
+            case .notCertificateAuthority?:
+                throw CAdESError(.untrustedChain, "\"\(issuer.subject)\" issued \"\(path[index - 1].subject)\" but is not a CA (basicConstraints).")
+            case nil:
+                guard isAnchor else { throw CAdESError(.untrustedChain, "\"\(issuer.subject)\" issued \"\(path[index - 1].subject)\" but is not a CA (no basicConstraints).") }
+            }
+            let usage: KeyUsage?
+            do { usage = try issuer.extensions.keyUsage } catch { throw CAdESError(.untrustedChain, "\"\(issuer.subject)\" has an unreadable key usage.") }
+            if let usage, !usage.keyCertSign {
+                throw CAdESError(.untrustedChain, "\"\(issuer.subject)\" may not sign certificates (its key usage lacks keyCertSign).")
+            }
+        }
     }
 }

@@ -6,7 +6,10 @@
 import EisalCAdES
 import EisalCore
 import EisalTestSupport
+import Crypto
 import Foundation
+import SwiftASN1
+import X509
 import Testing
 import X509
 
@@ -86,5 +89,44 @@ struct CAdESHostileInputTests {
         #expect(ber[1] == 0x80, "openssl did not write an indefinite length")
         let report = CAdESVerifier(trust: try TrustStore(pemPaths: [lab.file("root.pem")])).verify(Data(ber).base64EncodedString(), content: SignedContent(bytes: content), at: Date(), rin: "100000001")
         #expect(report.isValid, "\(report.failures)")
+    }
+}
+
+@Suite("CAdES-BES: encodings real verifiers insist on")
+struct CAdESStrictnessTests {
+    /// A seal whose serial number has its high bit set: the signer must write it as a positive
+    /// INTEGER (a leading 0x00), or openssl (and ETA) cannot find the signer's certificate.
+    @Test func aHighBitSerialIsWrittenAsAPositiveIntegerAndOpensslFindsTheSigner() throws {
+        let lab = try OpenSSLLab("serial")
+        defer { lab.directory.remove() }
+        let caKey = P256.Signing.PrivateKey(), key = P256.Signing.PrivateKey()
+        let caName = try DistinguishedName { CommonName("Serial CA") }
+        let now = Date()
+        let ca = try Certificate(version: .v3, serialNumber: .init(bytes: [0x01]), publicKey: .init(caKey.publicKey), notValidBefore: now - 3600, notValidAfter: now + 86400,
+                                 issuer: caName, subject: caName, signatureAlgorithm: .ecdsaWithSHA256,
+                                 extensions: try Certificate.Extensions { Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0)); Critical(KeyUsage(keyCertSign: true)) },
+                                 issuerPrivateKey: .init(caKey))
+        let subject = try DistinguishedName([RelativeDistinguishedName(RelativeDistinguishedName.Attribute(type: [2, 5, 4, 97], utf8String: "VATEG-100000001"))])
+        let leaf = try Certificate(version: .v3, serialNumber: .init(bytes: [0xC8, 0x74, 0x65, 0x6D, 0x01]), publicKey: .init(key.publicKey), notValidBefore: now - 3600, notValidAfter: now + 86400,
+                                   issuer: caName, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
+                                   extensions: try Certificate.Extensions { Critical(KeyUsage(digitalSignature: true)) }, issuerPrivateKey: .init(caKey))
+        try lab.write("ca.pem", try ca.serializeAsPEM().pemString)
+        let content = Array("\"ISSUER\"\"ID\"\"100000001\"".utf8)
+        let der = try CAdESSigner(certificate: leaf, key: SoftwareSigningKey(key)).sign(content)
+        #expect(try lab.verify(der, content: content, caFile: lab.file("ca.pem")).contains("Verification successful"))
+        let report = CAdESVerifier(trust: TrustStore(anchors: [ca])).verify(Data(der).base64EncodedString(), content: SignedContent(bytes: content), at: now, rin: "100000001")
+        #expect(report.isValid, "\(report.failures)")
+    }
+
+    @Test func tooManyCertificatesAreRefusedBeforeAnyChainIsBuilt() throws {
+        let key = P256.Signing.PrivateKey()
+        let name = try DistinguishedName { CommonName("Decoy") }
+        let now = Date()
+        let certificate = try Certificate(version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey), notValidBefore: now - 3600, notValidAfter: now + 86400,
+                                          issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256, extensions: Certificate.Extensions(), issuerPrivateKey: .init(key))
+        let content = Array("x".utf8)
+        let der = try CAdESSigner(certificate: certificate, chain: Array(repeating: certificate, count: 20), key: SoftwareSigningKey(key)).sign(content)
+        let report = CAdESVerifier(trust: TrustStore(anchors: [certificate])).verify(Data(der).base64EncodedString(), content: SignedContent(bytes: content), at: now, rin: nil)
+        #expect(report.failures.map(\.kind) == [.malformed])
     }
 }
