@@ -54,7 +54,8 @@ public final class ReceiptLedger: Sendable {
         switch status.lowercased() {
         case "submitted", "inprogress", "in progress": 0
         case "valid", "invalid": 1
-        default: 2 // cancelled, rejected, …: later life-cycle states
+        case "cancelled", "rejected": 2 // later life-cycle states
+        default: 0 // unknown to the ledger: never blocks a verdict
         }
     }
 
@@ -101,10 +102,10 @@ public final class ReceiptLedger: Sendable {
         }
     }
 
-    /// The entry of `receiptNumber` (the latest, if the number was reused).
+    /// The entry of `receiptNumber` (the last recorded, if the number was reused).
     public func entry(receiptNumber: String) async throws -> LedgerEntry? {
         try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM receipts WHERE receipt_number = ? ORDER BY updated_at DESC LIMIT 1", arguments: [receiptNumber]).map(Self.entry)
+            try Row.fetchOne(db, sql: "SELECT * FROM receipts WHERE receipt_number = ? ORDER BY rowid DESC LIMIT 1", arguments: [receiptNumber]).map(Self.entry)
         }
     }
 

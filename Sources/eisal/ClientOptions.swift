@@ -51,40 +51,56 @@ struct ClientOptions: ParsableArguments {
                                                 posSerial: r.posSerial, posOSVersion: r.posOSVersion, presharedKey: r.presharedKey, extraTrustRootPEMFile: r.trustRoot))
     }
 
+    /// Whose token a cache file holds: the hosts, the client id, the secret and the POS serial
+    /// (hashed), so other credentials never reuse a token, whatever file they name.
+    func tokenKey(_ r: Resolved) -> String {
+        SHA256.hash(data: Data("\(r.identity ?? r.base)|\(r.base)|\(r.clientID)|\(r.clientSecret)|\(r.posSerial ?? "")".utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
     /// The token cache file, or nil when turned off.
     func tokenCachePath(_ r: Resolved) -> String? {
         let configured = tokenCache ?? ProcessInfo.processInfo.environment["EISAL_TOKEN_CACHE"]
         if configured == "none" { return nil }
         if let configured { return configured }
-        let key = SHA256.hash(data: Data("\(r.identity ?? r.base)|\(r.clientID)|\(r.clientSecret)|\(r.posSerial ?? "")".utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
-        // Keyed by the secret too: other credentials never reuse the token.
-        return NSTemporaryDirectory() + "eisal-token-\(key).json"
+        return NSTemporaryDirectory() + "eisal-token-\(tokenKey(r).prefix(16)).json"
     }
 
     /// Runs `body` with a client (its token kept between runs), closing it afterwards; a refusal
     /// by the platform exits 1, no usable answer exits 2.
     func with(_ body: (EisalClient) async throws -> Void) async throws {
         let client = try client()
-        let cache = tokenCachePath(try resolved())
+        let resolved = try resolved()
+        let cache = tokenCachePath(resolved), key = tokenKey(resolved)
         if let cache, let data = FileManager.default.contents(atPath: cache), let root = try? JSONParser().parse(Array(data)).root,
-           let token = root["token"]?.string, let renewAt = Double(root["renewAt"]?.numberLexeme ?? "") {
+           root["key"]?.string == key, let token = root["token"]?.string, let renewAt = Double(root["renewAt"]?.numberLexeme ?? "") {
             await client.seedToken(token, renewAt: renewAt)
+        }
+        /// Keeps the token for the next run (also after a refused request: the login was good).
+        func keep() async {
+            guard let cache, let (token, renewAt) = await client.cachedToken() else { return }
+            let text = JSONWriter().bytes(.object([("key", .string(key)), ("token", .string(token)), ("renewAt", .number(String(Int64(renewAt))))]))
+            try? PrivateFile.write(text, to: cache)
         }
         do {
             try await body(client)
-            if let cache, let (token, renewAt) = await client.cachedToken() {
-                let text = JSONWriter().bytes(.object([("token", .string(token)), ("renewAt", .number(String(Int64(renewAt))))]))
-                FileManager.default.createFile(atPath: cache, contents: Data(text), attributes: [.posixPermissions: 0o600])
-            }
+            await keep()
         } catch let error as EisalClientError {
+            await keep()
             try? await client.shutdown()
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(error.isRequestError ? 1 : 2)
         } catch let error as SubmitterError {
+            await keep()
+            try? await client.shutdown()
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(error.underlying.isRequestError ? 1 : 2)
+        } catch let error as PollerError {
+            await keep()
             try? await client.shutdown()
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
         } catch {
+            await keep()
             try? await client.shutdown()
             throw error
         }

@@ -25,12 +25,13 @@ struct Submit: AsyncParsableCommand {
 
     func validate() throws {
         guard (generate == nil) != files.isEmpty else { throw ValidationError("give receipt files or --generate N, not both") }
+        guard (generate ?? 1) >= 1 else { throw ValidationError("--generate takes a positive number") }
         guard ["poll", "none"].contains(wait) else { throw ValidationError("--wait is poll or none") }
         guard (1 ... 500).contains(batchSize), concurrency >= 1 else { throw ValidationError("--batch-size is 1 to 500, --concurrency at least 1") }
     }
 
     func run() async throws {
-        let receipts = try await buildReceipts()
+        let (receipts, chainStore, serial) = try await buildReceipts()
         var exit: Int32 = 0
         try await connection.with { client in
             var submitterConfiguration = SubmitterConfiguration()
@@ -42,17 +43,33 @@ struct Submit: AsyncParsableCommand {
             let submitter = ReceiptSubmitter(client: client, configuration: submitterConfiguration)
             let progress = Progress(total: receipts.count)
             let start = ContinuousClock.now
-            let outcomes = try await submitter.submit(receipts) { outcome in await progress.add(outcome) }
-            await progress.finish()
+            // The POS's chain moves only past receipts the platform accepted, so a failed run's
+            // receipts are built again (same numbers) by the next run instead of being skipped.
+            let positions = Dictionary(uniqueKeysWithValues: receipts.enumerated().map { ($1.uuid, $0) })
+            let acceptedUpTo = AcceptedPosition()
+            let outcomes: [BatchOutcome]
+            do {
+                outcomes = try await submitter.submit(receipts) { outcome in
+                    await progress.add(outcome)
+                    if !outcome.accepted.isEmpty, let last = outcome.uuids.last, let k = positions[last] { await acceptedUpTo.raise(k) }
+                }
+                await progress.finish()
+                if let chainStore, let k = await acceptedUpTo.value { try await chainStore.advance(serial, to: receipts[k], adding: k + 1) }
+            } catch {
+                await progress.finish()
+                if let chainStore, let k = await acceptedUpTo.value { try await chainStore.advance(serial, to: receipts[k], adding: k + 1) }
+                throw error
+            }
             let sendSeconds = (ContinuousClock.now - start).seconds
             var summary = Summary(receipts: receipts.count, submissions: outcomes.count, seconds: sendSeconds)
             for outcome in outcomes {
                 summary.accepted += outcome.accepted.count
                 for r in outcome.rejected { summary.rejected[Summary.key(r.error), default: 0] += 1 }
             }
+            var pollError: (any Error)?
             if wait == "poll" {
                 let poller = SubmissionPoller(client: client)
-                try await withThrowingTaskGroup(of: (ReceiptSubmissionDetails, Int).self) { group in
+                do { try await withThrowingTaskGroup(of: (ReceiptSubmissionDetails, Int).self) { group in
                     var pending = outcomes.compactMap { o in o.submissionUUID.map { ($0, o.accepted.count) } }[...]
                     func start() { if let (id, count) = pending.popFirst() { group.addTask { try await poller.waitForFinal(id, receipts: count) } } }
                     for _ in 0 ..< 8 { start() }
@@ -64,38 +81,54 @@ struct Submit: AsyncParsableCommand {
                         }
                         start()
                     }
+                } } catch {
+                    pollError = error
                 }
-                summary.waited = true
+                summary.waited = pollError == nil
             }
             summary.totalSeconds = (ContinuousClock.now - start).seconds
             summary.tokenRequests = await client.tokenRequests
             print(json ? JSONWriter(indent: 2).string(summary.json) : summary.text)
+            if let pollError {
+                // The receipts were sent; only their verdicts are unknown: say so, and exit 2.
+                FileHandle.standardError.write(Data("error: waiting for the verdicts failed: \(pollError)\n".utf8))
+                exit = 2
+                return
+            }
             let allValid = !summary.waited || summary.statuses.filter { $0.key != "Valid" }.values.reduce(0, +) == 0
             exit = summary.rejected.isEmpty && allValid ? 0 : 1
         }
         if exit != 0 { throw ExitCode(exit) }
     }
 
-    func buildReceipts() async throws -> [BuiltReceipt] {
+    /// The receipts to send, and (for --generate) the chain to advance once they are accepted.
+    func buildReceipts() async throws -> ([BuiltReceipt], POSReceiptChain?, String) {
         if let generate {
             let serial = try connection.resolved().posSerial ?? "DEMO-POS-1"
             let chainStore = try POSReceiptChain(path: chain)
             let first = await chainStore.count(of: serial)
             let generator = ReceiptGenerator(seller: ReceiptExamples.demoSeller(rin: rin, deviceSerialNumber: serial),
                                              issued: UTCDateTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970) - 60), numberPrefix: "\(serial)-")
-            return try await chainStore.next(generate, of: serial) { previous, k in try generator.receipt(first + k, previousUUID: previous) }
+            let receipts = try await chainStore.prepare(generate, of: serial) { previous, k in try generator.receipt(first + k, previousUUID: previous) }
+            return (receipts, chainStore, serial)
         }
         var out: [BuiltReceipt] = []
         for file in files {
             let input = try ReceiptInput.read(file)
             let nodes = input.document.root["receipts"]?.elements ?? [input.document.root]
             for node in nodes {
-                let receipt = try JSONNodeDecoder().decode(Receipt.self, from: node)
+                let receipt = try Receipt(tokenTree: node)
                 out.append(BuiltReceipt(receipt: receipt, json: Array(node.rawBytes)))
             }
         }
-        return out
+        return (out, nil, "")
     }
+}
+
+/// The furthest receipt (by position) in a batch the platform accepted.
+actor AcceptedPosition {
+    private(set) var value: Int?
+    func raise(_ k: Int) { value = max(value ?? k, k) }
 }
 
 /// The live progress line (on standard error: rewritten in place on a terminal, else at most once a second).

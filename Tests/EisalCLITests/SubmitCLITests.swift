@@ -62,6 +62,28 @@ struct SubmitCLITests {
         #expect(refused.stdout.contains("rejected 1") || refused.stdout.contains("invalid 1"), "\(refused.stdout)")
     }
 
+    /// A failed run does not move the POS's chain, and a kept token is never given to other credentials.
+    @Test func aFailedRunLeavesTheChainAndOtherCredentialsGetNoKeptToken() async throws {
+        let directory = try TemporaryDirectory("submit-fail")
+        defer { directory.remove() }
+        let server = try ServerProcess(arguments: ["--database", directory.file("eisal.sqlite")])
+        defer { server.stop() }
+        let connection = try Self.posConnection(directory, server)
+        let chain = directory.file("chain.json")
+        #expect(try EisalBinary.run(["submit", "--generate", "2", "--chain", chain] + connection).status == 0)
+        let head = try String(contentsOfFile: chain, encoding: .utf8)
+        // The same token file, a wrong secret: the kept token is not used, the login is refused (exit 1), the chain stays.
+        var wrong = connection
+        wrong[wrong.firstIndex(of: "--client-secret")! + 1] = "wrong-secret"
+        let refused = try EisalBinary.run(["submit", "--generate", "3", "--chain", chain] + wrong)
+        #expect(refused.status == 1 && refused.stderr.contains("login refused"), "\(refused.stdout) \(refused.stderr)")
+        #expect(try String(contentsOfFile: chain, encoding: .utf8) == head, "the chain moved past receipts the platform never saw")
+        #expect(try EisalBinary.run(["token"] + wrong).status == 1)
+        // The next good run continues the chain from the last accepted receipt: every receipt Valid.
+        let next = try EisalBinary.run(["submit", "--generate", "2", "--chain", chain] + connection)
+        #expect(next.status == 0 && next.stdout.contains("final statuses: Valid 2 "), "\(next.stdout) \(next.stderr)")
+    }
+
     /// A receipt built by the SDK and the same receipt written by hand (other whitespace, same
     /// values and lexemes) have one UUID: in the SDK, in `eisal receipt uuid` and on the platform.
     @Test func sdkAndHandWrittenReceiptsShareOneUUIDEverywhere() async throws {

@@ -156,12 +156,13 @@ struct SDKReceiptTests {
                 _ = try await sdk.recentReceipts()
                 #expect(await sdk.tokenRequests == logins + 1)
 
-                // NotFound right after the 202 is "not yet" for the poller, not an error.
-                proxy.inject("/details", [.answer(status: 404, retryAfter: nil), .answer(status: 404, retryAfter: nil)])
+                // NotFound right after the 202 is "not yet" for the poller; a 429 and a 503 are waited out.
+                proxy.inject("/details", [.answer(status: 404, retryAfter: nil), .answer(status: 429, retryAfter: 4), .answer(status: 503, retryAfter: nil)])
                 var pollerConfiguration = PollerConfiguration()
                 pollerConfiguration.sleep = sleeps.sleep
                 let polled = try await SubmissionPoller(client: sdk, configuration: pollerConfiguration).waitForFinal(try #require(retried.submissionUUID), receipts: 5)
-                #expect(polled.details.status == "Valid" && polled.looks >= 3)
+                #expect(polled.details.status == "Valid" && polled.looks >= 4)
+                #expect(sleeps.asked.withLock { $0 }.contains { $0 >= 4 }, "the poller waited out Retry-After")
 
                 // A request the platform refuses for what it is (400) is not sent again.
                 proxy.inject("/receiptsubmissions", [.answer(status: 400, retryAfter: nil)])

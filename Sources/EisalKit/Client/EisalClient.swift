@@ -164,6 +164,9 @@ public final class EisalClient: Sendable {
         } catch let error as EisalClientError {
             throw error
         } catch {
+            // A cancelled caller is cancelled, not a failed transport (the token cache tells
+            // the two apart, so one cancelled caller never fails the others waiting on it).
+            if error is CancellationError || Task.isCancelled { throw CancellationError() }
             throw EisalClientError.transport(String(describing: error))
         }
     }
@@ -200,6 +203,17 @@ public enum EisalClientError: Error, Sendable, CustomStringConvertible {
         case let .http(status, error, retryAfter):
             "HTTP \(status)\(error.map { ": \($0.code ?? "") \($0.message)" } ?? "")\(error?.details.map { d in d.map { " [\($0.code ?? "") \($0.propertyPath ?? $0.target ?? ""): \($0.message)]" }.joined() } ?? "")\(retryAfter.map { " (retry after \($0) s)" } ?? "")"
         case let .unexpectedBody(status, reason, excerpt): "unexpected body (HTTP \(status)): \(reason): \(excerpt)"
+        }
+    }
+}
+
+extension EisalClientError {
+    /// Whether asking again later may succeed: no answer, or a 5xx.
+    public var isRetryable: Bool {
+        switch self {
+        case .transport: true
+        case let .http(status, _, _): status >= 500
+        case .login, .unexpectedBody: false
         }
     }
 }

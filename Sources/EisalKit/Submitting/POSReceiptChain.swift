@@ -1,8 +1,10 @@
 // The `previousUUID` chain of one POS (spec/receipt-structure.md: each receipt names the UUID of
 // the POS's previous receipt, "" on its first), kept in a small file so a restarted POS continues
-// its chain instead of starting a new one. The file is replaced atomically (write, fsync, rename)
-// after each receipt or batch is built, before it is sent: a receipt that was built is the
-// chain's head even if its submission fails, as the platform expects of a POS that retries.
+// its chain instead of starting a new one. The file is replaced atomically (write to a unique
+// temporary file, fsync, rename). `next` builds and advances at once (a POS that keeps and
+// resends what it built); `prepare` builds without advancing, and `advance` moves the head once
+// receipts were accepted (a sender that would otherwise lose unsent receipts, as `eisal submit`).
+// One writer per file: two processes sharing a chain file would fork the chain.
 
 import EisalCore
 import Foundation
@@ -33,6 +35,14 @@ public actor POSReceiptChain {
     /// Builds the next `count` receipts of `posSerial`: `make(previousUUID, k)` builds the k-th
     /// with the given `previousUUID`; the chain advances and is saved once for all of them.
     public func next(_ count: Int, of posSerial: String, make: (String, Int) throws -> BuiltReceipt) throws -> [BuiltReceipt] {
+        let built = try prepare(count, of: posSerial, make: make)
+        if let last = built.last { try advance(posSerial, to: last, adding: built.count) }
+        return built
+    }
+
+    /// Builds the next `count` receipts of `posSerial` like ``next(_:of:make:)`` without moving
+    /// the chain: call ``advance(_:to:adding:)`` once they (or the first of them) were accepted.
+    public func prepare(_ count: Int, of posSerial: String, make: (String, Int) throws -> BuiltReceipt) throws -> [BuiltReceipt] {
         var previous = previousUUID(of: posSerial)
         var built: [BuiltReceipt] = []
         built.reserveCapacity(count)
@@ -44,16 +54,20 @@ public actor POSReceiptChain {
             built.append(receipt)
             previous = receipt.uuid
         }
-        heads[posSerial] = (previous, (heads[posSerial]?.count ?? 0) + built.count)
-        try save()
         return built
+    }
+
+    /// Moves the head of `posSerial` to `receipt` (the last of `adding` receipts now accepted) and saves.
+    public func advance(_ posSerial: String, to receipt: BuiltReceipt, adding: Int) throws {
+        heads[posSerial] = (receipt.uuid, (heads[posSerial]?.count ?? 0) + adding)
+        try save()
     }
 
     private func save() throws {
         let value = JSONValue.object(heads.sorted { $0.key < $1.key }.map { serial, head in
             (serial, .object([("previousUUID", .string(head.uuid)), ("count", .number(String(head.count)))]))
         })
-        let temporary = path + ".tmp"
+        let temporary = path + ".\(getpid()).\(UInt32.random(in: 0 ... .max)).tmp"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(JSONWriter(indent: 2).bytes(value))) else {
             throw POSReceiptChainError(message: "cannot write \(temporary)")
         }

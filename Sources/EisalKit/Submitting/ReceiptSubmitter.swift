@@ -22,7 +22,9 @@ public struct SubmitterConfiguration: Sendable {
     /// Batches in flight at once. Default 1 (a POS submits in order).
     public var concurrency: Int = 1
     /// Sleeps (injectable for tests).
-    public var sleep: @Sendable (Double) async throws -> Void = { seconds in try await Task.sleep(for: .milliseconds(Int64(seconds * 1000))) }
+    public var sleep: @Sendable (Double) async throws -> Void = { seconds in try await Task.sleep(for: .seconds(seconds)) }
+    /// The longest `Retry-After` obeyed, in seconds (a longer one is waited this long). Default 300.
+    public var maximumRetryAfter: Double = 300
     /// Told before each wait for a retry: the attempt that failed, why, and the seconds it waits.
     public var onRetry: @Sendable (_ attempt: Int, _ error: EisalClientError, _ wait: Double) -> Void = { _, _, _ in }
 
@@ -44,6 +46,14 @@ public struct BatchOutcome: Sendable {
     public var attempts: Int
     /// Whether the outcome of an attempt was unknown and the batch was then found accepted.
     public var recoveredAfterUnknownOutcome: Bool
+}
+
+extension BatchOutcome {
+    func with(attempts: Int) -> BatchOutcome {
+        var copy = self
+        copy.attempts = attempts
+        return copy
+    }
 }
 
 /// Why a batch could not be submitted.
@@ -120,9 +130,17 @@ public struct ReceiptSubmitter: Sendable {
         var unknownOutcome = false
         var lastError = EisalClientError.transport("not attempted")
         while attempts < configuration.maximumAttempts {
-            if unknownOutcome, let found = try? await acceptedEarlier(uuids) {
-                return BatchOutcome(uuids: uuids, submissionUUID: found.submissionUuid, accepted: found.receipts.map { AcceptedDocument(uuid: $0.uuid, longId: $0.longId, receiptNumber: $0.receiptNumber) },
-                                    rejected: [], attempts: attempts, recoveredAfterUnknownOutcome: true)
+            if unknownOutcome {
+                // An earlier attempt may have been accepted: ask before sending again. A check that
+                // fails leaves the outcome unknown: wait and ask again, never resend on a guess.
+                do {
+                    if let found = try await acceptedEarlier(batch) { return found.with(attempts: attempts) }
+                } catch let error as EisalClientError {
+                    lastError = error
+                    attempts += 1
+                    try await wait(retryDelay(error, attempts), attempts, error)
+                    continue
+                }
             }
             attempts += 1
             do {
@@ -133,14 +151,9 @@ public struct ReceiptSubmitter: Sendable {
             } catch let error as EisalClientError {
                 lastError = error
                 switch error {
-                case let .http(status, _, retryAfter) where status == 422 || status == 429:
+                case let .http(status, _, _) where status == 422 || status == 429:
                     // Throttled, or the same body seen within the duplicate window: wait as told.
-                    if status == 422, unknownOutcome, let found = try? await acceptedEarlier(uuids) {
-                        return BatchOutcome(uuids: uuids, submissionUUID: found.submissionUuid, accepted: found.receipts.map { AcceptedDocument(uuid: $0.uuid, longId: $0.longId, receiptNumber: $0.receiptNumber) },
-                                            rejected: [], attempts: attempts, recoveredAfterUnknownOutcome: true)
-                    }
-                    // Never sooner than told; a little later, so that many clients do not return at once.
-                    try await wait(Double(retryAfter ?? 1) + abs(jitter(0.25)), attempts, error)
+                    try await wait(retryDelay(error, attempts), attempts, error)
                 case let .http(status, _, _) where status >= 500:
                     unknownOutcome = true
                     try await wait(backoff(attempts), attempts, error)
@@ -156,17 +169,41 @@ public struct ReceiptSubmitter: Sendable {
         throw SubmitterError(uuids: uuids, underlying: lastError, attempts: attempts)
     }
 
-    /// The submission that holds the batch, when an earlier attempt whose answer was lost was
-    /// accepted: a submission is committed whole, so the first of its receipts the platform
-    /// knows names it. Receipts rejected at intake are never stored, so up to the whole batch
-    /// is asked for before concluding it was not accepted.
-    func acceptedEarlier(_ uuids: [String]) async throws -> ReceiptSubmissionDetails? {
-        for uuid in uuids {
-            guard let raw = try await client.receiptRaw(uuid) else { continue }
+    /// The batch's outcome when an earlier attempt whose answer was lost was accepted, else nil.
+    /// A submission is committed whole, so the first receipt of the batch the platform knows
+    /// names it; only a few receipts are asked about (the first ones, and the last), since intake
+    /// rarely rejects many receipts of one batch and every question is a throttled call.
+    /// Receipts of the batch that submission does not hold are reported rejected.
+    func acceptedEarlier(_ batch: [BuiltReceipt]) async throws -> BatchOutcome? {
+        let probes = Array(batch.prefix(Self.acceptanceProbes - 1)) + (batch.count >= Self.acceptanceProbes ? [batch[batch.count - 1]] : [])
+        for probe in probes {
+            guard let raw = try await client.receiptRaw(probe.uuid) else { continue }
             guard let submission = raw.root["submissionUUID"]?.string ?? raw.root["receipt"]?["submissionUUID"]?.string else { return nil }
-            return try await client.receiptSubmissionAllPages(submission)
+            let details = try await client.receiptSubmissionAllPages(submission)
+            let held = Dictionary(details.receipts.map { ($0.uuid.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
+            var accepted: [AcceptedDocument] = [], rejected: [RejectedDocument] = []
+            for receipt in batch {
+                if let row = held[receipt.uuid.lowercased()] {
+                    accepted.append(AcceptedDocument(uuid: row.uuid, longId: row.longId, receiptNumber: row.receiptNumber))
+                } else {
+                    rejected.append(RejectedDocument(receiptNumber: receipt.receipt.header.receiptNumber, uuid: receipt.uuid,
+                                                     error: ETAError(code: "NotAccepted", message: "The attempt whose answer was lost was accepted as submission \(submission) without this receipt (rejected at intake).")))
+                }
+            }
+            return BatchOutcome(uuids: batch.map(\.uuid), submissionUUID: submission, accepted: accepted, rejected: rejected, attempts: 0, recoveredAfterUnknownOutcome: true)
         }
         return nil
+    }
+
+    /// Receipts asked about before a batch whose outcome is unknown is sent again.
+    static let acceptanceProbes = 8
+
+    /// The wait `Retry-After` asks for (never sooner; a little later so clients do not return
+    /// at once; at most `maximumRetryAfter`), or a backoff when the answer has none.
+    func retryDelay(_ error: EisalClientError, _ attempt: Int) -> Double {
+        if case let .http(_, _, retryAfter?) = error { return min(configuration.maximumRetryAfter, Double(max(0, retryAfter))) + abs(jitter(0.25)) }
+        if case let .http(status, _, _) = error, status == 422 || status == 429 { return 1 + abs(jitter(0.25)) }
+        return backoff(attempt)
     }
 
     func wait(_ seconds: Double, _ attempt: Int, _ error: EisalClientError) async throws {

@@ -22,7 +22,7 @@ public struct PollerConfiguration: Sendable {
     /// Page size of the final read. Default 100 (the contract's largest).
     public var pageSize: Int = 100
     /// Sleeps (injectable for tests).
-    public var sleep: @Sendable (Double) async throws -> Void = { seconds in try await Task.sleep(for: .milliseconds(Int64(seconds * 1000))) }
+    public var sleep: @Sendable (Double) async throws -> Void = { seconds in try await Task.sleep(for: .seconds(seconds)) }
 
     /// A configuration with the defaults above.
     public init() {}
@@ -57,26 +57,32 @@ public struct SubmissionPoller: Sendable {
 
     /// The submission once final, with every page of its receipts; `looks` counts the calls made.
     public func waitForFinal(_ submissionUUID: String, receipts: Int) async throws -> (details: ReceiptSubmissionDetails, looks: Int) {
+        let started = ContinuousClock.now
+        func elapsed() -> Double { (ContinuousClock.now - started) / .seconds(1) }
         var waited = configuration.firstWait + configuration.perReceipt * Double(receipts)
-        var elapsed = 0.0
         var looks = 0
         var interval = max(0.2, waited / 2)
         while true {
             try await configuration.sleep(waited)
-            elapsed += waited
             looks += 1
+            waited = interval
+            interval = min(configuration.maximumInterval, interval * 2)
             do {
                 let page = try await client.receiptSubmission(submissionUUID, pageNo: 1, pageSize: configuration.pageSize)
                 if Self.isFinal(page.status) {
                     if page.metadata.totalPages <= 1 { return (page, looks) }
                     return (try await client.receiptSubmissionAllPages(submissionUUID, pageSize: configuration.pageSize), looks + page.metadata.totalPages - 1)
                 }
-            } catch EisalClientError.http(status: 404, _, _) where elapsed < configuration.notFoundGrace {
+            } catch EisalClientError.http(status: 404, _, _) where elapsed() < configuration.notFoundGrace {
                 // Right after the 202 a platform may not show the submission yet.
+            } catch let EisalClientError.http(status: 429, _, retryAfter) {
+                // Throttled: look again no sooner than told.
+                waited = max(waited, min(configuration.maximumInterval * 6, Double(max(1, retryAfter ?? 1))))
+            } catch let error as EisalClientError {
+                // No answer or a 5xx: the verdict is still coming; look again later, within the timeout.
+                guard error.isRetryable else { throw error }
             }
-            guard elapsed < configuration.timeout else { throw PollerError(submissionUUID: submissionUUID, reason: "no final status after \(Int(elapsed)) s") }
-            waited = interval
-            interval = min(configuration.maximumInterval, interval * 2)
+            guard elapsed() < configuration.timeout else { throw PollerError(submissionUUID: submissionUUID, reason: "no final status after \(Int(elapsed())) s") }
         }
     }
 }

@@ -6,6 +6,7 @@
 // that every TLS client accepts) and is issued again when it nears its end or the names change.
 
 import Crypto
+import EisalCore
 import Foundation
 import SwiftASN1
 import X509
@@ -133,7 +134,11 @@ struct LocalCertificateAuthority {
 
     /// Writes a file, readable by its owner only when `secret`.
     static func write(_ bytes: [UInt8], to path: String, secret: Bool) throws {
-        guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: secret ? 0o600 : 0o644]) else {
+        if secret {
+            do { try PrivateFile.write(bytes, to: path) } catch { throw TLSSettingsError(message: "\(error)") }
+            return
+        }
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o644]) else {
             throw TLSSettingsError(message: "cannot write \(path)")
         }
     }

@@ -69,7 +69,7 @@ public struct SandboxSigningAuthority: Sendable {
         let seal = Seal(rin: rin, certificatePath: directory + "/seal-\(rin).pem", keyPath: directory + "/seal-\(rin)-key.pem",
                         pkcs12Path: directory + "/seal-\(rin).p12", pkcs12Passphrase: passphrase)
         if !reissue, let text = try? String(contentsOfFile: seal.certificatePath, encoding: .utf8), let existing = try? Certificate(pemEncoded: text),
-           existing.issuer == ca.subject, existing.notValidAfter > now + 30 * 86400,
+           existing.issuer == ca.subject, ca.publicKey.isValidSignature(existing.signature, for: existing), existing.notValidAfter > now + 30 * 86400,
            FileManager.default.fileExists(atPath: seal.keyPath), FileManager.default.fileExists(atPath: seal.pkcs12Path) {
             return seal
         }
