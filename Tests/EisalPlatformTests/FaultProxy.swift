@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import HTTPTypes
+import EisalReceiverTestSupport
 import Logging
 import Hummingbird
 import NIOCore
@@ -50,23 +51,9 @@ final class FaultProxy: Sendable {
         router.on("**", method: .put) { request, _ in try await self.handle(request, upstream: upstream) }
         var logger = Logger(label: "fault-proxy")
         logger.logLevel = .error
-        let (ready, readyContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "fault-proxy"),
-                              onServerRunning: { channel in readyContinuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-            group.addTask { try await services.run(); return nil }
-            var iterator = ready.makeAsyncIterator()
-            guard let bound = await iterator.next() else { throw CancellationError() }
+        return try await LoopbackServer.run(router, name: "fault-proxy", logger: logger) { bound in
             state.withLock { $0.port = bound }
-            let result: T
-            do { result = try await body() } catch {
-                await services.triggerGracefulShutdown()
-                throw error
-            }
-            await services.triggerGracefulShutdown()
-            for try await _ in group {}
-            return result
+            return try await body()
         }
     }
 

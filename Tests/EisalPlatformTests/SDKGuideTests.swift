@@ -2,6 +2,7 @@
 import EisalCore
 import EisalKit
 import EisalKitReceiver
+import EisalReceiverTestSupport
 import EisalTestSupport
 import Foundation
 import Hummingbird
@@ -34,17 +35,11 @@ struct SDKGuideTests {
         let directory = try TemporaryDirectory("sdk-guide")
         defer { directory.remove() }
         let ledger = try ReceiptLedger(path: directory.file("ledger.sqlite"))
-        let router = Router()
-        try mountCallbacks(on: router, apiKey: NotificationBed.apiKey, rin: "100000001", inboxFile: directory.file("inbox.sqlite"), ledger: ledger)
         let logger = { var l = Logger(label: "erp"); l.logLevel = .error; return l }()
-        let (ready, readyContinuation) = AsyncStream.makeStream(of: Int.self)
-        let erp = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: { readyContinuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
         try await NotificationBed.harness().run(.live) { client, startup in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                let services = ServiceGroup(configuration: .init(services: [erp], gracefulShutdownSignals: [], logger: logger))
-                group.addTask { try await services.run() }
-                var ports = ready.makeAsyncIterator()
-                let port = try #require(await ports.next())
+            let router = Router()
+            try mountCallbacks(on: router, apiKey: NotificationBed.apiKey, rin: "100000001", inboxFile: directory.file("inbox.sqlite"), ledger: ledger)
+            try await LoopbackServer.run(router, name: "erp", logger: logger) { port in
                 if withCallback { try await client.mustRegisterCallback(url: "http://127.0.0.1:\(port)", token: try await client.erpToken(startup.erp)) }
                 let pos = startup.pos
                 let counts = try await sellAndReport(apiBase: "http://127.0.0.1:\(try #require(client.port))", clientID: pos.clientID, clientSecret: pos.clientSecret,
@@ -52,8 +47,6 @@ struct SDKGuideTests {
                                                      ledger: ledger, callbackWait: withCallback ? .seconds(30) : .milliseconds(300))
                 #expect(counts == ["Valid": 3])
                 #expect(try await ledger.counts().bySource == [withCallback ? "callback" : "poll": 3])
-                await services.triggerGracefulShutdown()
-                try await group.waitForAll()
             }
         }
     }

@@ -83,27 +83,9 @@ public final class TestReceiver: Sendable {
         let router = Router()
         router.add(middleware: FaultMiddleware(receiver: self))
         receiver.register(on: router)
-        let (ready, readyContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "test-receiver"),
-                              onServerRunning: { channel in readyContinuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-            group.addTask {
-                try await services.run()
-                return nil
-            }
-            var iterator = ready.makeAsyncIterator()
-            guard let bound = await iterator.next() else { throw CancellationError() }
+        return try await LoopbackServer.run(router, port: port, name: "test-receiver", logger: logger) { bound in
             state.withLock { $0.port = bound }
-            let result: T
-            do { result = try await body() } catch {
-                await services.triggerGracefulShutdown()
-                group.cancelAll()
-                throw error
-            }
-            await services.triggerGracefulShutdown()
-            for try await _ in group {}
-            return result
+            return try await body()
         }
     }
 
