@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Pure contract logic: JSON token tree, canonical serialization, UUID, models,
@@ -67,11 +68,23 @@ let package = Package(
             dependencies: ["EisalStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        // The shared backend: PostgresNIO on a PostgreSQL server, for several platform nodes.
+        .target(
+            name: "EisalStorePostgres",
+            dependencies: [
+                "EisalStore", "EisalCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The platform: HTTP routes, identity, intake, processing, query.
         .target(
             name: "EisalPlatform",
             dependencies: [
-                "EisalCore", "EisalStore", "EisalStoreSQLite", "EisalCAdES",
+                "EisalCore", "EisalStore", "EisalStoreSQLite", "EisalStorePostgres", "EisalCAdES",
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -117,7 +130,8 @@ let package = Package(
         .executableTarget(
             name: "eisal",
             dependencies: [
-                "EisalCore", "EisalCAdES", "EisalKit", "EisalKitReceiver", "EisalPlatform", "EisalStoreSQLite",
+                "EisalCore", "EisalCAdES", "EisalKit", "EisalKitReceiver", "EisalPlatform", "EisalStore", "EisalStoreSQLite", "EisalStorePostgres",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -133,7 +147,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // What the test targets share: a self-removing temporary directory, one seeded generator.
-        .target(name: "EisalTestSupport", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], path: "Tests/EisalTestSupport", swiftSettings: swiftSettings),
+        .target(name: "EisalTestSupport", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+                                                  .product(name: "Logging", package: "swift-log"), .product(name: "NIOPosix", package: "swift-nio")], path: "Tests/EisalTestSupport", swiftSettings: swiftSettings),
         // A real callback receiver (EisalKitReceiver on loopback) that can fail on demand.
         .target(
             name: "EisalReceiverTestSupport",
@@ -148,7 +163,8 @@ let package = Package(
         // The storage conformance suite: every store protocol method's contract, on every backend.
         .testTarget(
             name: "EisalStoreTests",
-            dependencies: ["EisalStore", "EisalStoreSQLite", "EisalCore", "EisalTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["EisalStore", "EisalStoreSQLite", "EisalStorePostgres", "EisalCore", "EisalTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

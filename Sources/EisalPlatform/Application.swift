@@ -5,6 +5,7 @@
 import EisalCAdES
 import EisalCore
 import EisalStore
+import EisalStorePostgres
 import EisalStoreSQLite
 import Foundation
 import Hummingbird
@@ -30,32 +31,44 @@ public struct PlatformStartup: Sendable {
     public var signingAuthority: String? = nil
     /// The demo taxpayers' seal certificates and keys, when the sandbox signing CA is on.
     public var seals: [SandboxSigningAuthority.Seal] = []
+    /// The store the platform runs on (for tools in the same process: benchmarks, tests).
+    public var store: any PlatformStore
 }
 
 /// The platform's application (one concrete type whatever the store).
 public typealias PlatformApplication = Application<RouterResponder<EisalRequestContext>>
 
-/// Opens the store `configuration` names.
-func openStore(_ configuration: StoreConfiguration) throws -> SQLiteStore {
-    switch configuration {
-    case .sqlite:
-        try SQLiteStore(configuration)
-    }
-}
-
-/// Builds the platform: opens the store, seeds demo data, wires identity, intake, processing and
-/// query, and returns the application with its start-up report.
+/// Builds the platform on the store the configuration names and runs `body` with it: opens the
+/// store (a PostgreSQL store's connection pool runs for as long as `body` does, and its migrations
+/// are applied first), seeds demo data, wires identity, intake, processing and query.
 /// `logger`: where the platform logs (default: a `eisal` logger at ``PlatformConfiguration/logLevel``).
-public func buildApplication(configuration: PlatformConfiguration, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger? = nil,
-                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> (PlatformApplication, PlatformStartup) {
+public func withPlatform<T: Sendable>(configuration: PlatformConfiguration, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger? = nil,
+                                      onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+                                      _ body: (PlatformApplication, PlatformStartup) async throws -> T) async throws -> T {
     let logger = logger ?? {
         var logger = Logger(label: "eisal")
         logger.logLevel = configuration.logLevel
         return logger
     }()
     switch configuration.store {
-    case let .sqlite(path, _, _):
-        return try await buildApplication(store: try openStore(configuration.store), describedAs: path, configuration: configuration, metrics: metrics, logger: logger, onServerRunning: onServerRunning)
+    case .sqlite:
+        let store = try SQLiteStore(configuration.store)
+        let (app, startup) = try await buildApplication(store: store, describedAs: configuration.store.description, configuration: configuration, metrics: metrics,
+                                                        logger: logger, onServerRunning: onServerRunning)
+        return try await body(app, startup)
+    case let .postgres(settings):
+        var storeLogger = logger
+        storeLogger[metadataKey: "store"] = "postgres"
+        let store = try PostgresStore(settings, logger: storeLogger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            // The pool runs beside the platform and stops after it (this scope's end).
+            group.addTask { try await store.run() }
+            defer { group.cancelAll() }
+            try await store.migrate()
+            let (app, startup) = try await buildApplication(store: store, describedAs: configuration.store.description, configuration: configuration, metrics: metrics,
+                                                            logger: logger, onServerRunning: onServerRunning)
+            return try await body(app, startup)
+        }
     }
 }
 
@@ -107,6 +120,12 @@ func buildApplication<Store: PlatformStore>(store: Store, describedAs storeDescr
     // Notifications: callbacks, the delivery log, and the dispatch worker below.
     let notify = configuration.notifications
     let sealer = try CallbackKeySealer.load(configured: notify.sealingKey, directory: dataDirectory)
+    // Every node must seal with the same key: the first one leaves a sealed value in the store,
+    // and a node whose key cannot open it refuses to start (instead of failing every delivery).
+    let sealed = try await store.secret(named: "callback-key-check") { (try? sealer.seal("eisal")) ?? [] }
+    guard (try? sealer.open(sealed)) == "eisal" else {
+        throw ConfigurationError("This node's callback sealing key differs from the one the database's callbacks are sealed with: give every node the same notify.key (EISAL_NOTIFY_KEY), or the same {data}/callback.key.")
+    }
     let policy = CallbackPolicy(mode: notify.mode)
     let callbackClient = try CallbackClient(settings: notify)
     let dispatchSignal = JobSignal()
@@ -172,7 +191,7 @@ func buildApplication<Store: PlatformStore>(store: Store, describedAs storeDescr
     )
     return (app, PlatformStartup(demoCredentials: demo, adminKey: adminKey, storeDescription: storeDescription,
                                  scheme: configuration.tls == nil ? "http" : "https", tlsTrustAnchor: configuration.tls?.trustAnchorPath,
-                                 signingAuthority: signingAuthority, seals: seals))
+                                 signingAuthority: signingAuthority, seals: seals, store: store))
 }
 
 /// The anchors document signatures must chain to: the configured ones, and in sandbox mode (unless

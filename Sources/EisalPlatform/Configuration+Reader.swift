@@ -13,7 +13,9 @@ extension PlatformConfiguration {
         ("host", "address to listen on (127.0.0.1)"),
         ("port", "port to listen on, 0 picks a free one (8080)"),
         ("log.level", "trace, debug, info, notice, warning, error, critical (info)"),
-        ("database", "SQLite file (./eisal-data/eisal.sqlite)"),
+        ("database", "SQLite file (./eisal-data/eisal.sqlite), or a PostgreSQL URL postgres://user:password@host:port/db[?sslmode=disable|prefer|require&pool=N] shared by several nodes"),
+        ("data", "with PostgreSQL: this node's folder for local files (TLS, signing CA, node locks, callback.key) (./eisal-data)"),
+        ("database.pool", "with PostgreSQL: the most connections this node opens (16)"),
         ("durability", "full: every commit synced; normal: survives a killed process (full)"),
         ("database.busy.timeout.ms", "how long a write waits for the SQLite file's lock before 503 (10000)"),
         ("workers", "validation workers of this node; 0 runs none (16)"),
@@ -67,8 +69,15 @@ extension PlatformConfiguration {
         logLevel = parsedLevel
         let durabilityText = reader.string(forKey: "durability", default: Durability.full.rawValue)
         guard let durability = Durability(rawValue: durabilityText) else { throw ConfigurationError("durability must be full or normal, not '\(durabilityText)'.") }
-        store = .sqlite(path: reader.string(forKey: "database", default: "./eisal-data/eisal.sqlite"), durability: durability,
-                        busyTimeout: .milliseconds(reader.int(forKey: "database.busy.timeout.ms", default: 10_000)))
+        let poolSize = reader.int(forKey: "database.pool")
+        if let poolSize, !(1 ... 1_000).contains(poolSize) { throw ConfigurationError("database.pool must be from 1 to 1000, not \(poolSize).") }
+        do {
+            store = try StoreConfiguration.parse(reader.string(forKey: "database", isSecret: true, default: "./eisal-data/eisal.sqlite"), durability: durability,
+                                                 busyTimeout: .milliseconds(reader.int(forKey: "database.busy.timeout.ms", default: 10_000)),
+                                                 dataDirectory: reader.string(forKey: "data", default: "./eisal-data"), poolSize: poolSize)
+        } catch {
+            throw ConfigurationError("\(error)")
+        }
         processingWorkers = reader.int(forKey: "workers", default: processingWorkers)
         jobLeaseSeconds = Int64(reader.int(forKey: "job.lease", default: Int(jobLeaseSeconds)))
         nodeID = reader.string(forKey: "node.id") ?? nodeID

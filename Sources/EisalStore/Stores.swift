@@ -93,6 +93,8 @@ public protocol JobQueue: Sendable {
     func pendingJobCount() async throws -> Int
     /// Jobs claimed by a worker and not completed (in progress, or held by a dead worker until the lease ends).
     func leasedJobCount() async throws -> Int
+    /// How many times the job of `kind` for `subject` has been claimed; nil when there is none.
+    func jobAttempts(kind: JobKind, subject: String) async throws -> Int?
 }
 
 /// Receipt validation's end of a job.

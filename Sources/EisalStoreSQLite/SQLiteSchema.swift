@@ -140,6 +140,9 @@ extension SQLiteStore {
         return migrator
     }
 
+    /// The names of the migrations, oldest first (PostgreSQL's schema is kept at the same versions).
+    public static var migrationNames: [String] { migrator.migrations }
+
     /// The receipt columns of schema v1, copied by migration v2.
     static let v1ReceiptColumns = """
         uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial, buyer_type, buyer_id, \

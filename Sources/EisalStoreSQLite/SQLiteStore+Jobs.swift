@@ -77,6 +77,10 @@ extension SQLiteStore {
         try reading { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE lease_owner IS NOT NULL") ?? 0 }
     }
 
+    public func jobAttempts(kind: JobKind, subject: String) async throws -> Int? {
+        try reading { db in try Int.fetchOne(db, sql: "SELECT attempts FROM jobs WHERE kind = ? AND submission_uuid = ?", arguments: [kind.rawValue, subject]) }
+    }
+
     public func verdictCounts(submissionUUID: String) async throws -> [String: Int] {
         try reading { db in
             var counts: [String: Int] = [:]

@@ -72,32 +72,24 @@ extension SQLiteStore {
     }
 
     public func search(_ q: ReceiptQuery) async throws -> Page<DocumentRecord> {
-        var predicate: ReceiptPredicate
-        // Documents: the receiver is a business other than the issuer, and sees a document once validated Valid.
-        let received = q.receiverSeesValidatedOnly
-            ? "buyer_id = ? AND buyer_type = 'B' AND buyer_id <> seller_rin AND status NOT IN ('Submitted', 'Invalid')" : "buyer_id = ? AND buyer_id <> ''"
-        switch q.direction?.lowercased() {
-        case "received":
-            predicate = ReceiptPredicate(received, [q.taxpayerRIN])
-        case "submitted", "issued", "sent":
-            predicate = ReceiptPredicate("seller_rin = ?", [q.taxpayerRIN])
-        default:
-            predicate = ReceiptPredicate("(seller_rin = ? OR (\(received)))", [q.taxpayerRIN, q.taxpayerRIN])
-        }
-        predicate.add(q.filter)
-        predicate.add("family = ?", [q.family])
-        if q.keyset, let after = q.after {
-            predicate.add("(received_at < ? OR (received_at = ? AND uuid < ?))", [after.receivedAt, after.receivedAt, after.uuid])
-        }
-        let sendableArguments = StatementArguments(predicate.arguments)
+        let (predicate, order, offset) = ReceiptPredicate.search(q, dialect: .sqlite)
+        let sendableArguments = Self.arguments(predicate.values)
         let condition = predicate.sql
-        let order = q.keyset ? "received_at DESC, uuid DESC" : q.sort.map(ReceiptPredicate.orderBy) ?? "issued_at DESC, uuid"
-        let offset = q.keyset ? 0 : Self.offset(pageNo: q.pageNo, pageSize: q.pageSize)
         return try reading { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM receipts r WHERE \(condition)", arguments: sendableArguments) ?? 0
             let rows = try Row.fetchAll(db, sql: "\(Self.selectReceipts) WHERE \(condition) ORDER BY \(order) LIMIT ? OFFSET ?",
                                         arguments: sendableArguments + [q.pageSize, offset])
             return Page(items: rows.map(Self.receipt), totalCount: total)
         }
+    }
+
+    /// A predicate's values as GRDB arguments.
+    static func arguments(_ values: [SQLValue]) -> StatementArguments {
+        StatementArguments(values.map { value -> (any DatabaseValueConvertible)? in
+            switch value {
+            case let .text(text): text
+            case let .integer(integer): integer
+            }
+        })
     }
 }

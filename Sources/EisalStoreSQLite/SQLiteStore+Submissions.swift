@@ -150,11 +150,11 @@ extension SQLiteStore {
 
     public func receipts(ofSubmission uuid: String, matching filter: ReceiptFilter, sort: ReceiptSort?, pageNo: Int, pageSize: Int,
                          withText: Bool) async throws -> Page<DocumentRecord> {
-        var predicate = ReceiptPredicate(Self.ofSubmission, [uuid, uuid, uuid])
+        var predicate = ReceiptPredicate(Self.ofSubmission, [.text(uuid), .text(uuid), .text(uuid)], dialect: .sqlite)
         predicate.add(filter)
-        let sendableArguments = StatementArguments(predicate.arguments)
+        let sendableArguments = Self.arguments(predicate.values)
         let condition = predicate.sql
-        let order = sort.map(ReceiptPredicate.orderBy) ?? "position"
+        let order = sort.map(predicate.orderBy) ?? "position"
         return try reading { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM receipts r WHERE \(condition)", arguments: sendableArguments) ?? 0
             let select = withText ? Self.selectReceiptsWithText : Self.selectReceipts

@@ -59,6 +59,8 @@ public final class SQLiteStore: PlatformStore {
         switch configuration {
         case let .sqlite(path, durability, busyTimeout):
             try self.init(path: path, durability: durability, busyTimeout: busyTimeout)
+        case .postgres:
+            throw StoreError.corrupt("a PostgreSQL configuration was given to the SQLite store")
         }
     }
 
@@ -119,10 +121,8 @@ public final class SQLiteStore: PlatformStore {
         }
     }
 
-    static func json(_ list: [String]) -> String { JSONWriter().string(.array(list.map { .string($0) })) }
-    static func list(_ text: String) -> [String] {
-        (try? JSONParser().parse(text).root.elements.compactMap(\.string)) ?? []
-    }
+    static func json(_ list: [String]) -> String { StoredValues.json(list) }
+    static func list(_ text: String) -> [String] { StoredValues.list(text) }
 
     /// Runs `query` for each chunk of at most 500 values (SQLite's variable limit) with the
     /// `?,?,…` placeholders and arguments of that chunk, and joins the results.
@@ -135,11 +135,7 @@ public final class SQLiteStore: PlatformStore {
         return result
     }
 
-    /// The OFFSET of page `pageNo` (from 1), saturating: a page past any possible row is simply empty.
-    static func offset(pageNo: Int, pageSize: Int) -> Int {
-        let (offset, overflow) = max(0, pageNo - 1).multipliedReportingOverflow(by: max(0, pageSize))
-        return overflow ? Int(Int64.max) : offset
-    }
+    static func offset(pageNo: Int, pageSize: Int) -> Int { StoredValues.offset(pageNo: pageNo, pageSize: pageSize) }
 
     // MARK: Rows
 
@@ -172,13 +168,6 @@ public final class SQLiteStore: PlatformStore {
                              referenceUUID: row[22], status: DocumentStatus(rawValue: row[23]) ?? .submitted, errors: errors(row[24]), raw: [UInt8](raw), sellerSequence: row[26], family: row[27])
     }
 
-    /// Errors as stored: the contract's Error shape, a JSON array ("[]" when there are none).
-    static func errorsText(_ errors: [ETAError]) -> String {
-        errors.isEmpty ? "[]" : JSONWriter().string((try? JSONValueEncoder().encode(errors)) ?? .array([]))
-    }
-
-    static func errors(_ text: String) -> [ETAError] {
-        guard text != "[]", let document = try? JSONParser().parse(Array(text.utf8)) else { return [] }
-        return (try? JSONNodeDecoder().decode([ETAError].self, from: document.root)) ?? []
-    }
+    static func errorsText(_ errors: [ETAError]) -> String { StoredValues.errorsText(errors) }
+    static func errors(_ text: String) -> [ETAError] { StoredValues.errors(text) }
 }

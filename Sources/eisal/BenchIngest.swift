@@ -4,7 +4,6 @@ import EisalCore
 import EisalKit
 import EisalPlatform
 import EisalStore
-import EisalStoreSQLite
 import Foundation
 import NIOCore
 import ServiceLifecycle
@@ -22,6 +21,10 @@ extension Bench {
         @Option(help: "Durability: full or normal.") var durability = "full"
         @Option(help: "Offered load in receipts/s (0: as fast as the server accepts). With a rate, the report says whether validation kept up.") var rate = 0
         @Option(help: "Memory for handing accepted submissions to the workers, in MB (0: workers read the store).") var handoffMb = 128
+        @Option(help: "The database: a PostgreSQL URL (an empty database, or one this bench used before: its demo data is reused); default: a new SQLite file.")
+        var database: String?
+        @Option(help: "Platform nodes in this process, each with its own HTTP port, workers and connection pool, on the one database; submissions go round-robin.")
+        var nodes = 1
         @Flag(help: "Register a callback (a real receiver in this process) first: every verdict is then also notified.") var callback = false
         @Flag(help: "Invoice documents (version 1.0, signed with the demo seal) from the demo ERP instead of receipts.") var documents = false
         @Flag(help: "With --documents: version 0.9, without signatures (only the document's own text).") var unsigned = false
@@ -29,15 +32,22 @@ extension Bench {
         func run() async throws {
             let directory = NSTemporaryDirectory() + "eisal-bench-" + UUID().uuidString
             defer { try? FileManager.default.removeItem(atPath: directory) }
-            let path = directory + "/eisal.sqlite"
-            var configuration = PlatformConfiguration(host: "127.0.0.1", port: 0, logLevel: .error, store: .sqlite(path: path, durability: Durability(rawValue: durability) ?? .full))
+            guard nodes >= 1 else { throw ValidationError("--nodes must be at least 1") }
+            let store = try StoreConfiguration.parse(database ?? directory + "/eisal.sqlite", durability: Durability(rawValue: durability) ?? .full, dataDirectory: directory)
+            var configuration = PlatformConfiguration(host: "127.0.0.1", port: 0, logLevel: .error, store: store)
             configuration.processingWorkers = workers
             configuration.handoffMegabytes = handoffMb
+            try await withPlatforms(Array(repeating: configuration, count: nodes)) { nodes in
+                try await run(nodes: nodes, directory: directory)
+            }
+        }
 
-            let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
-            let (app, startup) = try await buildApplication(configuration: configuration) { port in portContinuation.yield(port) }
-            let pos = startup.demoCredentials.first { $0.posSerial != nil }!
-            let store = try SQLiteStore(path: path)
+        func run(nodes: [PlatformNode], directory: String) async throws {
+            let startup = nodes[0].startup
+            guard let pos = startup.demoCredentials.first(where: { $0.posSerial != nil }) else {
+                throw ValidationError("no demo POS credentials in \(directory): use an empty database")
+            }
+            let store = startup.store
 
             let noun = documents ? "documents" : "receipts"
             say("building \(submissions) submissions of \(receiptsPerSubmission) \(noun) …")
@@ -50,11 +60,16 @@ extension Bench {
             let receiver = callback ? try BenchReceiver(inbox: directory + "/inbox.sqlite", rin: pos.taxpayerRIN) : nil
 
             try await withThrowingTaskGroup(of: Void.self) { group in
-                let serviceGroup = ServiceGroup(services: [app] + (receiver.map { [$0.application] } ?? []), gracefulShutdownSignals: [], cancellationSignals: [], logger: .init(label: "bench"))
+                let serviceGroup = ServiceGroup(services: nodes.map { $0.app as any Service } + (receiver.map { [$0.application] } ?? []), gracefulShutdownSignals: [],
+                                                cancellationSignals: [], logger: .init(label: "bench"))
                 group.addTask { try await serviceGroup.run() }
-                var iterator = portStream.makeAsyncIterator()
-                guard let port = await iterator.next() else { throw ValidationError("server did not start") }
-                let base = "http://127.0.0.1:\(port)"
+                var bases: [String] = []
+                for node in nodes {
+                    var iterator = node.port.makeAsyncIterator()
+                    guard let port = await iterator.next() else { throw ValidationError("server did not start") }
+                    bases.append("http://127.0.0.1:\(port)")
+                }
+                let targets = bases, base = bases[0]
                 if let receiver {
                     var ports = receiver.port.makeAsyncIterator()
                     guard let receiverPort = await ports.next() else { throw ValidationError("receiver did not start") }
@@ -72,7 +87,7 @@ extension Bench {
                     let interval: Duration = rate > 0 ? .seconds(Double(receiptsPerSubmission) / Double(rate)) : .zero
                     func send(_ body: [UInt8], at index: Int) async throws -> Int {
                         if rate > 0 { try await Task.sleep(until: clock0 + interval * index, clock: .continuous) }
-                        var request = HTTPClientRequest(url: base + path)
+                        var request = HTTPClientRequest(url: targets[index % targets.count] + path)
                         request.method = .POST
                         request.headers.add(name: "Authorization", value: "Bearer \(token)")
                         request.headers.add(name: "Content-Type", value: "application/json")
@@ -112,9 +127,10 @@ extension Bench {
                 let cpuTotal = ResourceUsage.cpuSeconds() - cpu0
                 let writtenTotal = ResourceUsage.bytesWritten() - written0
                 let intakeSeconds = intake.seconds, totalSeconds = total.seconds
-                say(String(format: "accepted %d %@ in %.2f s: %.0f %@/s accepted end to end (%.1f MB/s of JSON, %.2f KB each, %d submissions, concurrency %d, durability %@)",
+                say(String(format: "accepted %d %@ in %.2f s: %.0f %@/s accepted end to end (%.1f MB/s of JSON, %.2f KB each, %d submissions, concurrency %d, durability %@, %d node(s) on %@)",
                            accepted, noun as NSString, intakeSeconds, Double(accepted) / intakeSeconds, noun as NSString, Double(totalBytes) / intakeSeconds / 1e6,
-                           Double(totalBytes) / Double(max(accepted, 1)) / 1e3, bodies.count, concurrency, durability as NSString))
+                           Double(totalBytes) / Double(max(accepted, 1)) / 1e3, bodies.count, concurrency, durability as NSString, nodes.count,
+                           (database == nil ? "SQLite" : "PostgreSQL") as NSString))
                 say(String(format: "  CPU during intake: %.2f s (%.0f%% of one core; 2 cores = 200%%), %.0f µs per receipt; %.1f MB written (%.1f KB per receipt, sockets included)",
                            cpuIntake, cpuIntake / intakeSeconds * 100, cpuIntake / Double(max(accepted, 1)) * 1e6, Double(writtenIntake) / 1e6, Double(writtenIntake) / Double(max(accepted, 1)) / 1e3))
                 if workers > 0 { say(String(format: "full validation: all %d %@ validated %.2f s after the first request: %.0f %@/s overall (%.1f MB/s of JSON); %d of %d jobs were still queued when intake finished",
@@ -189,6 +205,22 @@ extension Bench {
             }
             return result
         }
+    }
+}
+
+/// A platform built in this process: its application, start-up report, and the port it listens on (once running).
+struct PlatformNode: Sendable {
+    var app: PlatformApplication
+    var startup: PlatformStartup
+    var port: AsyncStream<Int>
+}
+
+/// Builds a platform for each configuration (nested, so every node's store runs until `body` returns) and runs `body` with them.
+func withPlatforms<T: Sendable>(_ configurations: [PlatformConfiguration], built: [PlatformNode] = [], _ body: ([PlatformNode]) async throws -> T) async throws -> T {
+    guard let first = configurations.first else { return try await body(built) }
+    let (port, continuation) = AsyncStream<Int>.makeStream()
+    return try await withPlatform(configuration: first, onServerRunning: { continuation.yield($0) }) { app, startup in
+        try await withPlatforms(Array(configurations.dropFirst()), built: built + [PlatformNode(app: app, startup: startup, port: port)], body)
     }
 }
 

@@ -114,8 +114,11 @@ extension Bench {
             configuration.notifications.batchWaitMilliseconds = batchWaitMs
             // The paused receiver's refusals must not push the next attempt far out.
             if backlog { configuration.notifications.retryMaximumMilliseconds = 1_000 }
-            let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
-            let (app, startup) = try await buildApplication(configuration: configuration) { port in portContinuation.yield(port) }
+            try await withPlatforms([configuration]) { nodes in try await run(nodes[0], directory: directory) }
+        }
+
+        func run(_ node: PlatformNode, directory: String) async throws {
+            let (app, startup, portStream) = (node.app, node.startup, node.port)
             let receiver = try BenchReceiver(inbox: directory + "/inbox.sqlite", rin: startup.demoCredentials[0].taxpayerRIN)
             let total = (rate > 0 ? rate * seconds : 10_000) / receiptsPerSubmission * receiptsPerSubmission
             say("building \(total / receiptsPerSubmission) submissions of \(receiptsPerSubmission) receipts …")
@@ -173,7 +176,7 @@ extension Bench {
                 }
                 let sending = ContinuousClock.now - clock0
                 if backlog {
-                    let store = try SQLiteStore(path: directory + "/eisal.sqlite")
+                    let store = startup.store
                     while try await store.undeliveredNotificationCount() < accepted { try await Task.sleep(for: .milliseconds(20)) }
                     say("\(try await store.undeliveredNotificationCount()) notifications queued; the receiver takes deliveries from now")
                     receiver.pause(false)
@@ -198,7 +201,7 @@ extension Bench {
                 say(String(format: "delivered %.0f notifications/s (first to last arrival over %.2f s); the last one %.3f s after the last 202",
                            Double(arrivals.count) / max((last - first).seconds, 0.001), (last - first).seconds, (last - (clock0 + sending)).seconds))
                 // How long the receiver took to answer, from the platform's delivery log.
-                let store = try SQLiteStore(path: directory + "/eisal.sqlite")
+                let store = startup.store
                 var answered: [Int64] = []
                 for d in try await store.deliveries(recipientRIN: nil, state: .delivered, pageNo: 1, pageSize: 100_000).items {
                     answered += try await store.deliveryLog(id: d.id)?.attempts.filter { $0.statusCode == 200 }.map(\.latencyMilliseconds) ?? []

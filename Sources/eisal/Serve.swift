@@ -10,7 +10,7 @@ import Prometheus
 
 /// Options shared by commands that open the platform's database.
 struct DatabaseOptions: ParsableArguments {
-    @Option(help: "SQLite file (env EISAL_DATABASE).") var database: String?
+    @Option(help: "SQLite file, or a PostgreSQL URL postgres://user:password@host:port/db (env EISAL_DATABASE).") var database: String?
 
     var path: String { database ?? ProcessInfo.processInfo.environment["EISAL_DATABASE"] ?? "./eisal-data/eisal.sqlite" }
 }
@@ -100,11 +100,12 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let configuration = c
         let scheme = configuration.tls == nil ? "http" : "https"
-        let (app, startup) = try await buildApplication(configuration: configuration, metrics: registry) { port in
+        try await withPlatform(configuration: configuration, metrics: registry, onServerRunning: { port in
             Serve.printBanner(scheme: scheme, host: configuration.host, port: port)
+        }) { app, startup in
+            Serve.printStartup(startup, host: configuration.host, port: configuration.port)
+            try await app.runService()
         }
-        Serve.printStartup(startup, host: configuration.host, port: configuration.port)
-        try await app.runService()
     }
 
     static func printBanner(scheme: String, host: String, port: Int) {

@@ -1,6 +1,7 @@
 import EisalCore
 import EisalKit
 import EisalPlatform
+import EisalStore
 import EisalTestSupport
 import Foundation
 import Synchronization
@@ -11,9 +12,13 @@ import Logging
 import Testing
 
 /// A platform on a fresh SQLite file in a temporary folder, driven over real loopback sockets.
+/// With EISAL_TEST_DATABASE=postgres, every harness runs on a fresh database of the test PostgreSQL
+/// server instead (the whole platform suite is run that way as well; see README "Tests").
 struct Harness {
     var configuration: PlatformConfiguration
     let directory: String
+    /// Runs on the configured store even when the suite runs on PostgreSQL (a test of SQLite itself).
+    var keepsItsStore = false
 
     init(_ adjust: (inout PlatformConfiguration) -> Void = { _ in }) {
         directory = try! TemporaryDirectory("test").path // removed when run ends
@@ -27,8 +32,27 @@ struct Harness {
     /// `logger` to see what the platform logs.
     func run(_ setup: TestingSetup = .router, logger: Logger? = nil, _ body: @escaping @Sendable (any TestClientProtocol, PlatformStartup) async throws -> Void) async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let (app, startup) = try await buildApplication(configuration: configuration, logger: logger)
-        try await app.test(setup) { client in try await body(client, startup) }
+        var configuration = configuration
+        if !keepsItsStore { configuration.store = try await Harness.backendStore(configuration.store) }
+        try await withPlatform(configuration: configuration, logger: logger) { app, startup in
+            try await app.test(setup) { client in try await body(client, startup) }
+        }
+    }
+}
+
+extension Harness {
+    /// Whether platform tests run on PostgreSQL (EISAL_TEST_DATABASE=postgres).
+    static var onPostgres: Bool { ProcessInfo.processInfo.environment["EISAL_TEST_DATABASE"] == "postgres" }
+
+    /// `store` as this run's backend: itself, or (on PostgreSQL) a fresh database of the test
+    /// server in place of the harness's own SQLite file, with the same data folder and durability.
+    static func backendStore(_ store: StoreConfiguration) async throws -> StoreConfiguration {
+        guard onPostgres, case let .sqlite(path, durability, _) = store, path.hasSuffix("/eisal.sqlite") else { return store }
+        let database = try await TestPostgres.freshDatabase("platform")
+        var settings = try PostgresSettings(url: database.url, dataDirectory: StoreConfiguration.sqlite(path: path).dataDirectory)
+        settings.durability = durability
+        settings.poolSize = 8
+        return .postgres(settings)
     }
 }
 

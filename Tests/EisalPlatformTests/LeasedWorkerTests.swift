@@ -19,11 +19,10 @@ struct LeasedWorkerTests {
             var chain = ReceiptChain()
             let response = try await client.submit(ReceiptChain.submission(try (0 ..< 3).map { _ in try chain.next() }), token: token)
             let submission = try #require(response.json["submissionUUID"]?.string)
-            let database = try DatabaseQueue(path: startup.storeDescription)
             var mostClaims = 0
             let deadline = ContinuousClock.now + .seconds(60)
             while ContinuousClock.now < deadline {
-                guard let claims = try await database.read({ try Int.fetchOne($0, sql: "SELECT attempts FROM jobs WHERE submission_uuid = ?", arguments: [submission]) }) else { break }
+                guard let claims = try await startup.store.jobAttempts(kind: .validation, subject: submission) else { break }
                 mostClaims = max(mostClaims, claims)
                 try await Task.sleep(for: .milliseconds(100))
             }

@@ -202,8 +202,7 @@ struct NotificationFaultTests {
             try await harness.run { client, startup in
                 let dataDirectory = harness.configuration.store.dataDirectory
                 let sealer = try CallbackKeySealer.load(configured: nil, directory: dataDirectory)
-                let store = try SQLiteStore(path: dataDirectory + "/eisal.sqlite")
-                try await store.upsertCallback(CallbackRecord(taxpayerRIN: "100000001", baseURL: "https://127.0.0.1:\(receiver.port)", sealedAPIKey: try sealer.seal(NotificationBed.apiKey),
+                try await startup.store.upsertCallback(CallbackRecord(taxpayerRIN: "100000001", baseURL: "https://127.0.0.1:\(receiver.port)", sealedAPIKey: try sealer.seal(NotificationBed.apiKey),
                                                               language: "en", registeredAt: 0))
                 let (_, erp) = try await Self.submit(3, client: client, startup: startup)
                 try await NotificationBed.waitUntil("the delivery failed") { try await client.deliveries(token: erp, status: "Failed").count == 1 }

@@ -13,10 +13,13 @@ import Testing
 @Suite("Store unavailable (live server, a locked SQLite file)")
 struct StoreUnavailableTests {
     @Test func aLockedDatabaseIs503WithRetryAfterAndNothingIsHalfWritten() async throws {
-        try await Harness {
+        var harness = Harness {
             $0.store = .sqlite(path: $0.store.dataDirectory + "/eisal.sqlite", busyTimeout: .milliseconds(200))
             $0.processingWorkers = 1
-        }.run { client, startup in
+        }
+        // The fault injected is SQLite's file lock: this test keeps its SQLite store on the PostgreSQL run too.
+        harness.keepsItsStore = true
+        try await harness.run { client, startup in
             let token = try await client.posToken(startup.pos)
             var chain = ReceiptChain()
             let receipts = try (0 ..< 3).map { _ in try chain.next() }

@@ -1,32 +1,51 @@
 import EisalCore
 import EisalStore
+import EisalStorePostgres
 import EisalStoreSQLite
 import EisalTestSupport
 import Foundation
 import Testing
 
-/// A backend the conformance suite runs every contract against. The PostgreSQL issue adds its
-/// entry here. SQLite runs twice: with keys in commit order, and with keys given in descending
-/// order, which proves that no contract depends on the order of keys (as on a database with
-/// concurrent writers, where keys are not in commit order).
+/// A backend the conformance suite runs every contract against. Each runs twice: with keys in
+/// commit order, and with keys given in descending order, which proves that no contract depends on
+/// the order of keys (as on a database with concurrent writers, where keys are not in commit order).
+/// PostgreSQL runs on a real server (a throwaway cluster the tests start, see `TestPostgres`), a
+/// fresh database per test; EISAL_SKIP_POSTGRES=1 leaves it out.
 enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite
     case sqliteDescendingKeys
+    case postgres
+    case postgresDescendingKeys
+
+    /// The backends to run (PostgreSQL unless EISAL_SKIP_POSTGRES=1).
+    static var all: [Backend] { TestPostgres.isSkipped ? [.sqlite, .sqliteDescendingKeys] : allCases }
 
     var testDescription: String { rawValue }
 
-    func open(_ directory: TemporaryDirectory) throws -> any PlatformStore {
+    /// Runs `body` on a fresh, empty store of this backend.
+    func withStore(_ body: (any PlatformStore) async throws -> Void) async throws {
         switch self {
-        case .sqlite: try SQLiteStore(path: directory.file("eisal.sqlite"))
-        case .sqliteDescendingKeys: try SQLiteStore(path: directory.file("eisal.sqlite"), keyOrder: .descending)
+        case .sqlite, .sqliteDescendingKeys:
+            let directory = try TemporaryDirectory("store-\(rawValue)")
+            defer { directory.remove() }
+            try await body(try SQLiteStore(path: directory.file("eisal.sqlite"), keyOrder: self == .sqlite ? .ascending : .descending))
+        case .postgres, .postgresDescendingKeys:
+            let store = try await Self.postgresStore(keyOrder: self == .postgres ? .ascending : .descending)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await store.run() }
+                defer { group.cancelAll() }
+                try await store.migrate()
+                try await body(store)
+            }
         }
     }
 
-    /// Runs `body` on a fresh, empty store of this backend.
-    func withStore(_ body: (any PlatformStore) async throws -> Void) async throws {
-        let directory = try TemporaryDirectory("store-\(rawValue)")
-        defer { directory.remove() }
-        try await body(try open(directory))
+    /// A store on a fresh database of the test server (not yet run or migrated).
+    static func postgresStore(keyOrder: PostgresStore.KeyOrder = .ascending, poolSize: Int = 4) async throws -> PostgresStore {
+        let database = try await TestPostgres.freshDatabase("store")
+        var settings = try PostgresSettings(url: database.url)
+        settings.poolSize = poolSize
+        return try PostgresStore(settings, keyOrder: keyOrder)
     }
 }
 

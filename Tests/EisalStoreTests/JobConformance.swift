@@ -6,7 +6,7 @@ import Testing
 struct JobConformance {
     static let lease: Int64 = 30
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func jobsAreClaimedOldestFirstByKindAndOneLeaseAtATime(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await Fixture.commit(store, "S1", [Fixture.document("a", in: "S1")])
@@ -26,7 +26,7 @@ struct JobConformance {
     }
 
     /// An expired lease is taken over; the first owner's commit then fails and changes nothing.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func anExpiredLeaseIsStolenAndTheFormerOwnerCannotCommit(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await Fixture.commit(store, "S1", [Fixture.document("a", in: "S1")])
@@ -48,7 +48,7 @@ struct JobConformance {
         }
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func aRenewedLeaseIsKeptAndADeferredJobWaits(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await Fixture.commit(store, "S1", [Fixture.document("a", in: "S1")])
@@ -65,7 +65,7 @@ struct JobConformance {
     }
 
     /// A restarted node frees its own leases of a kind, and no one else's.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func aNodeReleasesOnlyItsOwnLeasesOfAKind(_ backend: Backend) async throws {
         try await backend.withStore { store in
             for n in 1 ... 3 { try await Fixture.commit(store, "S\(n)", [Fixture.document("d\(n)", in: "S\(n)")]) }
@@ -81,7 +81,7 @@ struct JobConformance {
 
     /// The end of a validation job writes every verdict, the submission's status and count, and
     /// removes the job, together; each document gets exactly one verdict.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func completingAJobWritesEveryVerdictAndTheStatusTogether(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await Fixture.commit(store, "S1", [Fixture.document("a", in: "S1"), Fixture.document("b", in: "S1"), Fixture.document("c", in: "S1")])

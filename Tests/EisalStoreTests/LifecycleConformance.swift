@@ -12,7 +12,7 @@ struct LifecycleConformance {
         try await Fixture.judge(store)
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func aTransitionIsAppliedWholeAndSchedulesTheDocumentsJob(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await Self.committed(store)
@@ -53,7 +53,7 @@ struct LifecycleConformance {
         }
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func aDocumentHasOneScheduledJobWhateverItsRequests(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await Self.committed(store)

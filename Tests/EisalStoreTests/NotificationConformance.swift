@@ -25,7 +25,7 @@ struct NotificationConformance {
         NotificationDelivery.body(deliveryId: id, type: "receipt", messages: notifications.map(\.message))
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func callbacksAreUpsertedListedAndRemoved(_ backend: Backend) async throws {
         try await backend.withStore { store in
             #expect(try await store.callback(taxpayerRIN: "100000001") == nil)
@@ -49,7 +49,7 @@ struct NotificationConformance {
 
     /// Notifications are written with the verdicts, only for recipients with a callback, and each
     /// such recipient has one dispatch job however many verdicts queue notifications for it.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func theOutboxIsWrittenWithTheVerdictsForRecipientsWithCallbacks(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await store.upsertCallback(Self.callback(Fixture.seller))
@@ -65,7 +65,7 @@ struct NotificationConformance {
         }
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func aLostLeaseCommitsNoNotifications(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await store.upsertCallback(Self.callback(Fixture.seller))
@@ -81,7 +81,7 @@ struct NotificationConformance {
 
     /// A delivery takes the oldest pending notifications of one path, up to the maximum; at most
     /// one is open per recipient; its attempts are logged and its outcome marks its notifications.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func deliveriesBatchTheOldestNotificationsOfOnePathAndRecordEveryAttempt(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await store.upsertCallback(Self.callback(Fixture.seller))
@@ -119,7 +119,7 @@ struct NotificationConformance {
     }
 
     /// The dispatch job ends only when nothing is pending or open for its recipient.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func aDispatchJobFinishesOnlyWhenItsRecipientHasNothingLeft(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await store.upsertCallback(Self.callback(Fixture.seller))
@@ -138,7 +138,7 @@ struct NotificationConformance {
     }
 
     /// Replay opens a finished delivery again with the same id and body, and queues its recipient.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func aReplayReopensAFinishedDeliveryWithTheSameBody(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await store.upsertCallback(Self.callback(Fixture.seller))
@@ -158,7 +158,7 @@ struct NotificationConformance {
         }
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func removingACallbackFailsItsPendingNotifications(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await store.upsertCallback(Self.callback(Fixture.seller))
@@ -173,7 +173,7 @@ struct NotificationConformance {
 
     /// Notifications failed while no callback was registered stay failed, and a delivery after a new
     /// registration carries only what came later, whatever the ids between its first and last.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func aDeliveryAfterReRegistrationCarriesOnlyLaterNotifications(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await store.upsertCallback(Self.callback(Fixture.seller))
@@ -197,7 +197,7 @@ struct NotificationConformance {
         }
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func failingPendingNotificationsFailsTheOpenDeliveryToo(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await store.upsertCallback(Self.callback(Fixture.seller))
@@ -211,7 +211,7 @@ struct NotificationConformance {
 
     /// The taxpayer's listing: newest first, filtered by time, type and state, paged, and only the
     /// taxpayer's own.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func theTaxpayerListingFiltersPagesAndIsPerTaxpayer(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await store.upsertCallback(Self.callback(Fixture.seller))
@@ -243,7 +243,7 @@ struct NotificationConformance {
         }
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func deliveriesAreListedNewestFirstByRecipientAndState(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await store.upsertCallback(Self.callback(Fixture.seller))

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Store conformance: documents and the rules' queries")
 struct ReceiptConformance {
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func documentsAreFoundByUUIDWhateverTheCase(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await Fixture.commit(store, "S1", [Fixture.document("ab12", in: "S1"), Fixture.document("cd34", in: "S1")])
@@ -18,7 +18,7 @@ struct ReceiptConformance {
 
     /// A number is taken by an earlier document of the same seller, POS and branch that is not
     /// invalid; pending while the only earlier ones await their verdicts; free when they are invalid.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func receiptNumberConflictsFollowTheSequenceAndTheEarlierVerdicts(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await Fixture.commit(store, "S1", [Fixture.document("a", in: "S1", number: "N1"), Fixture.document("b", in: "S1", number: "N2")])
@@ -34,7 +34,7 @@ struct ReceiptConformance {
         }
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func chainKeysAndEarlierReceiptsOfAPOSFollowTheSequence(_ backend: Backend) async throws {
         try await backend.withStore { store in
             let first = try await Fixture.commit(store, "S1", [Fixture.document("a", in: "S1"), Fixture.document("b", in: "S1", pos: "P2")])
@@ -51,7 +51,7 @@ struct ReceiptConformance {
         }
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func returnsOfASaleAreFound(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await Fixture.commit(store, "S1", [Fixture.document("sale", in: "S1"), Fixture.document("lonely", in: "S1")])
@@ -65,7 +65,7 @@ struct ReceiptConformance {
     }
 
     /// Search and Recent: only the caller's issued or received receipts, by direction, filtered, sorted and paged.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func searchIsolatesTaxpayersAndFiltersSortsAndPages(_ backend: Backend) async throws {
         try await backend.withStore { store in
             let me = Fixture.seller, other = "200000002"

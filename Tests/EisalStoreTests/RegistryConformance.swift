@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Store conformance: registry")
 struct RegistryConformance {
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func taxpayersClientsAndPOSAreUpsertedAndListed(_ backend: Backend) async throws {
         try await backend.withStore { store in
             #expect(try await store.taxpayers().isEmpty)
@@ -36,7 +36,7 @@ struct RegistryConformance {
         }
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func aPOSKeepsItsLastLoginOnly(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await store.recordPOSLogin(POSLoginRecord(serial: "P1", clientID: "c", at: 10, osVersion: "os", modelFramework: "1", presharedKey: .clientID))
@@ -50,7 +50,7 @@ struct RegistryConformance {
     }
 
     /// A secret is created once; every later caller (any node) gets the same bytes.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func aNamedSecretIsCreatedOnceAndSharedByEveryCaller(_ backend: Backend) async throws {
         try await backend.withStore { store in
             let values = try await withThrowingTaskGroup(of: [UInt8].self) { group in

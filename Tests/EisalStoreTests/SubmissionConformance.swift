@@ -5,7 +5,7 @@ import Testing
 @Suite("Store conformance: submissions")
 struct SubmissionConformance {
     /// A commit is all or nothing: the submission, its documents, its text and its job together.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func aCommitStoresTheSubmissionItsDocumentsAndItsJobTogether(_ backend: Backend) async throws {
         try await backend.withStore { store in
             let committed = try await Fixture.commit(store, "S1", [Fixture.document("a", in: "S1"), Fixture.document("b", in: "S1")])
@@ -22,7 +22,7 @@ struct SubmissionConformance {
 
     /// Documents already stored are left out in the same transaction and reported; when every
     /// one is, nothing is committed (no submission, no job).
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func duplicatesAreLeftOutByTheCommit(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await Fixture.commit(store, "S1", [Fixture.document("a", in: "S1")])
@@ -38,7 +38,7 @@ struct SubmissionConformance {
     }
 
     /// Concurrent commits of the same document: exactly one stores it.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func concurrentCommitsOfOneDocumentStoreItOnce(_ backend: Backend) async throws {
         try await backend.withStore { store in
             let results = try await withThrowingTaskGroup(of: CommittedSubmission.self) { group in
@@ -51,7 +51,7 @@ struct SubmissionConformance {
     }
 
     /// Each seller's documents are numbered in commit order, across commits; other sellers count apart.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func sellerSequencesFollowCommitOrder(_ backend: Backend) async throws {
         try await backend.withStore { store in
             let first = try await Fixture.commit(store, "S1", [Fixture.document("a", in: "S1"), Fixture.document("b", in: "S1")])
@@ -68,7 +68,7 @@ struct SubmissionConformance {
     }
 
     /// Duplicate detection: the most recent submission of the taxpayer with the payload hash at or after `since`.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func recentSubmissionFindsTheSameTaxpayersPayloadInTheWindow(_ backend: Backend) async throws {
         try await backend.withStore { store in
             for (uuid, at, taxpayer) in [("S1", Int64(100), Fixture.seller), ("S2", 200, Fixture.seller), ("S3", 300, "200000002")] {
@@ -85,7 +85,7 @@ struct SubmissionConformance {
     }
 
     /// A submission's documents: in position order, filtered, sorted and paged; texts only when asked.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.all)
     func aSubmissionsDocumentsAreListedInOrderFilteredAndPaged(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await Fixture.commit(store, "OTHER", [Fixture.document("z", in: "OTHER")])

@@ -1,0 +1,167 @@
+// The shared backend: PostgresNIO on a PostgreSQL server, for several stateless platform nodes on
+// one database. Every state change is one transaction; nothing relies on one process: receipt
+// UUIDs are unique in the table, a seller's sequence numbers are reserved under the sequence row's
+// lock (so they follow commit order, as SQLite's single writer makes them), jobs are claimed with
+// `FOR UPDATE SKIP LOCKED`, and the notification outbox orders its writers against delivery with
+// a lock on the recipient's callback row (PostgresStore+Notifications.swift says why).
+//
+// Every method throws only ``StoreError``: PostgresNIO's errors are translated here.
+//
+// The store is split by concern like the SQLite one: schema, registry, submissions (with texts),
+// receipts and their rule queries, jobs, notifications, life cycle.
+
+import EisalCore
+import Foundation
+import EisalStore
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+import ServiceLifecycle
+
+/// A ``PlatformStore`` on a PostgreSQL database. Run it (``run()``, or as a `Service` in the
+/// platform's `ServiceGroup`) for as long as it is used, and ``migrate()`` it once before use.
+public final class PostgresStore: PlatformStore, Service {
+    /// In which order new document keys are given; as ``SQLiteStore``'s, for the conformance suite.
+    public enum KeyOrder: Sendable {
+        case ascending, descending
+    }
+
+    let client: PostgresClient
+    let logger: Logger
+    /// The settings the store was opened with.
+    public let settings: PostgresSettings
+    let keyOrder: KeyOrder
+
+    /// A store on the database `settings` name (no connection is made before ``run()``).
+    public init(_ settings: PostgresSettings, keyOrder: KeyOrder = .ascending, logger: Logger = Logger(label: "eisal.postgres")) throws {
+        self.settings = settings
+        self.keyOrder = keyOrder
+        self.logger = logger
+        let tls: PostgresClient.Configuration.TLS
+        switch settings.tls {
+        case .disable:
+            tls = .disable
+        case .prefer:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .none
+            tls = .prefer(configuration)
+        case .require:
+            tls = .require(TLSConfiguration.makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(host: settings.host, port: settings.port, username: settings.user, password: settings.password,
+                                                         database: settings.database, tls: tls)
+        configuration.options.maximumConnections = max(1, settings.poolSize)
+        configuration.options.minimumConnections = 0
+        configuration.options.connectTimeout = .seconds(10)
+        // Every session compares text byte by byte whatever the database's locale, as SQLite does
+        // (the columns are declared COLLATE "C" as well) and reports times in UTC.
+        configuration.options.additionalStartupParameters = [("application_name", "eisal"), ("TimeZone", "UTC")]
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+    }
+
+    /// Runs the connection pool until the task is cancelled or the service group shuts down.
+    public func run() async throws {
+        await client.run()
+    }
+
+    // MARK: Transactions
+
+    /// A read on one pooled connection.
+    func reading<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withConnection { connection in try await body(connection) }
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    /// One query's rows.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await reading { connection in try await connection.query(query, logger: self.logger).collect() }
+    }
+
+    /// A transaction. `synced: false` commits with `synchronous_commit = off` when durability is
+    /// full anyway (job bookkeeping: losing it to a power cut only makes a job run again, as on
+    /// SQLite); with durability `normal` every commit is unsynced.
+    @discardableResult
+    func writing<T: Sendable>(synced: Bool = true, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let relax = !synced || settings.durability == .normal
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                if relax { try await connection.query("SET LOCAL synchronous_commit = off", logger: self.logger) }
+                return try await body(connection)
+            }
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    // MARK: Errors
+
+    /// PostgresNIO's error as the store reports it. A lost or refused connection, a serialization
+    /// failure or deadlock (the transaction was rolled back), a server shutting down or out of
+    /// resources: ``StoreError/Code/unavailable`` (retry). A constraint: ``StoreError/Code/conflict``.
+    /// Anything else (a schema or data this version did not write): ``StoreError/Code/corrupt``.
+    static func storeError(_ error: any Error) -> StoreError {
+        if let error = error as? StoreError { return error }
+        if let error = error as? PostgresTransactionError {
+            if let inner = error.closureError ?? error.beginError ?? error.commitError { return storeError(inner) }
+            return .unavailable("PostgreSQL transaction failed")
+        }
+        guard let error = error as? PSQLError else { return .unavailable(String(describing: error)) }
+        guard error.code == .server, let state = error.serverInfo?[.sqlState] else {
+            return .unavailable("PostgreSQL \(error.code)")
+        }
+        let message = "PostgreSQL \(state): \(error.serverInfo?[.message] ?? "")"
+        switch state.prefix(2) {
+        case "23": return .conflict(message)
+        case "08", "40", "53", "55", "57", "58", "25": return .unavailable(message)
+        default: return .corrupt(message)
+        }
+    }
+
+    // MARK: Rows
+
+    /// The columns ``receipt(_:)`` reads, in its order (the text's place after them, when asked).
+    static let receiptColumns = """
+        uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial, buyer_type, buyer_id, \
+        buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method, date_time_issued, issued_at, received_at, \
+        previous_uuid, reference_uuid, status, errors, verdicts, seller_seq, family
+        """
+
+    /// Receipt rows without their texts.
+    static let selectReceipts = "SELECT \(receiptColumns) FROM receipts r"
+    /// Receipt rows with where their texts are (columns 28–31: a v2 body's id, the submission
+    /// text's id, offset and length); ``withTexts(_:_:)`` reads them.
+    static let selectReceiptsWithText = "SELECT \(receiptColumns.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")), (SELECT b.id FROM receipt_bodies b WHERE b.id = r.id), r.text_id, r.text_offset, r.text_length FROM receipts r"
+
+    static func receipt(_ row: PostgresRow) throws -> DocumentRecord {
+        let c = row.makeRandomAccess()
+        return DocumentRecord(
+            uuid: try c[0].decode(String.self), submissionUUID: try c[1].decode(String.self), longId: try c[2].decode(String.self),
+            receiptNumber: try c[3].decode(String.self), position: Int(try c[4].decode(Int64.self)), sellerRIN: try c[5].decode(String.self),
+            sellerName: try c[6].decode(String.self), branchCode: try c[7].decode(String.self), posSerial: try c[8].decode(String.self),
+            buyerType: try c[9].decode(String.self), buyerId: try c[10].decode(String.self), buyerName: try c[11].decode(String.self),
+            receiptType: try c[12].decode(String.self), typeVersion: try c[13].decode(String.self), currency: try c[14].decode(String.self),
+            totalAmount: try c[15].decode(String.self), exchangeRate: try c[16].decode(String.self), paymentMethod: try c[17].decode(String.self),
+            dateTimeIssued: try c[18].decode(String.self), issuedAt: try c[19].decode(Int64.self), receivedAt: try c[20].decode(Int64.self),
+            previousUUID: try c[21].decode(String.self), referenceUUID: try c[22].decode(String.self),
+            status: DocumentStatus(rawValue: try c[23].decode(String.self)) ?? .submitted, errors: StoredValues.errors(try c[24].decode(String.self)),
+            raw: [], sellerSequence: try c[26].decode(Int64.self), family: try c[27].decode(String.self)
+        )
+    }
+
+    static func bytes(_ buffer: ByteBuffer?) -> [UInt8] {
+        guard var buffer else { return [] }
+        return buffer.readBytes(length: buffer.readableBytes) ?? []
+    }
+}
+
+extension PostgresConnection {
+    /// Runs `query`; its rows.
+    @discardableResult
+    func rows(_ query: PostgresQuery, _ logger: Logger) async throws -> [PostgresRow] {
+        try await self.query(query, logger: logger).collect()
+    }
+}
