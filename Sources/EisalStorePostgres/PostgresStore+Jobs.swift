@@ -11,39 +11,31 @@ extension PostgresStore {
         // Validation jobs in commit order; dispatch jobs least recently given back first, so a
         // recipient that yields its turn goes behind waiting ones.
         let order = kind == .dispatch ? "coalesce(not_before, 0), id" : "id"
-        return try await writing(synced: false) { c in
-            guard let row = try await c.rows("""
+        guard let row = try await unsyncedStatement("""
                 UPDATE jobs SET lease_owner = \(owner.description), lease_node = \(owner.node), lease_until = \(now + leaseSeconds), attempts = attempts + 1
                 WHERE id = (SELECT id FROM jobs WHERE kind = \(kind.rawValue) AND (lease_until IS NULL OR lease_until < \(now))
                             AND (not_before IS NULL OR not_before <= \(now)) ORDER BY \(unescaped: order) LIMIT 1 FOR UPDATE SKIP LOCKED)
-                RETURNING id, submission_uuid, attempts, created_at
-                """, self.logger).first else { return nil }
-            let (id, subject, attempts, createdAt) = try row.decode((Int64, String, Int64, Int64).self)
-            return ClaimedJob(id: id, kind: kind, subject: subject, attempts: Int(attempts), owner: owner, createdAt: createdAt)
-        }
+            RETURNING id, submission_uuid, attempts, created_at
+            """).first else { return nil }
+        let (id, subject, attempts, createdAt) = try row.decode((Int64, String, Int64, Int64).self)
+        return ClaimedJob(id: id, kind: kind, subject: subject, attempts: Int(attempts), owner: owner, createdAt: createdAt)
     }
 
     public func renewLease(_ job: ClaimedJob, until: Int64) async throws -> Bool {
-        try await writing(synced: false) { c in
-            !(try await c.rows("UPDATE jobs SET lease_until = \(until) WHERE id = \(job.id) AND lease_owner = \(job.owner.description) RETURNING 1", self.logger)).isEmpty
-        }
+        !(try await unsyncedStatement("UPDATE jobs SET lease_until = \(until) WHERE id = \(job.id) AND lease_owner = \(job.owner.description) RETURNING 1")).isEmpty
     }
 
     public func deferJob(_ job: ClaimedJob, until: Int64) async throws -> Bool {
-        try await writing(synced: false) { c in
-            !(try await c.rows("""
-                UPDATE jobs SET lease_owner = NULL, lease_node = NULL, lease_until = NULL, not_before = \(until)
-                WHERE id = \(job.id) AND lease_owner = \(job.owner.description) RETURNING 1
-                """, self.logger)).isEmpty
-        }
+        !(try await unsyncedStatement("""
+            UPDATE jobs SET lease_owner = NULL, lease_node = NULL, lease_until = NULL, not_before = \(until)
+            WHERE id = \(job.id) AND lease_owner = \(job.owner.description) RETURNING 1
+            """)).isEmpty
     }
 
     public func releaseLeases(node: String, kind: JobKind) async throws -> Int {
-        try await writing(synced: false) { c in
-            try await c.rows("""
-                UPDATE jobs SET lease_owner = NULL, lease_node = NULL, lease_until = NULL WHERE lease_node = \(node) AND kind = \(kind.rawValue) RETURNING 1
-                """, self.logger).count
-        }
+        try await unsyncedStatement("""
+            UPDATE jobs SET lease_owner = NULL, lease_node = NULL, lease_until = NULL WHERE lease_node = \(node) AND kind = \(kind.rawValue) RETURNING 1
+            """).count
     }
 
     public func completeJob(_ job: ClaimedJob, verdicts: [DocumentVerdict], status: SubmissionStatus, invalidCount: Int, notifications: [NotificationRecord],

@@ -54,9 +54,9 @@ public final class PostgresStore: PlatformStore, Service {
         configuration.options.maximumConnections = max(1, settings.poolSize)
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = .seconds(10)
-        // Every session compares text byte by byte whatever the database's locale, as SQLite does
-        // (the columns are declared COLLATE "C" as well) and reports times in UTC.
-        configuration.options.additionalStartupParameters = [("application_name", "eisal"), ("TimeZone", "UTC")]
+        // Sessions report times in UTC, and commit without waiting for the WAL flush unless a
+        // transaction asks for it (``writing(synced:_:)``): job bookkeeping is then one statement.
+        configuration.options.additionalStartupParameters = [("application_name", "eisal"), ("TimeZone", "UTC"), ("synchronous_commit", "off")]
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
@@ -81,17 +81,27 @@ public final class PostgresStore: PlatformStore, Service {
         try await reading { connection in try await connection.query(query, logger: self.logger).collect() }
     }
 
-    /// A transaction. `synced: false` commits with `synchronous_commit = off` when durability is
-    /// full anyway (job bookkeeping: losing it to a power cut only makes a job run again, as on
-    /// SQLite); with durability `normal` every commit is unsynced.
+    /// A transaction. Its commit waits for the server's WAL flush (`synchronous_commit = on`)
+    /// when durability is full, unless `synced: false` (job bookkeeping: losing it to a power cut
+    /// only makes a job run again, as on SQLite); with durability `normal` no commit waits.
     @discardableResult
     func writing<T: Sendable>(synced: Bool = true, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let relax = !synced || settings.durability == .normal
+        let sync = synced && settings.durability == .full
         do {
             return try await client.withTransaction(logger: logger) { connection in
-                if relax { try await connection.query("SET LOCAL synchronous_commit = off", logger: self.logger) }
+                if sync { try await connection.query("SET LOCAL synchronous_commit = on", logger: self.logger) }
                 return try await body(connection)
             }
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    /// One statement on its own (its own transaction, not synced): one round trip.
+    @discardableResult
+    func unsyncedStatement(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        do {
+            return try await client.query(query, logger: logger).collect()
         } catch {
             throw Self.storeError(error)
         }

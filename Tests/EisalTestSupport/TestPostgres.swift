@@ -137,7 +137,7 @@ actor TestPostgresServer {
             // Stopped (immediate shutdown) and removed when the pipe closes, however this process ends.
             process.arguments = ["-c", """
                 \(unprivileged)\(bin)/postgres -D \(directory)/data -p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off \
-                -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 -c shared_buffers=64MB > \(directory)/server.log 2>&1 &
+                -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000 -c shared_buffers=128MB > \(directory)/server.log 2>&1 &
                 pid=$!; cat > /dev/null; kill -QUIT $pid 2>/dev/null; wait $pid; rm -rf \(directory)
                 """]
             let pipe = Pipe()

@@ -35,18 +35,22 @@ struct IntakeService<Store: SubmissionStore & RegistryStore, Family: PlatformFam
 
     var noun: String { family.family.name }
 
+    /// 422 DuplicateSubmission with Retry-After when this taxpayer's identical payload was received in the window.
+    func refuseDuplicate(payloadHash: String, principal: Principal, now: Int64) async throws {
+        guard let previous = try await store.recentSubmission(taxpayerRIN: principal.tin, payloadHash: payloadHash, since: now - configuration.duplicateWindow) else { return }
+        let retryAfter = max(1, previous.receivedAt + configuration.duplicateWindow - now)
+        throw PlatformError(.unprocessableContent, code: .duplicateSubmission,
+                            message: "An identical submission (\(previous.uuid)) was received in the last \(configuration.duplicateWindow / 60) minutes; its results are under that submission. Retry after \(retryAfter) seconds only if you really mean to submit it again.",
+                            target: previous.uuid, headers: [.retryAfter: String(retryAfter)])
+    }
+
     func submit(body: [UInt8], principal: Principal) async throws -> IntakeResult {
         let now = configuration.clock.now()
         guard body.count <= configuration.maximumSubmissionBytes else { throw Self.tooLarge(bytes: body.count, configuration) }
         try await family.admitCaller(principal)
         // Duplicate detection: hash of the payload against this taxpayer's last 10 minutes.
         let payloadHash = Hex.lowercase(SHA256.hash(data: body))
-        if let previous = try await store.recentSubmission(taxpayerRIN: principal.tin, payloadHash: payloadHash, since: now - configuration.duplicateWindow) {
-            let retryAfter = max(1, previous.receivedAt + configuration.duplicateWindow - now)
-            throw PlatformError(.unprocessableContent, code: .duplicateSubmission,
-                                message: "An identical submission (\(previous.uuid)) was received in the last \(configuration.duplicateWindow / 60) minutes; its results are under that submission. Retry after \(retryAfter) seconds only if you really mean to submit it again.",
-                                target: previous.uuid, headers: [.retryAfter: String(retryAfter)])
-        }
+        try await refuseDuplicate(payloadHash: payloadHash, principal: principal, now: now)
         let document: JSONDocument
         do {
             document = try JSONParser().parse(body)
@@ -203,6 +207,11 @@ struct IntakeService<Store: SubmissionStore & RegistryStore, Family: PlatformFam
             placed.sellerSequence = committed.sellerSequences[k]
             handed.append(placed)
             handedNodes.append(candidates[k].node)
+        }
+        if accepted.isEmpty, committed.duplicates.count == records.count {
+            // The same payload committed at this moment by another request (another node, or
+            // this one): the store kept it once, and it is answered here as a duplicate submission.
+            try await refuseDuplicate(payloadHash: payloadHash, principal: principal, now: now)
         }
         guard !accepted.isEmpty else { return IntakeResult(submissionUUID: nil, accepted: [], rejected: rejected) }
         handoff.put(submissionUUID, .init(records: handed, receipts: handedNodes, bytes: document.bytes.count * 3 + records.count * 512))

@@ -118,7 +118,23 @@ final class RawResponder: ChannelDuplexHandler, RemovableChannelHandler {
         logger.debug("request refused below the router", metadata: ["status": "\(rejection.status.code)", "reason": "\(rejection.reason)", "correlationId": "\(id)"])
         Counter(label: "eisal_http_refused_total", dimensions: [("status", String(rejection.status.code)), ("reason", rejection.reason)]).increment()
         context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { [context] _ in
-            context.close(promise: nil)
+            Self.lingeringClose(context)
+        }
+    }
+
+    /// Closes after a refusal the way servers must when the client may still be sending (RFC 9112
+    /// §9.6): the write side first (FIN), then what still arrives is read and dropped for up to
+    /// 2 s, then the connection is closed. A full close with the client's bytes unread makes the
+    /// kernel answer RST, which can destroy the response before the client has read it.
+    static func lingeringClose(_ context: ChannelHandlerContext) {
+        let halfClosed = context.eventLoop.makePromise(of: Void.self)
+        context.close(mode: .output, promise: halfClosed)
+        halfClosed.futureResult.assumeIsolated().whenComplete { result in
+            guard case .success = result else {
+                context.close(promise: nil)
+                return
+            }
+            context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(2)) { context.close(promise: nil) }
         }
     }
 }
