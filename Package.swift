@@ -189,7 +189,7 @@ let package = Package(
         // Runs the built `eisal` binary as a user would (the dependency makes `swift test` build it).
         .testTarget(
             name: "EisalCLITests",
-            dependencies: ["eisal", "EisalCore", "EisalKit", "EisalStoreSQLite", "EisalTestSupport", "EisalReceiverTestSupport",
+            dependencies: ["eisal", "EisalCore", "EisalKit", "EisalStore", "EisalStoreSQLite", "EisalStorePostgres", "EisalTestSupport", "EisalReceiverTestSupport",
                            .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: swiftSettings
         ),

@@ -29,6 +29,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on, 0 picks a free one (port).") var port: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (log.level).") var logLevel: String?
     @OptionGroup var database: DatabaseOptions
+    @Option(help: "With a PostgreSQL --database: this node's folder for local files (data; default ./eisal-data).") var data: String?
+    @Option(help: "With a PostgreSQL --database: the most connections this node opens (database.pool; 16).") var databasePool: Int?
     @Option(help: "Durability of commits: full (fsync each commit) or normal (durability).") var durability: String?
     @Option(help: "Processing workers (workers).") var workers: Int?
     @Option(help: "Job lease in seconds, renewed while a job runs (job.lease).") var jobLease: Int?
@@ -59,12 +61,14 @@ struct Serve: AsyncParsableCommand {
     /// The flags that were given, as configuration values (the highest-priority provider).
     var flags: [AbsoluteConfigKey: ConfigValue] {
         var values: [AbsoluteConfigKey: ConfigValue] = [:]
-        func set(_ key: String, _ content: ConfigContent?) { if let content { values[AbsoluteConfigKey(ConfigKey(key))] = ConfigValue(content, isSecret: key == "admin.key") } }
+        func set(_ key: String, _ content: ConfigContent?) { if let content { values[AbsoluteConfigKey(ConfigKey(key))] = ConfigValue(content, isSecret: key == "admin.key" || key == "database") } }
         set("host", host.map { .string($0) })
         set("port", port.map { .int($0) })
         set("log.level", logLevel.map { .string($0) })
         set("database", database.database.map { .string($0) })
         set("durability", durability.map { .string($0) })
+        set("data", data.map { .string($0) })
+        set("database.pool", databasePool.map { .int($0) })
         set("workers", workers.map { .int($0) })
         set("job.lease", jobLease.map { .int($0) })
         set("node.id", nodeId.map { .string($0) })
