@@ -72,6 +72,24 @@ public func withPlatform<T: Sendable>(configuration: PlatformConfiguration, metr
     }
 }
 
+/// Opens the store `configuration` names (a PostgreSQL store migrated, its pool running while
+/// `body` runs) for tools that use it without the platform: the admin commands, `eisal migrate`.
+public func withStore<T: Sendable>(_ configuration: StoreConfiguration, logger: Logger = Logger(label: "eisal"),
+                                   _ body: (any PlatformStore) async throws -> T) async throws -> T {
+    switch configuration {
+    case .sqlite:
+        return try await body(try SQLiteStore(configuration))
+    case let .postgres(settings):
+        let store = try PostgresStore(settings, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await store.run() }
+            defer { group.cancelAll() }
+            try await store.migrate()
+            return try await body(store)
+        }
+    }
+}
+
 func buildApplication<Store: PlatformStore>(store: Store, describedAs storeDescription: String, configuration: PlatformConfiguration, metrics: PrometheusCollectorRegistry,
                                             logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void) async throws -> (PlatformApplication, PlatformStartup) {
     let registry = RegistryService(store: store)

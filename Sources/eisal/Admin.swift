@@ -1,7 +1,7 @@
 import ArgumentParser
 import EisalCore
 import EisalPlatform
-import EisalStoreSQLite
+import EisalStore
 import Foundation
 
 /// `eisal admin …`: the registry, directly on the database file.
@@ -11,9 +11,12 @@ struct Admin: AsyncParsableCommand {
         subcommands: [AddTaxpayer.self, AddClient.self, AddPOS.self, List.self, Callback.self, IssueCertificate.self]
     )
 
-    static func registry(_ options: DatabaseOptions) throws -> RegistryService<SQLiteStore> {
-        RegistryService(store: try SQLiteStore(path: options.path))
+    /// Runs `body` with the registry of the database `options` name (SQLite file or PostgreSQL).
+    static func withRegistry<T: Sendable>(_ options: DatabaseOptions, _ body: (any RegistryAdministration) async throws -> T) async throws -> T {
+        try await withStore(try options.store()) { store in try await body(registry(store)) }
     }
+
+    static func registry(_ store: some PlatformStore) -> any RegistryAdministration { RegistryService(store: store) }
 
     static func show(_ credentials: IssuedCredentials) throws {
         print(JSONWriter(indent: 2).string(try JSONValueEncoder().encode(credentials)))
@@ -54,7 +57,7 @@ struct Admin: AsyncParsableCommand {
         @Option(help: "Activity codes, comma-separated.") var activities = "4620"
 
         func run() async throws {
-            let record = try await Admin.registry(database).addTaxpayer(rin: rin, name: name, b2c: b2c, branches: branches.split(separator: ",").map(String.init), activityCodes: activities.split(separator: ",").map(String.init))
+            let record = try await Admin.withRegistry(database) { try await $0.addTaxpayer(rin: rin, name: name, b2c: b2c, branches: branches.split(separator: ",").map(String.init), activityCodes: activities.split(separator: ",").map(String.init)) }
             print(JSONWriter(indent: 2).string(try JSONValueEncoder().encode(record)))
         }
     }
@@ -66,7 +69,7 @@ struct Admin: AsyncParsableCommand {
         @Option(help: "Taxpayers it may act for (intermediary), comma-separated.") var representing = ""
 
         func run() async throws {
-            try Admin.show(try await Admin.registry(database).addClient(taxpayerRIN: rin, representing: representing.split(separator: ",").map(String.init)))
+            try Admin.show(try await Admin.withRegistry(database) { try await $0.addClient(taxpayerRIN: rin, clientID: nil, secret: nil, representing: representing.split(separator: ",").map(String.init)) })
         }
     }
 
@@ -81,7 +84,10 @@ struct Admin: AsyncParsableCommand {
         @Flag(inversion: .prefixedNo, help: "Activated.") var activated = true
 
         func run() async throws {
-            try Admin.show(try await Admin.registry(database).addPOS(taxpayerRIN: rin, serial: serial, branchCode: branch, osVersion: osVersion, modelFramework: modelFramework, activated: activated))
+            try Admin.show(try await Admin.withRegistry(database) {
+                try await $0.addPOS(taxpayerRIN: rin, serial: serial, branchCode: branch, osVersion: osVersion, modelFramework: modelFramework, activated: activated, clientID: nil, secret: nil,
+                               presharedKey: nil)
+            })
         }
     }
 
@@ -90,7 +96,10 @@ struct Admin: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let store = try SQLiteStore(path: database.path)
+            try await withStore(try database.store()) { store in try await Self.list(store) }
+        }
+
+        static func list(_ store: any PlatformStore) async throws {
             for t in try await store.taxpayers() { print("taxpayer \(t.rin)  \(t.name)  b2c=\(t.b2c)  branches=\(t.branches.joined(separator: ","))") }
             for c in try await store.clients() { print("client   \(c.clientID)  taxpayer=\(c.taxpayerRIN)\(c.representedRINs.isEmpty ? "" : "  representing=\(c.representedRINs.joined(separator: ","))")") }
             let logins = Dictionary(try await store.posLogins().map { ($0.serial, $0) }, uniquingKeysWith: { a, _ in a })
@@ -104,3 +113,13 @@ struct Admin: AsyncParsableCommand {
         }
     }
 }
+
+/// What the admin commands use of ``RegistryService`` (whatever its store).
+protocol RegistryAdministration: Sendable {
+    func addTaxpayer(rin: String, name: String, b2c: Bool, branches: [String], activityCodes: [String]) async throws -> TaxpayerRecord
+    func addClient(taxpayerRIN: String, clientID: String?, secret: String?, representing: [String]) async throws -> IssuedCredentials
+    func addPOS(taxpayerRIN: String, serial: String, branchCode: String, osVersion: String, modelFramework: String, activated: Bool, clientID: String?, secret: String?,
+                presharedKey: String?) async throws -> IssuedCredentials
+}
+
+extension RegistryService: RegistryAdministration {}

@@ -8,7 +8,7 @@ struct Eisal: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eisal",
         abstract: "An open stand-in for Egypt's Tax Authority eReceipt / eInvoicing platform, and its taxpayer-side tools.",
-        subcommands: [Serve.self, Admin.self, Submit.self, Status.self, ReceiptsCommand.self, Token.self, ReceiptCommand.self, DocumentCommand.self, DocumentsCommand.self, Receiver.self, Deliveries.self, Bench.self]
+        subcommands: [Serve.self, Migrate.self, Admin.self, Submit.self, Status.self, ReceiptsCommand.self, Token.self, ReceiptCommand.self, DocumentCommand.self, DocumentsCommand.self, Receiver.self, Deliveries.self, Bench.self]
     )
 
     static func main() async {

@@ -21,25 +21,29 @@ struct CallbackOptions: ParsableArguments {
     @Option(help: "sandbox or production: which callback URLs are allowed (as `eisal serve --mode`).") var mode = "sandbox"
     @Option(help: "A PEM file of extra CA certificates trusted for callbacks.") var callbackCa: String?
 
-    func admin() throws -> NotificationAdmin {
+    func settings() throws -> NotificationSettings {
         var settings = NotificationSettings()
         guard let parsed = NotificationSettings.Mode(rawValue: mode) else { throw ValidationError("--mode must be sandbox or production.") }
         settings.mode = parsed
         settings.extraTrustRoots = callbackCa
         settings.sealingKey = ProcessInfo.processInfo.environment["EISAL_NOTIFY_KEY"]
-        return try NotificationAdmin(databasePath: database.path, settings: settings)
+        return settings
     }
 
-    /// Runs `body` with an admin that is shut down afterwards.
-    func with<T>(_ body: (NotificationAdmin) async throws -> T) async throws -> T {
-        let admin = try admin()
-        do {
-            let result = try await body(admin)
-            try await admin.shutdown()
-            return result
-        } catch {
-            try? await admin.shutdown()
-            throw error
+    /// Runs `body` with an admin on the database (SQLite file or PostgreSQL), shut down afterwards.
+    func with<T: Sendable>(_ body: (NotificationAdmin) async throws -> T) async throws -> T {
+        let configuration = try database.store()
+        let settings = try settings()
+        return try await withStore(configuration) { store in
+            let admin = try NotificationAdmin(store: store, dataDirectory: configuration.dataDirectory, settings: settings)
+            do {
+                let result = try await body(admin)
+                try await admin.shutdown()
+                return result
+            } catch {
+                try? await admin.shutdown()
+                throw error
+            }
         }
     }
 }

@@ -13,6 +13,15 @@ struct DatabaseOptions: ParsableArguments {
     @Option(help: "SQLite file, or a PostgreSQL URL postgres://user:password@host:port/db (env EISAL_DATABASE).") var database: String?
 
     var path: String { database ?? ProcessInfo.processInfo.environment["EISAL_DATABASE"] ?? "./eisal-data/eisal.sqlite" }
+
+    /// The store named: the SQLite file, or the PostgreSQL URL (local files in EISAL_DATA, ./eisal-data by default).
+    func store() throws -> StoreConfiguration {
+        do {
+            return try StoreConfiguration.parse(path, dataDirectory: ProcessInfo.processInfo.environment["EISAL_DATA"] ?? "./eisal-data")
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
 }
 
 /// `eisal serve`: runs the platform. Settings: flags > EISAL_* environment > `--config FILE` > defaults

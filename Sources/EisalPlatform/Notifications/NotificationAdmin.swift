@@ -6,21 +6,24 @@ import EisalCore
 import EisalStore
 import EisalStoreSQLite
 
-/// Operator access to callbacks and deliveries on a database file. Call ``shutdown()`` when done.
+/// Operator access to callbacks and deliveries on a database (either backend). Call ``shutdown()`` when done.
 public struct NotificationAdmin: Sendable {
-    let callbacks: CallbackService<SQLiteStore>
-    let queries: NotificationQueries<SQLiteStore>
+    let callbacks: any CallbackAdministration
+    let queries: any DeliveryAdministration
     let client: CallbackClient
 
-    /// Opens the database at `databasePath`; the sealing key is `settings.sealingKey` or the one
-    /// beside the database (`callback.key`).
-    public init(databasePath: String, settings: NotificationSettings = NotificationSettings()) throws {
-        let store = try SQLiteStore(path: databasePath)
-        let directory = StoreConfiguration.sqlite(path: databasePath).dataDirectory
+    /// On `store`; the sealing key is `settings.sealingKey` or `{dataDirectory}/callback.key`.
+    public init(store: some PlatformStore, dataDirectory: String, settings: NotificationSettings = NotificationSettings()) throws {
         client = try CallbackClient(settings: settings)
-        callbacks = CallbackService(store: store, policy: CallbackPolicy(mode: settings.mode), sealer: try CallbackKeySealer.load(configured: settings.sealingKey, directory: directory),
-                                    client: client, clock: .system)
+        callbacks = CallbackService(store: store, policy: CallbackPolicy(mode: settings.mode),
+                                    sealer: try CallbackKeySealer.load(configured: settings.sealingKey, directory: dataDirectory), client: client, clock: .system)
         queries = NotificationQueries(store: store)
+    }
+
+    /// Opens the SQLite database at `databasePath`; the sealing key is `settings.sealingKey` or the
+    /// one beside the database (`callback.key`).
+    public init(databasePath: String, settings: NotificationSettings = NotificationSettings()) throws {
+        try self.init(store: try SQLiteStore(path: databasePath), dataDirectory: StoreConfiguration.sqlite(path: databasePath).dataDirectory, settings: settings)
     }
 
     /// Pings `url` for `rin` and registers it (see ``CallbackService/register(rin:url:apiKey:language:)``).
@@ -47,3 +50,21 @@ public struct NotificationAdmin: Sendable {
 
     public func shutdown() async throws { try await client.shutdown() }
 }
+
+/// What the admin uses of ``CallbackService`` (whatever its store).
+protocol CallbackAdministration: Sendable {
+    func register(rin: String, url: String, apiKey: String, language: String) async throws -> CallbackView
+    func show(rin: String) async throws -> CallbackView
+    func list() async throws -> [CallbackView]
+    func remove(rin: String) async throws
+}
+
+/// What the admin uses of ``NotificationQueries`` (whatever its store).
+protocol DeliveryAdministration: Sendable {
+    func deliveries(rin: String?, query: QueryParameters) async throws -> DeliveriesPage
+    func delivery(id: String, rin: String?) async throws -> DeliveryView
+    func replay(id: String, rin: String?, now: Int64) async throws
+}
+
+extension CallbackService: CallbackAdministration {}
+extension NotificationQueries: DeliveryAdministration {}
