@@ -94,6 +94,7 @@ func buildApplication<Store: PlatformStore>(store: Store, describedAs storeDescr
                                             logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void) async throws -> (PlatformApplication, PlatformStartup) {
     let registry = RegistryService(store: store)
     let dataDirectory = configuration.store.dataDirectory
+    try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
     let demo = configuration.seedDemoData ? try await registry.seedDemo(credentialsFile: dataDirectory + "/demo-credentials.json") : []
     let adminKey: String
     if let configured = configuration.adminKey {

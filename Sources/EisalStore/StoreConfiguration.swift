@@ -112,8 +112,8 @@ public struct PostgresSettings: Sendable, Hashable {
         let database = String(url.path.drop(while: { $0 == "/" }))
         guard !database.isEmpty, !database.contains("/") else { throw URLError(description: "database: the URL names no database (…/database): '\(Self.redact(text))'") }
         guard let user = url.user, !user.isEmpty else { throw URLError(description: "database: the URL names no user (postgres://user@…): '\(Self.redact(text))'") }
-        self.init(host: host, port: url.port ?? 5432, user: user.removingPercentEncoding ?? user, password: url.password.map { $0.removingPercentEncoding ?? $0 },
-                  database: database.removingPercentEncoding ?? database, dataDirectory: dataDirectory)
+        // URLComponents gives the user, password and path percent-decoded.
+        self.init(host: host, port: url.port ?? 5432, user: user, password: url.password, database: database, dataDirectory: dataDirectory)
         for item in url.queryItems ?? [] {
             switch item.name {
             case "sslmode":

@@ -97,6 +97,12 @@ public final class PostgresStore: PlatformStore, Service {
         }
     }
 
+    /// `synchronous_commit` as a write transaction of this store sees it (`synced`: as intake's
+    /// commit; not: as job bookkeeping): `on` when its commit waits for the WAL flush.
+    public func synchronousCommit(synced: Bool) async throws -> String {
+        try await writing(synced: synced) { c in try await c.rows("SHOW synchronous_commit", self.logger).first?.decode(String.self) ?? "" }
+    }
+
     /// One statement on its own (its own transaction, not synced): one round trip.
     @discardableResult
     func unsyncedStatement(_ query: PostgresQuery) async throws -> [PostgresRow] {

@@ -178,3 +178,23 @@ struct SharedDatabaseTests {
         }
     }
 }
+
+/// Durability on PostgreSQL: with `full`, intake's commits wait for the WAL flush and job
+/// bookkeeping does not; with `normal`, none does (as `synchronous=FULL`/`NORMAL` on SQLite).
+@Suite("PostgreSQL store: durability")
+struct PostgresDurabilityTests {
+    @Test(.enabled(if: !TestPostgres.isSkipped), arguments: [Durability.full, .normal])
+    func syncedCommitsWaitForTheWALFlushOnlyWhenDurabilityIsFull(_ durability: Durability) async throws {
+        let database = try await TestPostgres.freshDatabase("durability")
+        var settings = try PostgresSettings(url: database.url)
+        settings.durability = durability
+        let store = try PostgresStore(settings)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await store.run() }
+            defer { group.cancelAll() }
+            try await store.migrate()
+            #expect(try await store.synchronousCommit(synced: true) == (durability == .full ? "on" : "off"))
+            #expect(try await store.synchronousCommit(synced: false) == "off")
+        }
+    }
+}
