@@ -33,31 +33,11 @@ extension PostgresStore {
     }
 
     public func commitSubmission(_ s: SubmissionRecord, text: [UInt8], documents: [DocumentRecord], job: JobKind) async throws -> CommittedSubmission {
-        var counts: [String: Int64] = [:]
         for d in documents {
-            counts[d.sellerRIN, default: 0] += 1
             precondition(d.textRange.lowerBound >= 0 && d.textRange.upperBound <= text.count, "a document's text lies in its submission text")
         }
         let logger = logger
         return try await writing { c in
-            // Each seller's documents get the next numbers of its sequence, in position order. The
-            // sequence row stays locked until this commit, so the numbers follow commit order
-            // across nodes (sellers locked in one order: no deadlock between two submissions).
-            var next: [String: Int64] = [:]
-            for (seller, count) in counts.sorted(by: { $0.key < $1.key }) {
-                let last = try await c.rows("""
-                    INSERT INTO sequences (name, value) VALUES (\("seller:" + seller), \(count))
-                    ON CONFLICT (name) DO UPDATE SET value = sequences.value + excluded.value RETURNING value
-                    """, logger).first?.decode(Int64.self) ?? count
-                next[seller] = last - count + 1
-            }
-            var sequences: [Int64] = []
-            sequences.reserveCapacity(documents.count)
-            for d in documents {
-                let n = next[d.sellerRIN, default: 0]
-                sequences.append(n)
-                next[d.sellerRIN] = n + 1
-            }
             let textID = try await c.rows("INSERT INTO submission_texts (raw) VALUES (\(ByteBuffer(bytes: text))) RETURNING id", logger).first?.decode(Int64.self) ?? 0
             // One statement for every document; a UUID already stored (by any node, also one
             // committing at this moment: the insert waits for it) is left out.
@@ -74,7 +54,8 @@ extension PostgresStore {
                     \(column(\.dateTimeIssued))::text[], \(documents.map(\.issuedAt))::int8[], \(documents.map(\.receivedAt))::int8[],
                     \(column(\.previousUUID))::text[], \(column(\.referenceUUID))::text[], \(column(\.status.rawValue))::text[],
                     \(documents.map { StoredValues.errorsText($0.errors) })::text[], \(column(\.family))::text[],
-                    \(documents.map { Int64($0.textRange.lowerBound) })::int8[], \(documents.map { Int64($0.textRange.count) })::int8[], \(sequences)::int8[]) AS u
+                    \(documents.map { Int64($0.textRange.lowerBound) })::int8[], \(documents.map { Int64($0.textRange.count) })::int8[],
+                    \([Int64](repeating: 0, count: documents.count))::int8[]) AS u
                 ON CONFLICT (uuid) DO NOTHING
                 RETURNING uuid, id
                 """, logger)
@@ -84,10 +65,9 @@ extension PostgresStore {
                 insertedIDs[uuid] = id
             }
             let duplicates = Set(documents.map(\.uuid).filter { insertedIDs[$0] == nil })
-            let committedSequences = documents.enumerated().map { insertedIDs[$0.element.uuid] == nil ? 0 : sequences[$0.offset] }
             guard let first = insertedIDs.values.min(), let last = insertedIDs.values.max() else {
                 try await c.rows("DELETE FROM submission_texts WHERE id = \(textID)", logger)
-                return CommittedSubmission(duplicates: duplicates, sellerSequences: committedSequences)
+                return CommittedSubmission(duplicates: duplicates, sellerSequences: [Int64](repeating: 0, count: documents.count))
             }
             try await c.rows("""
                 INSERT INTO submissions (uuid, taxpayer_rin, client_id, pos_serial, submitter_name, channel, received_at, payload_hash, status,
@@ -96,7 +76,34 @@ extension PostgresStore {
                     \(s.status.rawValue), \(Int64(insertedIDs.count)), \(Int64(s.invalidCount)), \(s.signatures), \(first), \(last), \(s.family))
                 """, logger)
             try await c.rows("INSERT INTO jobs (kind, submission_uuid, created_at) VALUES (\(job.rawValue), \(s.uuid), \(s.receivedAt))", logger)
-            return CommittedSubmission(duplicates: duplicates, sellerSequences: committedSequences)
+            // Last, just before the commit: each seller's committed documents get the next numbers
+            // of its sequence, in position order. The sequence row stays locked until the commit,
+            // so the numbers follow commit order across nodes, and it is held this briefly only
+            // (sellers locked in one order: no deadlock between two submissions).
+            var counts: [String: Int64] = [:]
+            for d in documents where insertedIDs[d.uuid] != nil { counts[d.sellerRIN, default: 0] += 1 }
+            var next: [String: Int64] = [:]
+            for (seller, count) in counts.sorted(by: { $0.key < $1.key }) {
+                let last = try await c.rows("""
+                    INSERT INTO sequences (name, value) VALUES (\("seller:" + seller), \(count))
+                    ON CONFLICT (name) DO UPDATE SET value = sequences.value + excluded.value RETURNING value
+                    """, logger).first?.decode(Int64.self) ?? count
+                next[seller] = last - count + 1
+            }
+            var sequences = [Int64](repeating: 0, count: documents.count)
+            var ids: [Int64] = [], numbers: [Int64] = []
+            for (k, d) in documents.enumerated() {
+                guard let id = insertedIDs[d.uuid] else { continue }
+                let n = next[d.sellerRIN, default: 0]
+                next[d.sellerRIN] = n + 1
+                sequences[k] = n
+                ids.append(id)
+                numbers.append(n)
+            }
+            try await c.rows("""
+                UPDATE receipts r SET seller_seq = v.seq FROM unnest(\(ids)::int8[], \(numbers)::int8[]) AS v(id, seq) WHERE r.id = v.id
+                """, logger)
+            return CommittedSubmission(duplicates: duplicates, sellerSequences: sequences)
         }
     }
 
