@@ -36,17 +36,17 @@ extension PostgresStore {
         for d in documents {
             precondition(d.textRange.lowerBound >= 0 && d.textRange.upperBound <= text.count, "a document's text lies in its submission text")
         }
-        let logger = logger
-        return try await writing { c in
-            let textID = try await c.rows("INSERT INTO submission_texts (raw) VALUES (\(ByteBuffer(bytes: text))) RETURNING id", logger).first?.decode(Int64.self) ?? 0
-            // One statement for every document; a UUID already stored (by any node, also one
-            // committing at this moment: the insert waits for it) is left out.
-            func column(_ value: (DocumentRecord) -> String) -> [String] { documents.map(value) }
-            let inserted = try await c.rows("""
-                INSERT INTO receipts (uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial,
-                    buyer_type, buyer_id, buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method,
-                    date_time_issued, issued_at, received_at, previous_uuid, reference_uuid, status, errors, family, text_offset, text_length, seller_seq, text_id)
-                SELECT u.*, \(textID) FROM unnest(\(column(\.uuid))::text[], \(column(\.submissionUUID))::text[], \(column(\.longId))::text[],
+        func column(_ value: (DocumentRecord) -> String) -> [String] { documents.map(value) }
+        // ONE statement, committed on its own (one round trip): its parts run as one transaction.
+        // Each seller's documents get the next numbers of its sequence in position order; the
+        // sequence row stays locked until the commit, so the numbers follow commit order across
+        // nodes, and the lock is held for this statement's run alone (sellers locked in one order:
+        // no deadlock between two submissions). A document whose UUID is already stored (by any
+        // node, also one committing at this moment: the insert waits for it) is left out; its
+        // number is a gap, as on SQLite. The commit waits for the WAL flush when durability is full.
+        let rows = try await unsyncedStatement("""
+            WITH docs AS (
+                SELECT * FROM unnest(\(column(\.uuid))::text[], \(column(\.submissionUUID))::text[], \(column(\.longId))::text[],
                     \(column(\.receiptNumber))::text[], \(documents.map { Int64($0.position) })::int8[], \(column(\.sellerRIN))::text[],
                     \(column(\.sellerName))::text[], \(column(\.branchCode))::text[], \(column(\.posSerial))::text[], \(column(\.buyerType))::text[],
                     \(column(\.buyerId))::text[], \(column(\.buyerName))::text[], \(column(\.receiptType))::text[], \(column(\.typeVersion))::text[],
@@ -54,57 +54,53 @@ extension PostgresStore {
                     \(column(\.dateTimeIssued))::text[], \(documents.map(\.issuedAt))::int8[], \(documents.map(\.receivedAt))::int8[],
                     \(column(\.previousUUID))::text[], \(column(\.referenceUUID))::text[], \(column(\.status.rawValue))::text[],
                     \(documents.map { StoredValues.errorsText($0.errors) })::text[], \(column(\.family))::text[],
-                    \(documents.map { Int64($0.textRange.lowerBound) })::int8[], \(documents.map { Int64($0.textRange.count) })::int8[],
-                    \([Int64](repeating: 0, count: documents.count))::int8[]) AS u
+                    \(documents.map { Int64($0.textRange.lowerBound) })::int8[], \(documents.map { Int64($0.textRange.count) })::int8[])
+                    WITH ORDINALITY AS u(uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial,
+                        buyer_type, buyer_id, buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method,
+                        date_time_issued, issued_at, received_at, previous_uuid, reference_uuid, status, errors, family, text_offset, text_length, ord)),
+            counts AS (SELECT seller_rin, count(*) AS n FROM docs GROUP BY seller_rin),
+            seq AS (
+                INSERT INTO sequences (name, value) SELECT 'seller:' || seller_rin, n FROM counts ORDER BY seller_rin
+                ON CONFLICT (name) DO UPDATE SET value = sequences.value + excluded.value RETURNING name, value),
+            text AS (
+                INSERT INTO submission_texts (raw) SELECT \(ByteBuffer(bytes: text))
+                FROM (SELECT set_config('synchronous_commit', \(settings.durability == .full ? "on" : "off"), true)) AS durability RETURNING id),
+            inserted AS (
+                INSERT INTO receipts (uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial,
+                    buyer_type, buyer_id, buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method,
+                    date_time_issued, issued_at, received_at, previous_uuid, reference_uuid, status, errors, family, text_offset, text_length,
+                    seller_seq, text_id)
+                SELECT d.uuid, d.submission_uuid, d.long_id, d.receipt_number, d.position, d.seller_rin, d.seller_name, d.branch_code, d.pos_serial,
+                    d.buyer_type, d.buyer_id, d.buyer_name, d.receipt_type, d.type_version, d.currency, d.total_amount, d.exchange_rate, d.payment_method,
+                    d.date_time_issued, d.issued_at, d.received_at, d.previous_uuid, d.reference_uuid, d.status, d.errors, d.family, d.text_offset, d.text_length,
+                    s.value - c.n + row_number() OVER (PARTITION BY d.seller_rin ORDER BY d.ord), t.id
+                FROM docs d JOIN counts c ON c.seller_rin = d.seller_rin JOIN seq s ON s.name = 'seller:' || d.seller_rin CROSS JOIN text t
+                ORDER BY d.ord
                 ON CONFLICT (uuid) DO NOTHING
-                RETURNING uuid, id
-                """, logger)
-            var insertedIDs: [String: Int64] = [:]
-            for row in inserted {
-                let (uuid, id) = try row.decode((String, Int64).self)
-                insertedIDs[uuid] = id
-            }
-            let duplicates = Set(documents.map(\.uuid).filter { insertedIDs[$0] == nil })
-            guard let first = insertedIDs.values.min(), let last = insertedIDs.values.max() else {
-                try await c.rows("DELETE FROM submission_texts WHERE id = \(textID)", logger)
-                return CommittedSubmission(duplicates: duplicates, sellerSequences: [Int64](repeating: 0, count: documents.count))
-            }
-            try await c.rows("""
+                RETURNING uuid, id, seller_seq),
+            submission AS (
                 INSERT INTO submissions (uuid, taxpayer_rin, client_id, pos_serial, submitter_name, channel, received_at, payload_hash, status,
                     receipt_count, invalid_count, signatures, first_receipt_id, last_receipt_id, family)
-                VALUES (\(s.uuid), \(s.taxpayerRIN), \(s.clientID), \(s.posSerial), \(s.submitterName), \(s.channel), \(s.receivedAt), \(s.payloadHash),
-                    \(s.status.rawValue), \(Int64(insertedIDs.count)), \(Int64(s.invalidCount)), \(s.signatures), \(first), \(last), \(s.family))
-                """, logger)
-            try await c.rows("INSERT INTO jobs (kind, submission_uuid, created_at) VALUES (\(job.rawValue), \(s.uuid), \(s.receivedAt))", logger)
-            // Last, just before the commit: each seller's committed documents get the next numbers
-            // of its sequence, in position order. The sequence row stays locked until the commit,
-            // so the numbers follow commit order across nodes, and it is held this briefly only
-            // (sellers locked in one order: no deadlock between two submissions).
-            var counts: [String: Int64] = [:]
-            for d in documents where insertedIDs[d.uuid] != nil { counts[d.sellerRIN, default: 0] += 1 }
-            var next: [String: Int64] = [:]
-            for (seller, count) in counts.sorted(by: { $0.key < $1.key }) {
-                let last = try await c.rows("""
-                    INSERT INTO sequences (name, value) VALUES (\("seller:" + seller), \(count))
-                    ON CONFLICT (name) DO UPDATE SET value = sequences.value + excluded.value RETURNING value
-                    """, logger).first?.decode(Int64.self) ?? count
-                next[seller] = last - count + 1
-            }
-            var sequences = [Int64](repeating: 0, count: documents.count)
-            var ids: [Int64] = [], numbers: [Int64] = []
-            for (k, d) in documents.enumerated() {
-                guard let id = insertedIDs[d.uuid] else { continue }
-                let n = next[d.sellerRIN, default: 0]
-                next[d.sellerRIN] = n + 1
-                sequences[k] = n
-                ids.append(id)
-                numbers.append(n)
-            }
-            try await c.rows("""
-                UPDATE receipts r SET seller_seq = v.seq FROM unnest(\(ids)::int8[], \(numbers)::int8[]) AS v(id, seq) WHERE r.id = v.id
-                """, logger)
-            return CommittedSubmission(duplicates: duplicates, sellerSequences: sequences)
+                SELECT \(s.uuid), \(s.taxpayerRIN), \(s.clientID), \(s.posSerial), \(s.submitterName), \(s.channel), \(s.receivedAt), \(s.payloadHash),
+                    \(s.status.rawValue), count(*), \(Int64(s.invalidCount)), \(s.signatures), min(id), max(id), \(s.family)
+                FROM inserted HAVING count(*) > 0),
+            job AS (
+                INSERT INTO jobs (kind, submission_uuid, created_at) SELECT \(job.rawValue), \(s.uuid), \(s.receivedAt) WHERE EXISTS (SELECT 1 FROM inserted))
+            SELECT t.id, i.uuid, i.seller_seq FROM text t LEFT JOIN inserted i ON true
+            """)
+        var textID: Int64 = 0
+        var sequences: [String: Int64] = [:]
+        for row in rows {
+            let (text, uuid, sequence) = try row.decode((Int64, String?, Int64?).self)
+            textID = text
+            if let uuid, let sequence { sequences[uuid] = sequence }
         }
+        let duplicates = Set(documents.map(\.uuid).filter { sequences[$0] == nil })
+        if sequences.isEmpty {
+            // Nothing committed but the text: it goes too (a rare race; unsynced is enough).
+            try await unsyncedStatement("DELETE FROM submission_texts WHERE id = \(textID)")
+        }
+        return CommittedSubmission(duplicates: duplicates, sellerSequences: documents.map { sequences[$0.uuid] ?? 0 })
     }
 
     public func submission(uuid: String) async throws -> SubmissionRecord? {

@@ -99,8 +99,15 @@ public final class PostgresStore: PlatformStore, Service {
 
     /// `synchronous_commit` as a write transaction of this store sees it (`synced`: as intake's
     /// commit; not: as job bookkeeping): `on` when its commit waits for the WAL flush.
+    /// (Intake's commit is one statement that sets it itself, for its own transaction; `synced: true`
+    /// asks as that statement does.)
     public func synchronousCommit(synced: Bool) async throws -> String {
-        try await writing(synced: synced) { c in try await c.rows("SHOW synchronous_commit", self.logger).first?.decode(String.self) ?? "" }
+        if synced {
+            return try await unsyncedStatement("""
+                SELECT current_setting('synchronous_commit') FROM (SELECT set_config('synchronous_commit', \(settings.durability == .full ? "on" : "off"), true)) AS durability
+                """).first?.decode(String.self) ?? ""
+        }
+        return try await writing(synced: false) { c in try await c.rows("SHOW synchronous_commit", self.logger).first?.decode(String.self) ?? "" }
     }
 
     /// One statement on its own (its own transaction, not synced): one round trip.
