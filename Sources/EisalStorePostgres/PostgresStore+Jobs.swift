@@ -4,6 +4,7 @@
 
 import EisalCore
 import EisalStore
+import NIOCore
 import PostgresNIO
 
 extension PostgresStore {
@@ -40,30 +41,40 @@ extension PostgresStore {
 
     public func completeJob(_ job: ClaimedJob, verdicts: [DocumentVerdict], status: SubmissionStatus, invalidCount: Int, notifications: [NotificationRecord],
                             now: Int64) async throws -> Bool {
-        try await writing(synced: false) { c in
-            guard !(try await c.rows("DELETE FROM jobs WHERE id = \(job.id) AND lease_owner = \(job.owner.description) RETURNING 1", self.logger)).isEmpty else { return false }
-            let documents = try await c.rows("SELECT receipt_count FROM submissions WHERE uuid = \(job.subject)", self.logger).first?.decode(Int64.self) ?? -1
-            let others = documents == Int64(verdicts.count) ? verdicts.filter { $0.status != .valid } : verdicts
-            if documents == Int64(verdicts.count) {
-                // A verdict for every document: one statement marks them all valid, then the
-                // others get their status and errors.
-                try await c.rows("""
-                    UPDATE receipts SET status = \(DocumentStatus.valid.rawValue), errors = '[]', verdicts = verdicts + 1 WHERE submission_uuid = \(job.subject)
-                    """, self.logger)
-            }
-            if !others.isEmpty {
-                let increment: Int64 = documents == Int64(verdicts.count) ? 0 : 1
-                try await c.rows("""
-                    UPDATE receipts r SET status = v.status, errors = v.errors, verdicts = r.verdicts + \(increment)
-                    FROM unnest(\(others.map(\.uuid))::text[], \(others.map(\.status.rawValue))::text[], \(others.map { StoredValues.errorsText($0.errors) })::text[])
-                        AS v(uuid, status, errors)
-                    WHERE r.uuid = v.uuid
-                    """, self.logger)
-            }
-            try await c.rows("UPDATE submissions SET status = \(status.rawValue), invalid_count = \(Int64(invalidCount)) WHERE uuid = \(job.subject)", self.logger)
-            try await self.enqueue(c, notifications, now: now)
-            return true
-        }
+        // ONE statement, its own transaction (unsynced, as job bookkeeping): nothing is written
+        // unless the job is deleted while its owner holds the lease. The notifications' writers'
+        // lock (the recipients' callback rows FOR SHARE) is taken before their ids are
+        // (PostgresStore+Notifications.swift).
+        let recipients = Array(Set(notifications.map(\.recipientRIN))).sorted()
+        let rows = try await unsyncedStatement("""
+            WITH claimed AS (DELETE FROM jobs WHERE id = \(job.id) AND lease_owner = \(job.owner.description) RETURNING 1),
+            verdicts AS (
+                UPDATE receipts r SET status = v.status, errors = v.errors, verdicts = r.verdicts + 1
+                FROM unnest(\(verdicts.map(\.uuid))::text[], \(verdicts.map(\.status.rawValue))::text[], \(verdicts.map { StoredValues.errorsText($0.errors) })::text[])
+                    AS v(uuid, status, errors)
+                WHERE r.uuid = v.uuid AND EXISTS (SELECT 1 FROM claimed) RETURNING 1),
+            submission AS (
+                UPDATE submissions SET status = \(status.rawValue), invalid_count = \(Int64(invalidCount))
+                WHERE uuid = \(job.subject) AND EXISTS (SELECT 1 FROM claimed) RETURNING 1),
+            recipients AS (
+                SELECT taxpayer_rin FROM callbacks WHERE taxpayer_rin = ANY(\(recipients)::text[]) AND EXISTS (SELECT 1 FROM claimed)
+                ORDER BY taxpayer_rin FOR SHARE),
+            queued AS (
+                INSERT INTO notifications (recipient_rin, path, type, document_uuid, message, created_at, state)
+                SELECT n.recipient, n.path, n.type, n.document, n.message, n.created, 'pending'
+                FROM unnest(\(notifications.map(\.recipientRIN))::text[], \(notifications.map(\.path.rawValue))::text[], \(notifications.map(\.type))::text[],
+                            \(notifications.map(\.documentUUID))::text[], \(notifications.map { ByteBuffer(bytes: $0.message) })::bytea[],
+                            \(notifications.map(\.createdAt))::int8[]) WITH ORDINALITY AS n(recipient, path, type, document, message, created, ord)
+                JOIN recipients c ON c.taxpayer_rin = n.recipient ORDER BY n.ord RETURNING 1),
+            dispatch AS (
+                INSERT INTO jobs (kind, submission_uuid, created_at) SELECT \(JobKind.dispatch.rawValue), taxpayer_rin, \(now) FROM recipients
+                ON CONFLICT (submission_uuid) WHERE kind = 'dispatch' DO NOTHING RETURNING 1)
+            SELECT EXISTS (SELECT 1 FROM claimed), (SELECT count(*) FROM verdicts), (SELECT count(*) FROM submission), (SELECT count(*) FROM queued),
+                   (SELECT count(*) FROM dispatch)
+            """)
+        guard let row = rows.first else { return false }
+        let (claimed, _, _, _, _) = try row.decode((Bool, Int64, Int64, Int64, Int64).self)
+        return claimed
     }
 
     public func pendingJobCount() async throws -> Int {
