@@ -9,17 +9,31 @@ import PostgresNIO
 
 extension PostgresStore {
     public func claimJob(kind: JobKind, owner: LeaseOwner, now: Int64, leaseSeconds: Int64) async throws -> ClaimedJob? {
-        // Validation jobs in commit order; dispatch jobs least recently given back first, so a
-        // recipient that yields its turn goes behind waiting ones.
-        let order = kind == .dispatch ? "coalesce(not_before, 0), id" : "id"
-        guard let row = try await unsyncedStatement("""
-                UPDATE jobs SET lease_owner = \(owner.description), lease_node = \(owner.node), lease_until = \(now + leaseSeconds), attempts = attempts + 1
-                WHERE id = (SELECT id FROM jobs WHERE kind = \(kind.rawValue) AND (lease_until IS NULL OR lease_until < \(now))
-                            AND (not_before IS NULL OR not_before <= \(now)) ORDER BY \(unescaped: order) LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING id, submission_uuid, attempts, created_at
-            """).first else { return nil }
+        let query = Self.claimQuery(kind: kind, owner: owner, now: now, leaseSeconds: leaseSeconds)
+        let rows = kind == .dispatch ? try await prepared(ClaimDispatch.self, query) : try await prepared(ClaimInOrder.self, query)
+        guard let row = rows.first else { return nil }
         let (id, subject, attempts, createdAt) = try row.decode((Int64, String, Int64, Int64).self)
         return ClaimedJob(id: id, kind: kind, subject: subject, attempts: Int(attempts), owner: owner, createdAt: createdAt)
+    }
+
+    /// Validation jobs in commit order; dispatch jobs least recently given back first, so a
+    /// recipient that yields its turn goes behind waiting ones.
+    static func claimQuery(kind: JobKind, owner: LeaseOwner, now: Int64, leaseSeconds: Int64) -> PostgresQuery {
+        let order = kind == .dispatch ? "coalesce(not_before, 0), id" : "id"
+        return """
+            UPDATE jobs SET lease_owner = \(owner.description), lease_node = \(owner.node), lease_until = \(now + leaseSeconds), attempts = attempts + 1
+            WHERE id = (SELECT id FROM jobs WHERE kind = \(kind.rawValue) AND (lease_until IS NULL OR lease_until < \(now))
+                        AND (not_before IS NULL OR not_before <= \(now)) ORDER BY \(unescaped: order) LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING id, submission_uuid, attempts, created_at
+            """
+    }
+
+    enum ClaimInOrder: PreparedShape {
+        static let sql = PostgresStore.claimQuery(kind: .validation, owner: LeaseOwner(node: "", worker: 0), now: 0, leaseSeconds: 0).sql
+    }
+
+    enum ClaimDispatch: PreparedShape {
+        static let sql = PostgresStore.claimQuery(kind: .dispatch, owner: LeaseOwner(node: "", worker: 0), now: 0, leaseSeconds: 0).sql
     }
 
     public func renewLease(_ job: ClaimedJob, until: Int64) async throws -> Bool {
@@ -45,8 +59,17 @@ extension PostgresStore {
         // unless the job is deleted while its owner holds the lease. The notifications' writers'
         // lock (the recipients' callback rows FOR SHARE) is taken before their ids are
         // (PostgresStore+Notifications.swift).
+        let rows = try await prepared(CompleteJob.self, Self.completeQuery(job, verdicts: verdicts, status: status, invalidCount: invalidCount,
+                                                                          notifications: notifications, now: now))
+        guard let row = rows.first else { return false }
+        let (claimed, _, _, _, _) = try row.decode((Bool, Int64, Int64, Int64, Int64).self)
+        return claimed
+    }
+
+    static func completeQuery(_ job: ClaimedJob, verdicts: [DocumentVerdict], status: SubmissionStatus, invalidCount: Int, notifications: [NotificationRecord],
+                              now: Int64) -> PostgresQuery {
         let recipients = Array(Set(notifications.map(\.recipientRIN))).sorted()
-        let rows = try await unsyncedStatement("""
+        return """
             WITH claimed AS (DELETE FROM jobs WHERE id = \(job.id) AND lease_owner = \(job.owner.description) RETURNING 1),
             verdicts AS (
                 UPDATE receipts r SET status = v.status, errors = v.errors, verdicts = r.verdicts + 1
@@ -71,10 +94,12 @@ extension PostgresStore {
                 ON CONFLICT (submission_uuid) WHERE kind = 'dispatch' DO NOTHING RETURNING 1)
             SELECT EXISTS (SELECT 1 FROM claimed), (SELECT count(*) FROM verdicts), (SELECT count(*) FROM submission), (SELECT count(*) FROM queued),
                    (SELECT count(*) FROM dispatch)
-            """)
-        guard let row = rows.first else { return false }
-        let (claimed, _, _, _, _) = try row.decode((Bool, Int64, Int64, Int64, Int64).self)
-        return claimed
+            """
+    }
+
+    enum CompleteJob: PreparedShape {
+        static let sql = PostgresStore.completeQuery(ClaimedJob(id: 0, subject: "", attempts: 0, owner: LeaseOwner(node: "", worker: 0), createdAt: 0), verdicts: [],
+                                                     status: .valid, invalidCount: 0, notifications: [], now: 0).sql
     }
 
     public func pendingJobCount() async throws -> Int {

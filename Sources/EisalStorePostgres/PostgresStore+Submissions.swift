@@ -36,7 +36,6 @@ extension PostgresStore {
         for d in documents {
             precondition(d.textRange.lowerBound >= 0 && d.textRange.upperBound <= text.count, "a document's text lies in its submission text")
         }
-        func column(_ value: (DocumentRecord) -> String) -> [String] { documents.map(value) }
         // ONE statement, committed on its own (one round trip): its parts run as one transaction.
         // Each seller's documents get the next numbers of its sequence in position order; the
         // sequence row stays locked until the commit, so the numbers follow commit order across
@@ -44,7 +43,25 @@ extension PostgresStore {
         // no deadlock between two submissions). A document whose UUID is already stored (by any
         // node, also one committing at this moment: the insert waits for it) is left out; its
         // number is a gap, as on SQLite. The commit waits for the WAL flush when durability is full.
-        let rows = try await unsyncedStatement("""
+        let rows = try await prepared(CommitSubmission.self, Self.commitQuery(s, text: text, documents: documents, job: job, durability: settings.durability))
+        var textID: Int64 = 0
+        var sequences: [String: Int64] = [:]
+        for row in rows {
+            let (text, uuid, sequence) = try row.decode((Int64, String?, Int64?).self)
+            textID = text
+            if let uuid, let sequence { sequences[uuid] = sequence }
+        }
+        let duplicates = Set(documents.map(\.uuid).filter { sequences[$0] == nil })
+        if sequences.isEmpty {
+            // Nothing committed but the text: it goes too (a rare race; unsynced is enough).
+            try await unsyncedStatement("DELETE FROM submission_texts WHERE id = \(textID)")
+        }
+        return CommittedSubmission(duplicates: duplicates, sellerSequences: documents.map { sequences[$0.uuid] ?? 0 })
+    }
+
+    static func commitQuery(_ s: SubmissionRecord, text: [UInt8], documents: [DocumentRecord], job: JobKind, durability: Durability) -> PostgresQuery {
+        func column(_ value: (DocumentRecord) -> String) -> [String] { documents.map(value) }
+        return """
             WITH docs AS (
                 SELECT * FROM unnest(\(column(\.uuid))::text[], \(column(\.submissionUUID))::text[], \(column(\.longId))::text[],
                     \(column(\.receiptNumber))::text[], \(documents.map { Int64($0.position) })::int8[], \(column(\.sellerRIN))::text[],
@@ -64,7 +81,7 @@ extension PostgresStore {
                 ON CONFLICT (name) DO UPDATE SET value = sequences.value + excluded.value RETURNING name, value),
             text AS (
                 INSERT INTO submission_texts (raw) SELECT \(ByteBuffer(bytes: text))
-                FROM (SELECT set_config('synchronous_commit', \(settings.durability == .full ? "on" : "off"), true)) AS durability RETURNING id),
+                FROM (SELECT set_config('synchronous_commit', \(durability == .full ? "on" : "off"), true)) AS durability RETURNING id),
             inserted AS (
                 INSERT INTO receipts (uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial,
                     buyer_type, buyer_id, buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method,
@@ -87,20 +104,13 @@ extension PostgresStore {
             job AS (
                 INSERT INTO jobs (kind, submission_uuid, created_at) SELECT \(job.rawValue), \(s.uuid), \(s.receivedAt) WHERE EXISTS (SELECT 1 FROM inserted))
             SELECT t.id, i.uuid, i.seller_seq FROM text t LEFT JOIN inserted i ON true
-            """)
-        var textID: Int64 = 0
-        var sequences: [String: Int64] = [:]
-        for row in rows {
-            let (text, uuid, sequence) = try row.decode((Int64, String?, Int64?).self)
-            textID = text
-            if let uuid, let sequence { sequences[uuid] = sequence }
-        }
-        let duplicates = Set(documents.map(\.uuid).filter { sequences[$0] == nil })
-        if sequences.isEmpty {
-            // Nothing committed but the text: it goes too (a rare race; unsynced is enough).
-            try await unsyncedStatement("DELETE FROM submission_texts WHERE id = \(textID)")
-        }
-        return CommittedSubmission(duplicates: duplicates, sellerSequences: documents.map { sequences[$0.uuid] ?? 0 })
+            """
+    }
+
+    enum CommitSubmission: PreparedShape {
+        static let sql = PostgresStore.commitQuery(SubmissionRecord(uuid: "", taxpayerRIN: "", clientID: "", posSerial: nil, submitterName: "", channel: "", receivedAt: 0,
+                                                                    payloadHash: "", receiptCount: 0),
+                                                   text: [], documents: [], job: .validation, durability: .full).sql
     }
 
     public func submission(uuid: String) async throws -> SubmissionRecord? {

@@ -110,6 +110,20 @@ public final class PostgresStore: PlatformStore, Service {
         return try await writing(synced: false) { c in try await c.rows("SHOW synchronous_commit", self.logger).first?.decode(String.self) ?? "" }
     }
 
+    /// A hot statement: prepared once per connection under its shape's name (no parsing or
+    /// planning per call), run on its own (its own transaction, not synced unless it says so).
+    /// `query` is the statement built as usual; its text must be the shape's.
+    func prepared<Shape: PreparedShape>(_ shape: Shape.Type, _ query: PostgresQuery) async throws -> [PostgresRow] {
+        assert(query.sql == Shape.sql, "the statement's text is its shape's")
+        do {
+            var rows: [PostgresRow] = []
+            for try await row in try await client.execute(PreparedQuery<Shape>(binds: query.binds), logger: logger) { rows.append(row) }
+            return rows
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
     /// One statement on its own (its own transaction, not synced): one round trip.
     @discardableResult
     func unsyncedStatement(_ query: PostgresQuery) async throws -> [PostgresRow] {
@@ -179,6 +193,22 @@ public final class PostgresStore: PlatformStore, Service {
         guard var buffer else { return [] }
         return buffer.readBytes(length: buffer.readableBytes) ?? []
     }
+}
+
+/// A statement prepared once per connection: its text is built once, from its query with
+/// placeholder values (a query's text never depends on its values).
+protocol PreparedShape {
+    static var sql: String { get }
+}
+
+/// A ``PreparedShape`` run with one call's values.
+struct PreparedQuery<Shape: PreparedShape>: PostgresPreparedStatement {
+    typealias Row = PostgresRow
+    static var sql: String { Shape.sql }
+    static var name: String { "eisal_\(Shape.self)" }
+    let binds: PostgresBindings
+    func makeBindings() throws -> PostgresBindings { binds }
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }
 
 extension PostgresConnection {
