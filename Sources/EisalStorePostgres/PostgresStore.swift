@@ -56,7 +56,10 @@ public final class PostgresStore: PlatformStore, Service {
         configuration.options.connectTimeout = .seconds(10)
         // Sessions report times in UTC, and commit without waiting for the WAL flush unless a
         // transaction asks for it (``writing(synced:_:)``): job bookkeeping is then one statement.
-        configuration.options.additionalStartupParameters = [("application_name", "eisal"), ("TimeZone", "UTC"), ("synchronous_commit", "off")]
+        // Prepared statements are planned for each call's values (a generic plan cannot know how
+        // many documents an array holds, and may scan a whole table for a hundred rows).
+        configuration.options.additionalStartupParameters = [("application_name", "eisal"), ("TimeZone", "UTC"), ("synchronous_commit", "off"),
+                                                              ("plan_cache_mode", "force_custom_plan")]
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
