@@ -13,16 +13,22 @@ public struct JobKind: RawRepresentable, Hashable, Sendable, CustomStringConvert
     public var description: String { rawValue }
 }
 
-/// Who holds a lease: one worker of one node. A node's id is stable across its restarts
-/// (``releaseLeases(node:)``).
+/// Who holds a lease: one worker of one run of one node. A node's id is stable across its
+/// restarts (``releaseLeases(node:)``); `run` tells two processes apart that were given the same
+/// node id by mistake (two machines with one host name), so neither can renew, defer or
+/// complete a job the other holds.
 public struct LeaseOwner: Hashable, Sendable, CustomStringConvertible {
     public var node: String
     public var worker: Int
-    public init(node: String, worker: Int) {
+    /// This process's run (empty: none given).
+    public var run: String
+    public init(node: String, worker: Int, run: String = "") {
         self.node = node
         self.worker = worker
+        self.run = run
     }
-    public var description: String { "\(node)/\(worker)" }
+    /// As stored with the lease: `node/worker`, or `node/worker/run`.
+    public var description: String { run.isEmpty ? "\(node)/\(worker)" : "\(node)/\(worker)/\(run)" }
 }
 
 /// A job claimed by a worker.

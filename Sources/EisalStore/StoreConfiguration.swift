@@ -60,7 +60,8 @@ public struct PostgresSettings: Sendable, Hashable {
         case disable
         /// TLS when the server offers it, certificate not verified.
         case prefer
-        /// TLS required, the server's certificate verified against the system's roots.
+        /// TLS required, the server's certificate verified against the system's roots (or
+        /// ``PostgresSettings/rootCertificatePath``).
         case require
     }
 
@@ -70,6 +71,9 @@ public struct PostgresSettings: Sendable, Hashable {
     public var password: String?
     public var database: String
     public var tls: TLSMode
+    /// With `require`: a PEM file of the CA certificates the server's certificate must chain to
+    /// (`sslrootcert=`), instead of the system's roots.
+    public var rootCertificatePath: String?
     /// The most connections this node opens (each node has its own pool; the server's
     /// `max_connections` must cover every node's).
     public var poolSize: Int
@@ -103,7 +107,7 @@ public struct PostgresSettings: Sendable, Hashable {
         text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
     }
 
-    /// Reads `postgres://user:password@host:port/database?sslmode=disable|prefer|require&pool=N`
+    /// Reads `postgres://user:password@host:port/database?sslmode=disable|prefer|require&sslrootcert=FILE&pool=N`
     /// (libpq's `sslmode` names; `verify-full` and `verify-ca` mean `require`).
     public init(url text: String, dataDirectory: String = "./eisal-data") throws {
         guard Self.isURL(text), let url = URLComponents(string: text), let host = url.host, !host.isEmpty else {
@@ -123,13 +127,16 @@ public struct PostgresSettings: Sendable, Hashable {
                 case "require", "verify-ca", "verify-full": tls = .require
                 default: throw URLError(description: "database: sslmode must be disable, prefer or require, not '\(item.value ?? "")'")
                 }
+            case "sslrootcert":
+                guard let path = item.value, !path.isEmpty else { throw URLError(description: "database: sslrootcert names no file") }
+                rootCertificatePath = path
             case "pool", "pool_max_conns":
                 guard let size = item.value.flatMap(Int.init), (1 ... 1_000).contains(size) else {
                     throw URLError(description: "database: pool must be a number of connections from 1 to 1000, not '\(item.value ?? "")'")
                 }
                 poolSize = size
             default:
-                throw URLError(description: "database: unknown URL parameter '\(item.name)' (known: sslmode, pool)")
+                throw URLError(description: "database: unknown URL parameter '\(item.name)' (known: sslmode, sslrootcert, pool)")
             }
         }
     }

@@ -20,14 +20,11 @@ public protocol TableExport: Sendable {
     func exportRows(of table: String, columns: [String], after: Int64?, limit: Int) async throws -> (rows: [[TableCell]], last: Int64?)
 }
 
-/// A backend that tables can be written into.
+/// A backend that a whole database can be copied into.
 public protocol TableImport: Sendable {
-    /// Whether the database holds no platform data yet (an import goes into an empty database only).
-    func isEmptyForImport() async throws -> Bool
-    /// Writes `rows` of `table` (cells in `columns` order), converting each cell to its column's type.
-    func importRows(into table: String, columns: [String], rows: [[TableCell]]) async throws
-    /// After the last rows: key sequences continue after the highest key imported.
-    func finishImport() async throws
-    /// How many rows `table` holds.
-    func rowCount(of table: String) async throws -> Int
+    /// Copies every table of `source` into this database, in ONE transaction: nothing is left
+    /// behind if it fails. Refuses (``StoreError/Code/conflict``) when any of those tables here
+    /// already holds a row. Checks each table's row count, and moves key sequences past the
+    /// copied keys. `progress` hears each table's name and row count as it is done.
+    func importAll(from source: some TableExport, progress: @Sendable (String, Int) -> Void) async throws -> [(table: String, rows: Int)]
 }

@@ -21,7 +21,7 @@ extension PostgresStore {
     public func migrate() async throws {
         try await writing { connection in
             try await connection.rows("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", self.logger)
-            try await connection.rows("CREATE TABLE IF NOT EXISTS eisal_migrations (name TEXT COLLATE \"C\" PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())", self.logger)
+            try await connection.rows("CREATE TABLE IF NOT EXISTS eisal_migrations (name TEXT COLLATE \"C\" PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now(), position BIGSERIAL)", self.logger)
             let applied = Set(try await connection.rows("SELECT name FROM eisal_migrations", self.logger).map { try $0.decode(String.self) })
             if !applied.contains("v7-document-lifecycle") {
                 for statement in Self.version7 {
@@ -45,7 +45,7 @@ extension PostgresStore {
 
     /// The migrations applied, oldest first.
     public func appliedMigrations() async throws -> [String] {
-        try await rows("SELECT name FROM eisal_migrations ORDER BY applied_at, name").map { try $0.decode(String.self) }
+        try await rows("SELECT name FROM eisal_migrations ORDER BY position").map { try $0.decode(String.self) }
     }
 
     /// SQLite's schema v7 (its tables, columns and indexes) in PostgreSQL's types.

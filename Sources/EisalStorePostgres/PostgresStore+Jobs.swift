@@ -12,8 +12,12 @@ extension PostgresStore {
         let query = Self.claimQuery(kind: kind, owner: owner, now: now, leaseSeconds: leaseSeconds)
         let rows = kind == .dispatch ? try await prepared(ClaimDispatch.self, query) : try await prepared(ClaimInOrder.self, query)
         guard let row = rows.first else { return nil }
-        let (id, subject, attempts, createdAt) = try row.decode((Int64, String, Int64, Int64).self)
-        return ClaimedJob(id: id, kind: kind, subject: subject, attempts: Int(attempts), owner: owner, createdAt: createdAt)
+        do {
+            let (id, subject, attempts, createdAt) = try row.decode((Int64, String, Int64, Int64).self)
+            return ClaimedJob(id: id, kind: kind, subject: subject, attempts: Int(attempts), owner: owner, createdAt: createdAt)
+        } catch {
+            throw Self.storeError(error)
+        }
     }
 
     /// Validation jobs in commit order; dispatch jobs least recently given back first, so a
@@ -62,8 +66,7 @@ extension PostgresStore {
         let rows = try await prepared(CompleteJob.self, Self.completeQuery(job, verdicts: verdicts, status: status, invalidCount: invalidCount,
                                                                           notifications: notifications, now: now))
         guard let row = rows.first else { return false }
-        let (claimed, _, _, _, _) = try row.decode((Bool, Int64, Int64, Int64, Int64).self)
-        return claimed
+        do { return try row.decode((Bool, Int64, Int64, Int64, Int64).self).0 } catch { throw Self.storeError(error) }
     }
 
     static func completeQuery(_ job: ClaimedJob, verdicts: [DocumentVerdict], status: SubmissionStatus, invalidCount: Int, notifications: [NotificationRecord],

@@ -46,15 +46,22 @@ extension PostgresStore {
         let rows = try await prepared(CommitSubmission.self, Self.commitQuery(s, text: text, documents: documents, job: job, durability: settings.durability))
         var textID: Int64 = 0
         var sequences: [String: Int64] = [:]
-        for row in rows {
-            let (text, uuid, sequence) = try row.decode((Int64, String?, Int64?).self)
-            textID = text
-            if let uuid, let sequence { sequences[uuid] = sequence }
+        do {
+            for row in rows {
+                let (text, uuid, sequence) = try row.decode((Int64, String?, Int64?).self)
+                textID = text
+                if let uuid, let sequence { sequences[uuid] = sequence }
+            }
+        } catch {
+            throw Self.storeError(error)
         }
         let duplicates = Set(documents.map(\.uuid).filter { sequences[$0] == nil })
         if sequences.isEmpty {
-            // Nothing committed but the text: it goes too (a rare race; unsynced is enough).
-            try await unsyncedStatement("DELETE FROM submission_texts WHERE id = \(textID)")
+            // Nothing committed but the text: it goes too (a rare race; unsynced is enough). The
+            // outcome is already decided (all duplicates): a failure here only leaves the text.
+            do { try await unsyncedStatement("DELETE FROM submission_texts WHERE id = \(textID)") } catch {
+                logger.warning("an unused submission text was left", metadata: ["text": "\(textID)", "error": "\(error)"])
+            }
         }
         return CommittedSubmission(duplicates: duplicates, sellerSequences: documents.map { sequences[$0.uuid] ?? 0 })
     }

@@ -47,7 +47,9 @@ public final class PostgresStore: PlatformStore, Service {
             configuration.certificateVerification = .none
             tls = .prefer(configuration)
         case .require:
-            tls = .require(TLSConfiguration.makeClientConfiguration())
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if let root = settings.rootCertificatePath { configuration.trustRoots = .file(root) }
+            tls = .require(configuration)
         }
         var configuration = PostgresClient.Configuration(host: settings.host, port: settings.port, username: settings.user, password: settings.password,
                                                          database: settings.database, tls: tls)
@@ -117,7 +119,7 @@ public final class PostgresStore: PlatformStore, Service {
     /// planning per call), run on its own (its own transaction, not synced unless it says so).
     /// `query` is the statement built as usual; its text must be the shape's.
     func prepared<Shape: PreparedShape>(_ shape: Shape.Type, _ query: PostgresQuery) async throws -> [PostgresRow] {
-        assert(query.sql == Shape.sql, "the statement's text is its shape's")
+        precondition(query.sql == Shape.sql, "the statement's text is its shape's")
         do {
             var rows: [PostgresRow] = []
             for try await row in try await client.execute(PreparedQuery<Shape>(binds: query.binds), logger: logger) { rows.append(row) }
@@ -149,6 +151,8 @@ public final class PostgresStore: PlatformStore, Service {
             if let inner = error.closureError ?? error.beginError ?? error.commitError { return storeError(inner) }
             return .unavailable("PostgreSQL transaction failed")
         }
+        // A row this version cannot read: stored data is not what it wrote.
+        if let error = error as? PostgresDecodingError { return .corrupt("PostgreSQL row not readable: \(String(reflecting: error))") }
         guard let error = error as? PSQLError else { return .unavailable(String(describing: error)) }
         guard error.code == .server, let state = error.serverInfo?[.sqlState] else {
             return .unavailable("PostgreSQL \(error.code)")

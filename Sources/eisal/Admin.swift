@@ -38,7 +38,7 @@ struct Admin: AsyncParsableCommand {
         func run() throws {
             guard rin.count == 9, rin.allSatisfy(\.isNumber) else { throw ValidationError("--rin must be 9 digits") }
             guard let kind = SandboxSigningAuthority.KeyKind(rawValue: key) else { throw ValidationError("--key must be p256, p384 or rsa") }
-            let authority = SandboxSigningAuthority(directory: (database.path as NSString).deletingLastPathComponent + "/signing")
+            let authority = SandboxSigningAuthority(directory: try database.store().dataDirectory + "/signing")
             let seal = try authority.seal(rin: rin, name: name ?? "Taxpayer \(rin)", key: kind, passphrase: passphrase, reissue: reissue)
             print(JSONWriter(indent: 2).string(.object([
                 ("rin", .string(seal.rin)), ("certificate", .string(seal.certificatePath)), ("key", .string(seal.keyPath)),

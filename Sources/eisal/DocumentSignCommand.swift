@@ -2,6 +2,7 @@ import ArgumentParser
 import EisalCAdES
 import EisalCore
 import EisalKit
+import EisalStore
 import Foundation
 import X509
 
@@ -53,7 +54,7 @@ extension DocumentCommand {
         func run() throws {
             var anchors = ca
             if anchors.isEmpty {
-                let sandbox = (database.path as NSString).deletingLastPathComponent + "/signing/ca.pem"
+                let sandbox = try database.store().dataDirectory + "/signing/ca.pem"
                 if FileManager.default.fileExists(atPath: sandbox) { anchors = [sandbox] }
             }
             print("trust anchors: \(anchors.isEmpty ? "none (every chain is untrusted)" : anchors.joined(separator: ", "))")

@@ -44,30 +44,17 @@ struct Migrate: AsyncParsableCommand {
         }
     }
 
-    /// Copies every table of the SQLite file into `store`, then checks the row counts.
+    /// Copies every table of the SQLite file into `store`, in one transaction, and checks the row counts.
     static func copy(from path: String, into store: PostgresStore) async throws {
         guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no SQLite file at \(path)") }
-        guard try await store.isEmptyForImport() else {
-            throw ValidationError("the PostgreSQL database already holds data: --from copies into an empty database only")
-        }
         let source = try SQLiteStore(path: path)
-        var counts: [(String, Int)] = []
-        for (table, columns) in try await source.exportedTables() {
-            var after: Int64?, copied = 0
-            while true {
-                let (rows, last) = try await source.exportRows(of: table, columns: columns, after: after, limit: 2_000)
-                guard !rows.isEmpty else { break }
-                try await store.importRows(into: table, columns: columns, rows: rows)
-                copied += rows.count
-                after = last
-            }
-            let stored = try await store.rowCount(of: table)
-            guard stored == copied else { throw ValidationError("\(table): \(copied) rows copied but \(stored) stored") }
-            counts.append((table, copied))
-            FileHandle.standardError.write(Data("eisal: \(table): \(copied) rows\n".utf8))
+        let counts: [(table: String, rows: Int)]
+        do {
+            counts = try await store.importAll(from: source) { table, rows in FileHandle.standardError.write(Data("eisal: \(table): \(rows) rows\n".utf8)) }
+        } catch let error as StoreError where error.code == .conflict {
+            throw ValidationError(error.message)
         }
-        try await store.finishImport()
-        say(JSONWriter(indent: 2).string(.object(counts.map { ($0.0, .number(String($0.1))) })))
+        say(JSONWriter(indent: 2).string(.object(counts.map { ($0.table, .number(String($0.rows))) })))
         say("copied \(path) into \(store.settings.redactedURL); give its nodes this folder's callback.key (or notify.key) and signing/ (sandbox), then start them")
     }
 }

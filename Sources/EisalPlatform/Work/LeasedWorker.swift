@@ -76,7 +76,7 @@ struct LeasedWorker<Queue: JobQueue, Handler: LeasedJobHandler>: Service {
         if released > 0 { logger.notice("took back leases of this node's previous run", metadata: ["kind": "\(configuration.kind)", "jobs": "\(released)"]) }
         await withDiscardingTaskGroup { group in
             for n in 0 ..< configuration.workers {
-                group.addTask { await loop(LeaseOwner(node: node.id, worker: n)) }
+                group.addTask { await loop(LeaseOwner(node: node.id, worker: n, run: node.run)) }
             }
         }
     }

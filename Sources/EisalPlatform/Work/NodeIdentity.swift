@@ -16,6 +16,9 @@ import Glibc
 final class NodeIdentity: Sendable {
     /// The node id leases are recorded with.
     let id: String
+    /// This process's run, random: in every lease's owner, so two processes that share a node id
+    /// by mistake (two machines with one host name) never act on each other's leases.
+    let run = Identifiers.random(8)
     /// The open, locked file descriptor (-1 when the id was given); closed with the identity.
     private let lockDescriptor: Int32
 
