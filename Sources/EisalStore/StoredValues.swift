@@ -24,6 +24,14 @@ public enum StoredValues {
         return (try? JSONNodeDecoder().decode([ETAError].self, from: document.root)) ?? []
     }
 
+    /// The columns of a document row both backends read, in the order their row readers take
+    /// them by position (a text's place, when joined, comes after them).
+    public static let documentColumns = """
+        uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial, buyer_type, buyer_id, \
+        buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method, date_time_issued, issued_at, received_at, \
+        previous_uuid, reference_uuid, status, errors, verdicts, seller_seq, family
+        """
+
     /// The OFFSET of page `pageNo` (from 1), saturating: a page past any possible row is simply empty.
     public static func offset(pageNo: Int, pageSize: Int) -> Int {
         let (offset, overflow) = max(0, pageNo - 1).multipliedReportingOverflow(by: max(0, pageSize))

@@ -168,11 +168,7 @@ public final class PostgresStore: PlatformStore, Service {
     // MARK: Rows
 
     /// The columns ``receipt(_:)`` reads, in its order (the text's place after them, when asked).
-    static let receiptColumns = """
-        uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial, buyer_type, buyer_id, \
-        buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method, date_time_issued, issued_at, received_at, \
-        previous_uuid, reference_uuid, status, errors, verdicts, seller_seq, family
-        """
+    static let receiptColumns = StoredValues.documentColumns
 
     /// Receipt rows without their texts.
     static let selectReceipts = "SELECT \(receiptColumns) FROM receipts r"

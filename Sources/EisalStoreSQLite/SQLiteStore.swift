@@ -140,11 +140,7 @@ public final class SQLiteStore: PlatformStore {
     // MARK: Rows
 
     /// The columns ``receipt(_:)`` reads, in its order (the text, when joined, comes after them).
-    static let receiptColumns = """
-        uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial, buyer_type, buyer_id, \
-        buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method, date_time_issued, issued_at, received_at, \
-        previous_uuid, reference_uuid, status, errors, verdicts, seller_seq, family
-        """
+    static let receiptColumns = StoredValues.documentColumns
 
     /// Receipts of the submission named by the next three arguments (its uuid three times): the
     /// key range its commit used (one writer makes it one range of consecutive keys), and the

@@ -16,7 +16,6 @@ struct MoveToPostgresTests {
         let temporary = try TemporaryDirectory("move")
         defer { temporary.remove() }
         let sqlite = temporary.file("eisal.sqlite")
-        let nodes = MultiNodeTests()
         var chain = MultiNodeTests.Chain()
 
         // On SQLite: three submissions, validated; an extra taxpayer added by `eisal admin`.
@@ -25,15 +24,15 @@ struct MoveToPostgresTests {
         #expect(added.status == 0, "\(added.stderr)")
         let credentials = try JSONNodeDecoder().decode([IssuedCredentialsView].self, from: try JSONParser().parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: temporary.file("demo-credentials.json"))))).root)
         let posCredentials = try #require(credentials.first { $0.posSerial != nil })
-        let pos = try await nodes.token(first.base, posCredentials)
+        let pos = try await HTTPCalls.token(first.base, posCredentials)
         var submissions: [String] = []
         for _ in 0 ..< 3 {
-            let (code, response) = try await nodes.call(.POST, first.base + "/api/v1/receiptsubmissions", headers: [("Authorization", "Bearer \(pos)"), ("Content-Type", "application/json")],
+            let (code, response) = try await HTTPCalls.call(.POST, first.base + "/api/v1/receiptsubmissions", headers: [("Authorization", "Bearer \(pos)"), ("Content-Type", "application/json")],
                                                         body: MultiNodeTests.Chain.body(try (0 ..< 10).map { _ in try chain.next() }))
             #expect(code == 202)
             submissions.append(try #require(response["submissionUUID"]?.string))
         }
-        try await Self.waitValid(nodes, first.base, submissions, token: pos)
+        try await Self.waitValid(first.base, submissions, token: pos)
         first.stop()
 
         // Moved: the PostgreSQL database is empty, so `--from` copies every table.
@@ -51,23 +50,23 @@ struct MoveToPostgresTests {
         let second = try ServerProcess(arguments: ["--database", database.url, "--data", temporary.path])
         defer { second.stop() }
         #expect(second.port > 0)
-        let token = try await nodes.token(second.base, posCredentials)
-        try await Self.waitValid(nodes, second.base, submissions, token: token)
-        let (code, response) = try await nodes.call(.POST, second.base + "/api/v1/receiptsubmissions", headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")],
+        let token = try await HTTPCalls.token(second.base, posCredentials)
+        try await Self.waitValid(second.base, submissions, token: token)
+        let (code, response) = try await HTTPCalls.call(.POST, second.base + "/api/v1/receiptsubmissions", headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")],
                                                     body: MultiNodeTests.Chain.body(try (0 ..< 10).map { _ in try chain.next() }))
         #expect(code == 202)
-        try await Self.waitValid(nodes, second.base, [try #require(response["submissionUUID"]?.string)], token: token)
-        let (receiptCode, receipt) = try await nodes.call(.GET, second.base + "/api/v1/receipts/\(chain.previous)/raw", headers: [("Authorization", "Bearer \(token)")])
+        try await Self.waitValid(second.base, [try #require(response["submissionUUID"]?.string)], token: token)
+        let (receiptCode, receipt) = try await HTTPCalls.call(.GET, second.base + "/api/v1/receipts/\(chain.previous)/raw", headers: [("Authorization", "Bearer \(token)")])
         #expect(receiptCode == 200 && receipt["rawDocument"]?.string?.contains(chain.previous) == true, "the receipt as sent, read back from PostgreSQL")
     }
 
     /// Polls Get Receipt Submission until each submission is Valid (60 s at most).
-    static func waitValid(_ nodes: MultiNodeTests, _ base: String, _ submissions: [String], token: String) async throws {
+    static func waitValid(_ base: String, _ submissions: [String], token: String) async throws {
         for submission in submissions {
             let deadline = ContinuousClock.now + .seconds(60)
             var status = ""
             while ContinuousClock.now < deadline {
-                let (_, body) = try await nodes.call(.GET, base + "/api/v1/receiptsubmissions/\(submission)/details?PageNo=1&PageSize=100", headers: [("Authorization", "Bearer \(token)")])
+                let (_, body) = try await HTTPCalls.call(.GET, base + "/api/v1/receiptsubmissions/\(submission)/details?PageNo=1&PageSize=100", headers: [("Authorization", "Bearer \(token)")])
                 status = body["status"]?.string ?? ""
                 if status != "InProgress" { break }
                 try await Task.sleep(for: .milliseconds(100))

@@ -21,24 +21,6 @@ struct MultiNodeTests {
         "EISAL_PROCESSING_DELAY_MS": "1",
     ]
 
-    func call(_ method: HTTPMethod, _ url: String, headers: [(String, String)], body: [UInt8] = []) async throws -> (Int, JSONNode) {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        for (k, v) in headers { request.headers.add(name: k, value: v) }
-        if !body.isEmpty { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-        let bytes = try await response.body.collect(upTo: 10 << 20)
-        let json = try (try? JSONParser().parse(Array(buffer: bytes)).root) ?? JSONParser().parse("null").root
-        return (Int(response.status.code), json)
-    }
-
-    func token(_ base: String, _ c: IssuedCredentialsView) async throws -> String {
-        var headers = [("Content-Type", "application/x-www-form-urlencoded")]
-        if let serial = c.posSerial { headers += [("posserial", serial), ("pososversion", c.posOSVersion ?? ""), ("presharedkey", c.presharedKey ?? "")] }
-        let (status, body) = try await call(.POST, base + "/connect/token", headers: headers, body: Array("grant_type=client_credentials&client_id=\(c.clientID)&client_secret=\(c.clientSecret)".utf8))
-        #expect(status == 200)
-        return try #require(body["access_token"]?.string)
-    }
 
     /// Builds chained receipts of the demo POS after `previous`.
     struct Chain {
@@ -80,9 +62,9 @@ struct MultiNodeTests {
 
             let credentials = try JSONNodeDecoder().decode([IssuedCredentialsView].self, from: try JSONParser().parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: temporary.file("demo-credentials.json"))))).root)
             // A token from one node is good on every node (the signing key is in the database).
-            let erp = try await token(nodes[1].base, try #require(credentials.first { $0.posSerial == nil }))
-            let pos = try await token(nodes[2].base, try #require(credentials.first { $0.posSerial != nil }))
-            let (registered, _) = try await call(.PUT, nodes[0].base + "/eisal/callback", headers: [("Authorization", "Bearer \(erp)"), ("Content-Type", "application/json")],
+            let erp = try await HTTPCalls.token(nodes[1].base, try #require(credentials.first { $0.posSerial == nil }))
+            let pos = try await HTTPCalls.token(nodes[2].base, try #require(credentials.first { $0.posSerial != nil }))
+            let (registered, _) = try await HTTPCalls.call(.PUT, nodes[0].base + "/eisal/callback", headers: [("Authorization", "Bearer \(erp)"), ("Content-Type", "application/json")],
                                                  body: Array(#"{"url":"\#(receiver.url)","apiKey":"multi-node-key-0123456789"}"#.utf8))
             #expect(registered == 200)
             let submitHeaders = [("Authorization", "Bearer \(pos)"), ("Content-Type", "application/json")]
@@ -96,7 +78,7 @@ struct MultiNodeTests {
             for s in 0 ..< 20 {
                 let body = Chain.body(try (0 ..< 500).map { _ in try chain.next() })
                 let node = live[s % live.count]
-                let (code, response) = try await call(.POST, node.base + "/api/v1/receiptsubmissions", headers: submitHeaders, body: body)
+                let (code, response) = try await HTTPCalls.call(.POST, node.base + "/api/v1/receiptsubmissions", headers: submitHeaders, body: body)
                 #expect(code == 202, "submission \(s): \(code)")
                 submissions.append(try #require(response["submissionUUID"]?.string))
                 accepted += response["acceptedDocuments"]?.elements.compactMap { $0["uuid"]?.string } ?? []
@@ -110,8 +92,8 @@ struct MultiNodeTests {
             // The same payload sent to two nodes at once: accepted once, 422 on the other.
             let twice = Chain.body([try chain.next()])
             let (firstBase, secondBase) = (live[0].base, live[1].base)
-            async let onFirst = call(.POST, firstBase + "/api/v1/receiptsubmissions", headers: submitHeaders, body: twice)
-            async let onSecond = call(.POST, secondBase + "/api/v1/receiptsubmissions", headers: submitHeaders, body: twice)
+            async let onFirst = HTTPCalls.call(.POST, firstBase + "/api/v1/receiptsubmissions", headers: submitHeaders, body: twice)
+            async let onSecond = HTTPCalls.call(.POST, secondBase + "/api/v1/receiptsubmissions", headers: submitHeaders, body: twice)
             let answers = try await [onFirst, onSecond]
             #expect(answers.map(\.0).sorted() == [202, 422])
             #expect(answers.first { $0.0 == 422 }?.1["error"]?["code"]?.string == "DuplicateSubmission")
@@ -124,13 +106,13 @@ struct MultiNodeTests {
             // reaches another node only after it: that one is Valid, the first Invalid, whichever
             // node validates first.
             let good = Chain.body([try chain.next()])
-            let (goodCode, goodResponse) = try await call(.POST, live[1].base + "/api/v1/receiptsubmissions", headers: submitHeaders, body: good)
+            let (goodCode, goodResponse) = try await HTTPCalls.call(.POST, live[1].base + "/api/v1/receiptsubmissions", headers: submitHeaders, body: good)
             #expect(goodCode == 202)
             submissions.append(try #require(goodResponse["submissionUUID"]?.string))
             accepted.append(chain.previous)
             let earlier = try chain.next(), forked = try chain.next()
             for (receipt, node) in [(forked, live[0]), (earlier, live[1])] {
-                let (code, response) = try await call(.POST, node.base + "/api/v1/receiptsubmissions", headers: submitHeaders, body: Chain.body([receipt]))
+                let (code, response) = try await HTTPCalls.call(.POST, node.base + "/api/v1/receiptsubmissions", headers: submitHeaders, body: Chain.body([receipt]))
                 #expect(code == 202)
                 submissions.append(try #require(response["submissionUUID"]?.string))
             }

@@ -19,24 +19,6 @@ struct NotificationRestartTests {
         "EISAL_NOTIFY_BATCH_SIZE": "20", "EISAL_RATE_LIMITS": "off",
     ]
 
-    func call(_ method: HTTPMethod, _ url: String, headers: [(String, String)], body: [UInt8] = []) async throws -> (Int, JSONNode) {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        for (k, v) in headers { request.headers.add(name: k, value: v) }
-        if !body.isEmpty { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 10 << 20)
-        let json = try (try? JSONParser().parse(Array(buffer: bytes)).root) ?? JSONParser().parse("null").root
-        return (Int(response.status.code), json)
-    }
-
-    func token(_ base: String, _ c: IssuedCredentialsView) async throws -> String {
-        var headers = [("Content-Type", "application/x-www-form-urlencoded")]
-        if let serial = c.posSerial { headers += [("posserial", serial), ("pososversion", c.posOSVersion ?? ""), ("presharedkey", c.presharedKey ?? "")] }
-        let (status, body) = try await call(.POST, base + "/connect/token", headers: headers, body: Array("grant_type=client_credentials&client_id=\(c.clientID)&client_secret=\(c.clientSecret)".utf8))
-        #expect(status == 200)
-        return try #require(body["access_token"]?.string)
-    }
 
     @Test func killedMidDispatchEveryNotificationIsHandledExactlyOnceAfterTheRestart() async throws {
         let temporary = try TemporaryDirectory("notify-kill")
@@ -49,9 +31,9 @@ struct NotificationRestartTests {
             let first = try ServerProcess(arguments: ["--database", database], environment: Self.environment)
             #expect(first.port > 0)
             let credentials = try JSONNodeDecoder().decode([IssuedCredentialsView].self, from: try JSONParser().parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: temporary.file("demo-credentials.json"))))).root)
-            let erp = try await token(first.base, try #require(credentials.first { $0.posSerial == nil }))
-            let pos = try await token(first.base, try #require(credentials.first { $0.posSerial != nil }))
-            let (registered, _) = try await call(.PUT, first.base + "/eisal/callback", headers: [("Authorization", "Bearer \(erp)"), ("Content-Type", "application/json")],
+            let erp = try await HTTPCalls.token(first.base, try #require(credentials.first { $0.posSerial == nil }))
+            let pos = try await HTTPCalls.token(first.base, try #require(credentials.first { $0.posSerial != nil }))
+            let (registered, _) = try await HTTPCalls.call(.PUT, first.base + "/eisal/callback", headers: [("Authorization", "Bearer \(erp)"), ("Content-Type", "application/json")],
                                                  body: Array(#"{"url":"\#(receiver.url)","apiKey":"kill-test-key-0123456789"}"#.utf8))
             #expect(registered == 200)
 
@@ -67,7 +49,7 @@ struct NotificationRestartTests {
                     receipts.append(built)
                 }
                 let body = Array(#"{"receipts":["#.utf8) + receipts.map(\.json).joined(separator: [UInt8(ascii: ",")]) + Array("]}".utf8)
-                let (code, response) = try await call(.POST, first.base + "/api/v1/receiptsubmissions", headers: [("Authorization", "Bearer \(pos)"), ("Content-Type", "application/json")], body: body)
+                let (code, response) = try await HTTPCalls.call(.POST, first.base + "/api/v1/receiptsubmissions", headers: [("Authorization", "Bearer \(pos)"), ("Content-Type", "application/json")], body: body)
                 #expect(code == 202)
                 accepted += response["acceptedDocuments"]?.elements.compactMap { $0["uuid"]?.string } ?? []
             }

@@ -92,8 +92,13 @@ actor TestPostgresServer {
             var configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: adminDatabase, tls: .disable)
             configuration.options.connectTimeout = .seconds(10)
             let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test-postgres"))
-            defer { Task { try? await connection.close() } }
-            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-postgres"))
+            do {
+                try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-postgres"))
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try await connection.close()
         }
     }
 
