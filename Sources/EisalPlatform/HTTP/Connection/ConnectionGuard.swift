@@ -122,6 +122,15 @@ final class RawResponder: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Closes after an answer already written through the HTTP handlers (the 408 of a body that
+    /// did not end in time) the same lingering way, dropping what still arrives below the parser.
+    func closeAfterAnswer() {
+        guard let context, !closing else { return }
+        closing = true
+        clock.cancelTimers()
+        Self.lingeringClose(context)
+    }
+
     /// Closes after a refusal the way servers must when the client may still be sending (RFC 9112
     /// §9.6): the write side first (FIN), then what still arrives is read and dropped for up to
     /// 2 s, then the connection is closed. A full close with the client's bytes unread makes the
@@ -234,7 +243,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         let rejection = deferred
         let close = closeAfterResponse
         context.writeAndFlush(data).assumeIsolated().whenComplete { [weak self, context] result in
-            if let rejection { self?.wire.reject(rejection) } else if close { context.close(promise: nil) }
+            if let rejection {
+                self?.wire.reject(rejection)
+            } else if close {
+                if let wire = self?.wire { wire.closeAfterAnswer() } else { context.close(promise: nil) }
+            }
             promise?.completeWith(result)
         }
     }
