@@ -1,4 +1,4 @@
-// Direct statement binding for intake's hot insert.
+// Direct statement binding for the hot inserts (intake's documents, the notification outbox).
 
 import GRDB
 import GRDBSQLite
@@ -23,6 +23,19 @@ struct DirectBinding {
         let base = UnsafeRawPointer(columns.baseAddress.map { $0 + span.lowerBound } ?? StaticString("").utf8Start)
         _ = sqlite3_bind_text(statement, index, base.assumingMemoryBound(to: CChar.self), Int32(span.count), nil)
     }
+
+    /// Binds `text` as text; SQLite copies it (SQLITE_TRANSIENT), so nothing needs to outlive the call.
+    mutating func bind(copying text: String) {
+        index += 1
+        var text = text
+        text.withUTF8 { utf8 in
+            let base = UnsafeRawPointer(utf8.baseAddress ?? StaticString("").utf8Start)
+            _ = sqlite3_bind_text(statement, index, base.assumingMemoryBound(to: CChar.self), Int32(utf8.count), Self.transient)
+        }
+    }
+
+    /// SQLite's "copy the value now" destructor.
+    static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
     mutating func bind(_ value: Int64) {
         index += 1

@@ -9,7 +9,16 @@ import GRDBSQLite
 
 extension SQLiteStore {
     public func claimJob(kind: JobKind, owner: LeaseOwner, now: Int64, leaseSeconds: Int64) async throws -> ClaimedJob? {
-        try await unsyncedWrite { db in
+        // A look first, on a reader: most claims that find nothing (a woken worker whose job a
+        // sibling already holds, an idle poll) then never queue behind intake's commits for the
+        // one writer. A job committed after the look is found by the next signal or poll.
+        let claimable = try reading { db in
+            try Bool.fetchOne(db.cachedStatement(sql: """
+                SELECT 1 FROM jobs WHERE kind = ? AND (lease_until IS NULL OR lease_until < ?) AND (not_before IS NULL OR not_before <= ?) LIMIT 1
+                """), arguments: [kind.rawValue, now, now]) ?? false
+        }
+        guard claimable else { return nil }
+        return try await unsyncedWrite { db in
             // Validation jobs in commit order; dispatch jobs (one per recipient, few) least recently
             // given back first, so a recipient that yields its turn goes behind waiting ones.
             let order = kind == .dispatch ? "coalesce(not_before, 0), id" : "id"

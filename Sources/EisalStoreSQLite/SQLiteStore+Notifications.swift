@@ -4,6 +4,7 @@ import EisalCore
 import EisalStore
 import Foundation
 import GRDB
+import GRDBSQLite
 
 extension SQLiteStore {
     // MARK: Callbacks
@@ -36,7 +37,12 @@ extension SQLiteStore {
     public func recipientsWithCallbacks(among rins: Set<String>) async throws -> Set<String> {
         guard !rins.isEmpty else { return [] }
         return try reading { db in
-            Set(try Self.inChunks(Array(rins)) { marks, arguments in
+            // A submission's recipients are usually one issuer and a few buyers: cached lookups.
+            if rins.count <= 16 {
+                let lookup = try db.cachedStatement(sql: "SELECT 1 FROM callbacks WHERE taxpayer_rin = ?")
+                return try rins.filter { try Bool.fetchOne(lookup, arguments: [$0]) ?? false }
+            }
+            return Set(try Self.inChunks(Array(rins)) { marks, arguments in
                 try String.fetchAll(db.cachedStatement(sql: "SELECT taxpayer_rin FROM callbacks WHERE taxpayer_rin IN (\(marks))"), arguments: arguments)
             })
         }
@@ -52,19 +58,33 @@ extension SQLiteStore {
     /// recipient that has none; inside the caller's transaction.
     static func enqueue(_ db: Database, _ notifications: [NotificationRecord], now: Int64) throws {
         guard !notifications.isEmpty else { return }
-        let recipients = Array(Set(notifications.map(\.recipientRIN)))
-        let withCallback = Set(try inChunks(recipients) { marks, arguments in
-            try String.fetchAll(db, sql: "SELECT taxpayer_rin FROM callbacks WHERE taxpayer_rin IN (\(marks))", arguments: arguments)
-        })
-        guard !withCallback.isEmpty else { return }
+        // Recipients are few per commit (the issuer, buyers): one cached lookup each.
+        var hasCallback: [String: Bool] = [:]
+        let lookup = try db.cachedStatement(sql: "SELECT 1 FROM callbacks WHERE taxpayer_rin = ?")
+        for n in notifications where hasCallback[n.recipientRIN] == nil {
+            hasCallback[n.recipientRIN] = try Bool.fetchOne(lookup, arguments: [n.recipientRIN]) ?? false
+        }
+        guard hasCallback.values.contains(true) else { return }
         let insert = try db.cachedStatement(sql: """
             INSERT INTO notifications (recipient_rin, path, type, document_uuid, message, created_at, state) VALUES (?, ?, ?, ?, ?, ?, 'pending')
             """)
-        for n in notifications where withCallback.contains(n.recipientRIN) {
-            try insert.execute(arguments: [n.recipientRIN, n.path.rawValue, n.type, n.documentUUID, Data(n.message), n.createdAt])
+        // Bound directly (one row per validated document: GRDB's argument arrays cost more than
+        // the insert); texts are copied by SQLite, the message is read during the step only.
+        defer { sqlite3_clear_bindings(insert.sqliteStatement) }
+        for n in notifications where hasCallback[n.recipientRIN] == true {
+            var row = DirectBinding(insert.sqliteStatement)
+            row.bind(copying: n.recipientRIN)
+            row.bind(copying: n.path.rawValue)
+            row.bind(copying: n.type)
+            row.bind(copying: n.documentUUID)
+            try n.message.withUnsafeBytes { message in
+                row.bind(blob: message)
+                row.bind(n.createdAt)
+                try row.step(db)
+            }
         }
         let job = try db.cachedStatement(sql: "INSERT OR IGNORE INTO jobs (kind, submission_uuid, created_at) VALUES (?, ?, ?)")
-        for recipient in withCallback { try job.execute(arguments: [JobKind.dispatch.rawValue, recipient, now]) }
+        for (recipient, has) in hasCallback where has { try job.execute(arguments: [JobKind.dispatch.rawValue, recipient, now]) }
     }
 
     // The outbox is written once (schema v6). A delivery takes, for one recipient and path, the

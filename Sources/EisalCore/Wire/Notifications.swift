@@ -66,7 +66,9 @@ extension NotificationMessage {
             out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
             out.append(UInt8(ascii: "\""))
             out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-            out.append(contentsOf: Array(#"":""#.utf8))
+            out.append(UInt8(ascii: "\""))
+            out.append(UInt8(ascii: ":"))
+            out.append(UInt8(ascii: "\""))
             JSONEscapes.appendMinimallyEscaped(value.utf8, to: &out)
             out.append(UInt8(ascii: "\""))
         }
