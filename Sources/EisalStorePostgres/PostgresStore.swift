@@ -58,10 +58,14 @@ public final class PostgresStore: PlatformStore, Service {
         configuration.options.connectTimeout = .seconds(10)
         // Sessions report times in UTC, and commit without waiting for the WAL flush unless a
         // transaction asks for it (``writing(synced:_:)``): job bookkeeping is then one statement.
-        // Prepared statements are planned for each call's values (a generic plan cannot know how
-        // many documents an array holds, and may scan a whole table for a hundred rows).
+        // Prepared statements use PostgreSQL's own choice between a plan for each call's values and
+        // a generic one (`auto`, set here whatever the server's default): the hot statements'
+        // generic plans take their arrays as a few rows (nested loops over the indexes, as the
+        // planned-per-call ones do), and planning each call cost about a quarter of a core at
+        // 7,000 receipts/s (pg_stat_statements' plan times: 1.15 s against 0.52 s for 30,000
+        // receipts). A statement whose generic plan would cost more stays planned per call.
         configuration.options.additionalStartupParameters = [("application_name", "eisal"), ("TimeZone", "UTC"), ("synchronous_commit", "off"),
-                                                              ("plan_cache_mode", "force_custom_plan")]
+                                                              ("plan_cache_mode", "auto")]
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
