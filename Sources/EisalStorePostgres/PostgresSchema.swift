@@ -45,7 +45,7 @@ extension PostgresStore {
 
     /// The migrations applied, oldest first.
     public func appliedMigrations() async throws -> [String] {
-        try await rows("SELECT name FROM eisal_migrations ORDER BY position").map { try $0.decode(String.self) }
+        try await rows("SELECT name FROM eisal_migrations ORDER BY position") { try $0.decode(String.self) }
     }
 
     /// SQLite's schema v7 (its tables, columns and indexes) in PostgreSQL's types.

@@ -106,21 +106,20 @@ extension PostgresStore {
     }
 
     public func pendingJobCount() async throws -> Int {
-        Int(try await rows("SELECT COUNT(*) FROM jobs").first?.decode(Int64.self) ?? 0)
+        Int(try await rows("SELECT COUNT(*) FROM jobs") { try $0.decode(Int64.self) }.first ?? 0)
     }
 
     public func leasedJobCount() async throws -> Int {
-        Int(try await rows("SELECT COUNT(*) FROM jobs WHERE lease_owner IS NOT NULL").first?.decode(Int64.self) ?? 0)
+        Int(try await rows("SELECT COUNT(*) FROM jobs WHERE lease_owner IS NOT NULL") { try $0.decode(Int64.self) }.first ?? 0)
     }
 
     public func jobAttempts(kind: JobKind, subject: String) async throws -> Int? {
-        try await rows("SELECT attempts FROM jobs WHERE kind = \(kind.rawValue) AND submission_uuid = \(subject)").first.map { Int(try $0.decode(Int64.self)) }
+        try await rows("SELECT attempts FROM jobs WHERE kind = \(kind.rawValue) AND submission_uuid = \(subject)") { Int(try $0.decode(Int64.self)) }.first
     }
 
     public func verdictCounts(submissionUUID: String) async throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        for row in try await rows("SELECT uuid, verdicts FROM receipts WHERE submission_uuid = \(submissionUUID)") {
-            let (uuid, verdicts) = try row.decode((String, Int64).self)
+        for (uuid, verdicts) in try await rows("SELECT uuid, verdicts FROM receipts WHERE submission_uuid = \(submissionUUID)", { try $0.decode((String, Int64).self) }) {
             counts[uuid] = Int(verdicts)
         }
         return counts

@@ -34,7 +34,7 @@ extension PostgresStore {
     }
 
     public func callback(taxpayerRIN: String) async throws -> CallbackRecord? {
-        try await rows("SELECT taxpayer_rin, base_url, api_key, language, registered_at FROM callbacks WHERE taxpayer_rin = \(taxpayerRIN)").first.map(Self.callback)
+        try await rows("SELECT taxpayer_rin, base_url, api_key, language, registered_at FROM callbacks WHERE taxpayer_rin = \(taxpayerRIN)", Self.callback).first
     }
 
     public func removeCallback(taxpayerRIN: String, now: Int64) async throws -> Bool {
@@ -47,11 +47,11 @@ extension PostgresStore {
 
     public func recipientsWithCallbacks(among rins: Set<String>) async throws -> Set<String> {
         guard !rins.isEmpty else { return [] }
-        return Set(try await rows("SELECT taxpayer_rin FROM callbacks WHERE taxpayer_rin = ANY(\(Array(rins)))").map { try $0.decode(String.self) })
+        return Set(try await rows("SELECT taxpayer_rin FROM callbacks WHERE taxpayer_rin = ANY(\(Array(rins)))") { try $0.decode(String.self) })
     }
 
     public func callbacks() async throws -> [CallbackRecord] {
-        try await rows("SELECT taxpayer_rin, base_url, api_key, language, registered_at FROM callbacks ORDER BY taxpayer_rin").map(Self.callback)
+        try await rows("SELECT taxpayer_rin, base_url, api_key, language, registered_at FROM callbacks ORDER BY taxpayer_rin", Self.callback)
     }
 
     // MARK: The outbox
@@ -195,7 +195,7 @@ extension PostgresStore {
     public func openDelivery(recipientRIN: String) async throws -> DeliveryRecord? {
         try await rows("""
             SELECT \(unescaped: Self.deliveryColumns) FROM deliveries WHERE recipient_rin = \(recipientRIN) AND state = 'open' ORDER BY next_attempt_at, created_at LIMIT 1
-            """).first.map(Self.delivery)
+            """, Self.delivery).first
     }
 
     public func openDelivery(recipientRIN: String, maximum: Int, id: String, now: Int64,

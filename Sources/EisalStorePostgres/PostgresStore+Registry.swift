@@ -21,11 +21,11 @@ extension PostgresStore {
     }
 
     public func taxpayer(rin: String) async throws -> TaxpayerRecord? {
-        try await rows("SELECT rin, name, name_ar, b2c, branches, activities FROM taxpayers WHERE rin = \(rin)").first.map(Self.taxpayer)
+        try await rows("SELECT rin, name, name_ar, b2c, branches, activities FROM taxpayers WHERE rin = \(rin)", Self.taxpayer).first
     }
 
     public func taxpayers() async throws -> [TaxpayerRecord] {
-        try await rows("SELECT rin, name, name_ar, b2c, branches, activities FROM taxpayers ORDER BY rin").map(Self.taxpayer)
+        try await rows("SELECT rin, name, name_ar, b2c, branches, activities FROM taxpayers ORDER BY rin", Self.taxpayer)
     }
 
     public func upsertClient(_ c: ClientRecord) async throws {
@@ -44,11 +44,11 @@ extension PostgresStore {
     }
 
     public func client(id: String) async throws -> ClientRecord? {
-        try await rows("SELECT client_id, secret_hash, taxpayer_rin, represented, blocked FROM clients WHERE client_id = \(id)").first.map(Self.client)
+        try await rows("SELECT client_id, secret_hash, taxpayer_rin, represented, blocked FROM clients WHERE client_id = \(id)", Self.client).first
     }
 
     public func clients() async throws -> [ClientRecord] {
-        try await rows("SELECT client_id, secret_hash, taxpayer_rin, represented, blocked FROM clients ORDER BY client_id").map(Self.client)
+        try await rows("SELECT client_id, secret_hash, taxpayer_rin, represented, blocked FROM clients ORDER BY client_id", Self.client)
     }
 
     public func upsertPOS(_ p: POSRecord) async throws {
@@ -67,11 +67,11 @@ extension PostgresStore {
     }
 
     public func pos(serial: String) async throws -> POSRecord? {
-        try await rows("SELECT serial, taxpayer_rin, branch, os_version, model_framework, psk, activated FROM pos WHERE serial = \(serial)").first.map(Self.pos)
+        try await rows("SELECT serial, taxpayer_rin, branch, os_version, model_framework, psk, activated FROM pos WHERE serial = \(serial)", Self.pos).first
     }
 
     public func posDevices() async throws -> [POSRecord] {
-        try await rows("SELECT serial, taxpayer_rin, branch, os_version, model_framework, psk, activated FROM pos ORDER BY serial").map(Self.pos)
+        try await rows("SELECT serial, taxpayer_rin, branch, os_version, model_framework, psk, activated FROM pos ORDER BY serial", Self.pos)
     }
 
     public func recordPOSLogin(_ l: POSLoginRecord) async throws {
@@ -85,7 +85,7 @@ extension PostgresStore {
     }
 
     public func posLogins() async throws -> [POSLoginRecord] {
-        try await rows("SELECT serial, client_id, at, os_version, model_framework, psk FROM pos_logins ORDER BY serial").map { row in
+        try await rows("SELECT serial, client_id, at, os_version, model_framework, psk FROM pos_logins ORDER BY serial") { row in
             let (serial, client, at, os, model, psk) = try row.decode((String, String, Int64, String?, String?, String).self)
             return POSLoginRecord(serial: serial, clientID: client, at: at, osVersion: os, modelFramework: model,
                                   presharedKey: POSLoginRecord.PresharedKeyState(rawValue: psk) ?? .differs)

@@ -24,12 +24,12 @@ extension PostgresStore {
         try await rows("""
             SELECT \(unescaped: Self.submissionColumns) FROM submissions WHERE taxpayer_rin = \(taxpayerRIN) AND payload_hash = \(payloadHash) AND received_at >= \(since)
             ORDER BY received_at DESC LIMIT 1
-            """).first.map(Self.submission)
+            """, Self.submission).first
     }
 
     public func existingReceiptUUIDs(_ uuids: [String]) async throws -> Set<String> {
         guard !uuids.isEmpty else { return [] }
-        return Set(try await rows("SELECT uuid FROM receipts WHERE uuid = ANY(\(uuids))").map { try $0.decode(String.self) })
+        return Set(try await rows("SELECT uuid FROM receipts WHERE uuid = ANY(\(uuids))") { try $0.decode(String.self) })
     }
 
     public func commitSubmission(_ s: SubmissionRecord, text: [UInt8], documents: [DocumentRecord], job: JobKind) async throws -> CommittedSubmission {
@@ -121,7 +121,7 @@ extension PostgresStore {
     }
 
     public func submission(uuid: String) async throws -> SubmissionRecord? {
-        try await rows("SELECT \(unescaped: Self.submissionColumns) FROM submissions WHERE uuid = \(uuid)").first.map(Self.submission)
+        try await rows("SELECT \(unescaped: Self.submissionColumns) FROM submissions WHERE uuid = \(uuid)", Self.submission).first
     }
 
     public func receipts(ofSubmission uuid: String, matching filter: ReceiptFilter, sort: ReceiptSort?, pageNo: Int, pageSize: Int,

@@ -90,6 +90,18 @@ public final class PostgresStore: PlatformStore, Service {
         try await reading { connection in try await connection.query(query, logger: self.logger).collect() }
     }
 
+    /// One query's rows, each read by `read`. A row this version cannot read is
+    /// ``StoreError/Code/corrupt`` here too, not PostgresNIO's error (the store throws only ``StoreError``).
+    func rows<T>(_ query: PostgresQuery, _ read: (PostgresRow) throws -> T) async throws -> [T] {
+        let rows = try await rows(query)
+        return try Self.decoding { try rows.map(read) }
+    }
+
+    /// Reads rows already fetched: a decoding error becomes ``StoreError/Code/corrupt``.
+    static func decoding<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch { throw storeError(error) }
+    }
+
     /// A transaction. Its commit waits for the server's WAL flush (`synchronous_commit = on`)
     /// when durability is full, unless `synced: false` (job bookkeeping: losing it to a power cut
     /// only makes a job run again, as on SQLite); with durability `normal` no commit waits.
@@ -112,9 +124,10 @@ public final class PostgresStore: PlatformStore, Service {
     /// asks as that statement does.)
     public func synchronousCommit(synced: Bool) async throws -> String {
         if synced {
-            return try await unsyncedStatement("""
+            let rows = try await unsyncedStatement("""
                 SELECT current_setting('synchronous_commit') FROM (SELECT set_config('synchronous_commit', \(settings.durability == .full ? "on" : "off"), true)) AS durability
-                """).first?.decode(String.self) ?? ""
+                """)
+            return try Self.decoding { try rows.first?.decode(String.self) ?? "" }
         }
         return try await writing(synced: false) { c in try await c.rows("SHOW synchronous_commit", self.logger).first?.decode(String.self) ?? "" }
     }

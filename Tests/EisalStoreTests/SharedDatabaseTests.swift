@@ -198,3 +198,35 @@ struct PostgresDurabilityTests {
         }
     }
 }
+
+/// A row this version cannot read is `StoreError.corrupt` on PostgreSQL, whichever read meets it
+/// (the store throws only `StoreError`): here a taxpayer's name made NULL behind the store's back.
+@Suite("PostgreSQL store: rows it cannot read")
+struct PostgresUnreadableRowTests {
+    @Test(.enabled(if: !TestPostgres.isSkipped))
+    func aRowThatCannotBeReadIsCorruptNotADriverError() async throws {
+        let database = try await TestPostgres.freshDatabase("unreadable")
+        let store = try PostgresStore(try PostgresSettings(url: database.url))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await store.run() }
+            defer { group.cancelAll() }
+            try await store.migrate()
+            try await store.upsertTaxpayer(TaxpayerRecord(rin: "100000001", name: "One"))
+            let logger = Logger(label: "damage")
+            let damage = try await PostgresConnection.connect(configuration: .init(host: database.host, port: database.port, username: database.user,
+                                                                                   password: database.password, database: database.database, tls: .disable),
+                                                              id: 1, logger: logger)
+            try await damage.query("ALTER TABLE taxpayers ALTER COLUMN name DROP NOT NULL", logger: logger)
+            try await damage.query("UPDATE taxpayers SET name = NULL", logger: logger)
+            try await damage.close()
+            for read in [{ _ = try await store.taxpayer(rin: "100000001") }, { _ = try await store.taxpayers() }] as [@Sendable () async throws -> Void] {
+                do {
+                    try await read()
+                    Issue.record("a NULL name was read")
+                } catch let error as StoreError {
+                    #expect(error.code == .corrupt)
+                }
+            }
+        }
+    }
+}
