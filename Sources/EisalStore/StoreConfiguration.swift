@@ -77,6 +77,10 @@ public struct PostgresSettings: Sendable, Hashable {
     /// The most connections this node opens (each node has its own pool; the server's
     /// `max_connections` must cover every node's).
     public var poolSize: Int
+    /// How long a store call waits for a pooled connection before it fails as unavailable (503
+    /// with Retry-After): a database that stops answering then costs a caller this long, not the
+    /// pool's own minute before it gives up (`pool_wait=` seconds in the URL).
+    public var poolWait: Duration = .seconds(10)
     /// `full`: every commit waits for the server's WAL flush; `normal`: job bookkeeping commits
     /// with `synchronous_commit = off` (see docs/deploy.md).
     public var durability: Durability
@@ -107,7 +111,7 @@ public struct PostgresSettings: Sendable, Hashable {
         text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
     }
 
-    /// Reads `postgres://user:password@host:port/database?sslmode=disable|prefer|require&sslrootcert=FILE&pool=N`
+    /// Reads `postgres://user:password@host:port/database?sslmode=disable|prefer|require&sslrootcert=FILE&pool=N&pool_wait=SECONDS`
     /// (libpq's `sslmode` names; `verify-full` and `verify-ca` mean `require`).
     public init(url text: String, dataDirectory: String = "./eisal-data") throws {
         guard Self.isURL(text), let url = URLComponents(string: text), let host = url.host, !host.isEmpty else {
@@ -135,8 +139,13 @@ public struct PostgresSettings: Sendable, Hashable {
                     throw URLError(description: "database: pool must be a number of connections from 1 to 1000, not '\(item.value ?? "")'")
                 }
                 poolSize = size
+            case "pool_wait":
+                guard let seconds = item.value.flatMap(Double.init), seconds > 0, seconds <= 3_600 else {
+                    throw URLError(description: "database: pool_wait must be a number of seconds above 0 and at most 3600, not '\(item.value ?? "")'")
+                }
+                poolWait = .milliseconds(Int64(seconds * 1000))
             default:
-                throw URLError(description: "database: unknown URL parameter '\(item.name)' (known: sslmode, sslrootcert, pool)")
+                throw URLError(description: "database: unknown URL parameter '\(item.name)' (known: sslmode, sslrootcert, pool, pool_wait)")
             }
         }
     }

@@ -79,7 +79,7 @@ public final class PostgresStore: PlatformStore, Service {
     /// A read on one pooled connection.
     func reading<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await client.withConnection { connection in try await body(connection) }
+            return try await leased { connection in try await body(connection) }
         } catch {
             throw Self.storeError(error)
         }
@@ -109,9 +109,11 @@ public final class PostgresStore: PlatformStore, Service {
     func writing<T: Sendable>(synced: Bool = true, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         let sync = synced && settings.durability == .full
         do {
-            return try await client.withTransaction(logger: logger) { connection in
-                if sync { try await connection.query("SET LOCAL synchronous_commit = on", logger: self.logger) }
-                return try await body(connection)
+            return try await leased { connection in
+                try await connection.withTransaction(logger: logger) { connection in
+                    if sync { try await connection.query("SET LOCAL synchronous_commit = on", logger: self.logger) }
+                    return try await body(connection)
+                }
             }
         } catch {
             throw Self.storeError(error)
@@ -139,7 +141,9 @@ public final class PostgresStore: PlatformStore, Service {
         precondition(query.sql == Shape.sql, "the statement's text is its shape's")
         do {
             var rows: [PostgresRow] = []
-            for try await row in try await client.execute(PreparedQuery<Shape>(binds: query.binds), logger: logger) { rows.append(row) }
+            try await leased { connection in
+                for try await row in try await connection.execute(PreparedQuery<Shape>(binds: query.binds), logger: logger) { rows.append(row) }
+            }
             return rows
         } catch {
             throw Self.storeError(error)
@@ -150,7 +154,7 @@ public final class PostgresStore: PlatformStore, Service {
     @discardableResult
     func unsyncedStatement(_ query: PostgresQuery) async throws -> [PostgresRow] {
         do {
-            return try await client.query(query, logger: logger).collect()
+            return try await leased { connection in try await connection.query(query, logger: logger).collect() }
         } catch {
             throw Self.storeError(error)
         }

@@ -230,3 +230,57 @@ struct PostgresUnreadableRowTests {
         }
     }
 }
+
+/// A database that stops serving, on PostgreSQL: its connections are ended and new ones refused
+/// (`ALLOW_CONNECTIONS false`, then every session of the database terminated). Reads, writes and
+/// claims fail as `StoreError.unavailable` within `pool_wait` (the platform answers 503 with
+/// Retry-After) instead of waiting for the pool's circuit breaker, and the same store serves again
+/// once the database takes connections.
+@Suite("PostgreSQL store: a database that stops serving")
+struct PostgresUnavailableTests {
+    @Test(.enabled(if: !TestPostgres.isSkipped))
+    func callsFailAsUnavailableWhileTheDatabaseRefusesAndWorkAgainAfter() async throws {
+        let database = try await TestPostgres.freshDatabase("down")
+        let store = try PostgresStore(try PostgresSettings(url: database.url + "?pool_wait=2"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await store.run() }
+            defer { group.cancelAll() }
+            try await store.migrate()
+            try await store.upsertTaxpayer(TaxpayerRecord(rin: "100000001", name: "One"))
+            let logger = Logger(label: "operator")
+            let admin = try await PostgresConnection.connect(configuration: .init(host: database.host, port: database.port, username: database.user,
+                                                                                  password: database.password, database: "postgres", tls: .disable),
+                                                             id: 1, logger: logger)
+            try await admin.query("ALTER DATABASE \(unescaped: database.database) ALLOW_CONNECTIONS false", logger: logger)
+            try await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(database.database)", logger: logger)
+            let calls: [@Sendable () async throws -> Void] = [
+                { _ = try await store.taxpayer(rin: "100000001") },
+                { try await store.upsertTaxpayer(TaxpayerRecord(rin: "100000002", name: "Two")) },
+                { _ = try await store.claimJob(kind: .validation, owner: LeaseOwner(node: "n", worker: 0, run: "r"), now: 1, leaseSeconds: 30) },
+            ]
+            for call in calls {
+                let started = ContinuousClock.now
+                do {
+                    try await call()
+                    Issue.record("a call succeeded on a database that refuses connections")
+                } catch let error as StoreError {
+                    #expect(error.code == .unavailable, "\(error)")
+                }
+                // Not a hang: the call gives up after `pool_wait` (PostgresNIO's pool alone waits about a minute).
+                #expect(ContinuousClock.now - started < .seconds(20))
+            }
+            try await admin.query("ALTER DATABASE \(unescaped: database.database) ALLOW_CONNECTIONS true", logger: logger)
+            try await admin.close()
+            // The same store serves again once the database takes connections (the pool reconnects).
+            let deadline = ContinuousClock.now + .seconds(60)
+            var served: TaxpayerRecord?
+            while served == nil, ContinuousClock.now < deadline {
+                served = try? await store.taxpayer(rin: "100000001")
+                if served == nil { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            #expect(served?.name == "One")
+            try await store.upsertTaxpayer(TaxpayerRecord(rin: "100000002", name: "Two"))
+            #expect(try await store.taxpayer(rin: "100000002")?.name == "Two")
+        }
+    }
+}
