@@ -4,78 +4,95 @@
 // answers 503 with Retry-After while the database is away and serves again when it is back.
 //
 // The lease is taken by a child task that hands the connection over and holds the lease until the
-// caller's body is done; a timer child gives up on the wait. Both end with the call.
+// caller's body is done; a timer on an event loop ends the wait. Both end with the call.
 
 import EisalStore
+import NIOCore
 import PostgresNIO
 import Synchronization
 
 extension PostgresStore {
     /// Runs `body` on a pooled connection, waiting for one at most `settings.poolWait`.
     func leased<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let (events, sink) = AsyncStream.makeStream(of: LeaseEvent.self)
-        let gate = LeaseGate()
+        let handoff = LeaseHandoff()
         let client = client, wait = settings.poolWait, poolSize = settings.poolSize
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
-                    try await client.withConnection { connection in
-                        await gate.hold { sink.yield(.leased(connection)) }
-                    }
+                    try await client.withConnection { connection in await handoff.hold(connection) }
                 } catch {
-                    sink.yield(.failed(error))
+                    handoff.fail(error)
                 }
-            }
-            group.addTask {
-                do { try await Task.sleep(for: wait) } catch { return }
-                sink.yield(.timedOut)
             }
             // Whatever the outcome: the lease is given back, a lease still waited for is cancelled.
             defer {
-                gate.release()
+                handoff.release()
                 group.cancelAll()
             }
-            for await event in events {
-                switch event {
-                case let .leased(connection):
-                    // The timer stops; the lease child waits on the gate, which cancellation does not end.
-                    group.cancelAll()
-                    return try await body(connection)
-                case let .failed(error):
-                    throw error
-                case .timedOut:
-                    throw StoreError.unavailable("no PostgreSQL connection within \(wait) (a pool of \(poolSize)): the database is not answering, or every connection is busy")
-                }
+            let timer = PostgresConnection.defaultEventLoopGroup.any().scheduleTask(in: .nanoseconds(Int64(wait.components.seconds) * 1_000_000_000 + wait.components.attoseconds / 1_000_000_000)) {
+                handoff.fail(StoreError.unavailable("no PostgreSQL connection within \(wait) (a pool of \(poolSize)): the database is not answering, or every connection is busy"))
             }
-            throw CancellationError()
+            let connection: PostgresConnection
+            do {
+                connection = try await handoff.connection()
+                timer.cancel()
+            } catch {
+                timer.cancel()
+                throw error
+            }
+            return try await body(connection)
         }
     }
 }
 
-/// What the lease's children report.
-enum LeaseEvent: Sendable {
-    case leased(PostgresConnection)
-    case failed(any Error)
-    case timedOut
-}
-
-/// Holds a lease until the caller releases it; not ended by cancellation.
-final class LeaseGate: Sendable {
+/// The lease's hand-over: the caller waits for the connection (or the first failure), the lease
+/// child holds the lease until the caller releases it. Neither wait is ended by cancellation: the
+/// caller's ends when the lease child fails (a cancelled request fails), the child's on release.
+final class LeaseHandoff: Sendable {
     private struct State: ~Copyable {
+        var outcome: Result<PostgresConnection, any Error>?
+        var waiter: CheckedContinuation<PostgresConnection, any Error>?
         var released = false
         var holder: CheckedContinuation<Void, Never>?
     }
 
     private let state = Mutex(State())
 
-    /// Announces the lease (after the wait is registered), then waits for ``release()``.
-    func hold(_ announce: () -> Void) async {
+    /// The connection, or the first failure.
+    func connection() async throws -> PostgresConnection {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PostgresConnection, any Error>) in
+            let outcome: Result<PostgresConnection, any Error>? = state.withLock { state in
+                if state.outcome == nil { state.waiter = continuation }
+                return state.outcome
+            }
+            if let outcome { continuation.resume(with: outcome) }
+        }
+    }
+
+    /// Decides the outcome once (later calls change nothing).
+    private func decide(_ outcome: Result<PostgresConnection, any Error>) -> Bool {
+        let (decided, waiter): (Bool, CheckedContinuation<PostgresConnection, any Error>?) = state.withLock { state in
+            guard state.outcome == nil else { return (false, nil) }
+            state.outcome = outcome
+            defer { state.waiter = nil }
+            return (true, state.waiter)
+        }
+        waiter?.resume(with: outcome)
+        return decided
+    }
+
+    /// The lease failed, or the wait ran out.
+    func fail(_ error: any Error) { _ = decide(.failure(error)) }
+
+    /// Hands `connection` over, then holds the lease until ``release()`` (at once if the caller
+    /// already gave up).
+    func hold(_ connection: PostgresConnection) async {
+        guard decide(.success(connection)) else { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let released = state.withLock { state in
                 if !state.released { state.holder = continuation }
                 return state.released
             }
-            announce()
             if released { continuation.resume() }
         }
     }
