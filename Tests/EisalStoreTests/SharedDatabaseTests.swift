@@ -139,9 +139,7 @@ struct SharedDatabaseTests {
             try await store.migrate()
             try await store.upsertCallback(NotificationConformance.callback(Fixture.seller))
             let logger = Logger(label: "slow-writer")
-            let slow = try await PostgresConnection.connect(configuration: .init(host: database.host, port: database.port, username: database.user,
-                                                                                 password: database.password, database: database.database, tls: .disable),
-                                                            id: 1, logger: logger)
+            let slow = try await database.connect(logger: logger)
             try await slow.query("BEGIN", logger: logger)
             try await slow.query("SELECT 1 FROM callbacks WHERE taxpayer_rin = \(Fixture.seller) FOR SHARE", logger: logger)
             try await slow.query("""
@@ -213,9 +211,7 @@ struct PostgresUnreadableRowTests {
             try await store.migrate()
             try await store.upsertTaxpayer(TaxpayerRecord(rin: "100000001", name: "One"))
             let logger = Logger(label: "damage")
-            let damage = try await PostgresConnection.connect(configuration: .init(host: database.host, port: database.port, username: database.user,
-                                                                                   password: database.password, database: database.database, tls: .disable),
-                                                              id: 1, logger: logger)
+            let damage = try await database.connect(logger: logger)
             try await damage.query("ALTER TABLE taxpayers ALTER COLUMN name DROP NOT NULL", logger: logger)
             try await damage.query("UPDATE taxpayers SET name = NULL", logger: logger)
             try await damage.close()
@@ -256,9 +252,7 @@ struct PostgresUnavailableTests {
             let warm = ContinuousClock.now + .seconds(60)
             while (try? await store.taxpayer(rin: "100000001")) == nil, ContinuousClock.now < warm { try await Task.sleep(for: .milliseconds(100)) }
             let logger = Logger(label: "operator")
-            let admin = try await PostgresConnection.connect(configuration: .init(host: database.host, port: database.port, username: database.user,
-                                                                                  password: database.password, database: "postgres", tls: .disable),
-                                                             id: 1, logger: logger)
+            let admin = try await database.connect(to: "postgres", logger: logger)
             try await admin.query("ALTER DATABASE \(unescaped: database.database) ALLOW_CONNECTIONS false", logger: logger)
             try await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(database.database)", logger: logger)
             let calls: [@Sendable () async throws -> Void] = [

@@ -36,6 +36,15 @@ public struct TestDatabase: Sendable {
     }
 }
 
+extension TestDatabase {
+    /// A plain connection to this database (or to `other` on the same server), for a test that
+    /// acts behind the store's back. Close it when done.
+    public func connect(to other: String? = nil, logger: Logger) async throws -> PostgresConnection {
+        try await PostgresConnection.connect(configuration: .init(host: host, port: port, username: user, password: password, database: other ?? database, tls: .disable),
+                                             id: 1, logger: logger)
+    }
+}
+
 /// Why the test server could not be had.
 public struct TestPostgresError: Error, CustomStringConvertible {
     public var description: String
