@@ -240,7 +240,9 @@ struct PostgresUnavailableTests {
         // The store under test waits 2 s for a connection; the setup, which may meet the whole
         // suite's load, uses one with the default wait.
         let setup = try PostgresStore(try PostgresSettings(url: database.url))
-        let store = try PostgresStore(try PostgresSettings(url: database.url + "?pool_wait=2"))
+        var waitsTwoSeconds = try PostgresSettings(url: database.url)
+        waitsTwoSeconds.poolWait = .seconds(2)
+        let store = try PostgresStore(waitsTwoSeconds)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await setup.run() }
             group.addTask { try await store.run() }

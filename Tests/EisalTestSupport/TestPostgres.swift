@@ -29,10 +29,12 @@ public struct TestDatabase: Sendable {
     public var password: String?
     public var database: String
 
-    /// `postgres://user[:password]@host:port/database`.
+    /// `postgres://user[:password]@host:port/database?pool_wait=120`: the tests' stores wait long
+    /// for a connection, since the whole suite starting at once on two cores can make a new
+    /// connection take longer than the product's default wait (a test of the wait sets its own).
     public var url: String {
         let credentials = password.map { "\(user):\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0)" } ?? user
-        return "postgres://\(credentials)@\(host):\(port)/\(database)"
+        return "postgres://\(credentials)@\(host):\(port)/\(database)?pool_wait=120"
     }
 }
 
@@ -71,7 +73,7 @@ extension TestPostgres {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         let pgDump = TestPostgresServer.binaries().map { $0 + "/pg_dump" } ?? "pg_dump"
-        let database = String(url.split(separator: "/").last ?? "")
+        let database = String(url.split(separator: "?").first?.split(separator: "/").last ?? "")
         process.arguments = ["-c", "\(pgDump) -h \(server.host) -p \(server.port) -U \(server.user) \(database)"]
         var environment = ProcessInfo.processInfo.environment
         if let password = server.password { environment["PGPASSWORD"] = password }
