@@ -3,8 +3,12 @@
 // after about a minute (measured: 67 s). A store call fails sooner, as unavailable, so the platform
 // answers 503 with Retry-After while the database is away and serves again when it is back.
 //
-// The lease is taken by a child task that hands the connection over and holds the lease until the
-// caller's body is done; a timer on an event loop ends the wait. Both end with the call.
+// A call asks ``PostgresStore/run()`` for a lease; run() takes it in a child task of its own, which
+// hands the connection over and holds the lease until the call's body is done, and a timer on an
+// event loop ends the call's wait. A call that gave up never waits for the pool's request: that
+// stays with run() (a first version kept it in a task group of the call, to be cancelled there; a
+// cancellation that met the request before the pool had queued it was lost, and the call then
+// waited for the pool, past its `pool_wait`, until the database was back).
 
 import EisalStore
 import NIOCore
@@ -15,39 +19,51 @@ extension PostgresStore {
     /// Runs `body` on a pooled connection, waiting for one at most `settings.poolWait`.
     func leased<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         let handoff = LeaseHandoff()
-        let client = client, wait = settings.poolWait, poolSize = settings.poolSize
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    try await client.withConnection { connection in await handoff.hold(connection) }
-                } catch {
-                    handoff.fail(error)
+        // Whatever the outcome: the lease is given back (at once, if it comes after the call gave up).
+        defer { handoff.release() }
+        if case .terminated = leaseRequester.yield(handoff) {
+            throw StoreError.unavailable("the PostgreSQL store has stopped")
+        }
+        let wait = settings.poolWait, poolSize = settings.poolSize
+        let timer = PostgresConnection.defaultEventLoopGroup.any().scheduleTask(in: .nanoseconds(Int64(wait.components.seconds) * 1_000_000_000 + wait.components.attoseconds / 1_000_000_000)) {
+            handoff.fail(StoreError.unavailable("no PostgreSQL connection within \(wait) (a pool of \(poolSize)): the database is not answering, or every connection is busy"))
+        }
+        let connection: PostgresConnection
+        do {
+            connection = try await handoff.connection()
+            timer.cancel()
+        } catch {
+            timer.cancel()
+            throw error
+        }
+        return try await body(connection)
+    }
+
+    /// The pool, and a child task for each lease asked for, until cancelled. A lease child ends
+    /// when its call releases the connection, or when the pool fails the request (the call may
+    /// long have given up); at shutdown the pool fails every request still waiting.
+    func runPoolAndLeases() async {
+        let client = client
+        await withDiscardingTaskGroup { group in
+            group.addTask { await client.run() }
+            for await handoff in leaseRequests {
+                group.addTask {
+                    do {
+                        try await client.withConnection { connection in await handoff.hold(connection) }
+                    } catch {
+                        handoff.fail(error)
+                    }
                 }
             }
-            // Whatever the outcome: the lease is given back, a lease still waited for is cancelled.
-            defer {
-                handoff.release()
-                group.cancelAll()
-            }
-            let timer = PostgresConnection.defaultEventLoopGroup.any().scheduleTask(in: .nanoseconds(Int64(wait.components.seconds) * 1_000_000_000 + wait.components.attoseconds / 1_000_000_000)) {
-                handoff.fail(StoreError.unavailable("no PostgreSQL connection within \(wait) (a pool of \(poolSize)): the database is not answering, or every connection is busy"))
-            }
-            let connection: PostgresConnection
-            do {
-                connection = try await handoff.connection()
-                timer.cancel()
-            } catch {
-                timer.cancel()
-                throw error
-            }
-            return try await body(connection)
+            // Cancelled: calls from now on fail at once, and the pool (cancelled with this task) ends.
+            leaseRequester.finish()
         }
     }
 }
 
-/// The lease's hand-over: the caller waits for the connection (or the first failure), the lease
-/// child holds the lease until the caller releases it. Neither wait is ended by cancellation: the
-/// caller's ends when the lease child fails (a cancelled request fails), the child's on release.
+/// The lease's hand-over: the caller waits for the connection (or the first failure: the pool's,
+/// or its wait running out), the lease child holds the lease until the caller releases it. Neither
+/// wait is ended by cancellation: the caller's ends by its timer at the latest, the child's on release.
 final class LeaseHandoff: Sendable {
     private struct State: ~Copyable {
         var outcome: Result<PostgresConnection, any Error>?

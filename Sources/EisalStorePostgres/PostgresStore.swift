@@ -32,6 +32,9 @@ public final class PostgresStore: PlatformStore, Service {
     /// The settings the store was opened with.
     public let settings: PostgresSettings
     let keyOrder: KeyOrder
+    /// Leases asked for by store calls, taken by ``run()`` (PostgresStore+Lease.swift).
+    let leaseRequests: AsyncStream<LeaseHandoff>
+    let leaseRequester: AsyncStream<LeaseHandoff>.Continuation
 
     /// A store on the database `settings` name (no connection is made before ``run()``).
     public init(_ settings: PostgresSettings, keyOrder: KeyOrder = .ascending, logger: Logger = Logger(label: "eisal.postgres")) throws {
@@ -67,11 +70,13 @@ public final class PostgresStore: PlatformStore, Service {
         configuration.options.additionalStartupParameters = [("application_name", "eisal"), ("TimeZone", "UTC"), ("synchronous_commit", "off"),
                                                               ("plan_cache_mode", "auto")]
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        (leaseRequests, leaseRequester) = AsyncStream.makeStream(of: LeaseHandoff.self)
     }
 
-    /// Runs the connection pool until the task is cancelled or the service group shuts down.
+    /// Runs the connection pool, and takes the leases store calls ask for, until the task is
+    /// cancelled or the service group shuts down.
     public func run() async throws {
-        await client.run()
+        await runPoolAndLeases()
     }
 
     // MARK: Transactions
@@ -87,7 +92,7 @@ public final class PostgresStore: PlatformStore, Service {
 
     /// One query's rows.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await reading { connection in try await connection.query(query, logger: self.logger).collect() }
+        try await reading { connection in try await connection.rows(query, self.logger) }
     }
 
     /// One query's rows, each read by `read`. A row this version cannot read is
@@ -110,8 +115,8 @@ public final class PostgresStore: PlatformStore, Service {
         let sync = synced && settings.durability == .full
         do {
             return try await leased { connection in
-                try await connection.withTransaction(logger: logger) { connection in
-                    if sync { try await connection.query("SET LOCAL synchronous_commit = on", logger: self.logger) }
+                try await connection.transaction(logger) { connection in
+                    if sync { try await connection.rows("SET LOCAL synchronous_commit = on", self.logger) }
                     return try await body(connection)
                 }
             }
@@ -142,6 +147,7 @@ public final class PostgresStore: PlatformStore, Service {
         do {
             var rows: [PostgresRow] = []
             try await leased { connection in
+                try connection.ensureOpen()
                 for try await row in try await connection.execute(PreparedQuery<Shape>(binds: query.binds), logger: logger) { rows.append(row) }
             }
             return rows
@@ -154,7 +160,7 @@ public final class PostgresStore: PlatformStore, Service {
     @discardableResult
     func unsyncedStatement(_ query: PostgresQuery) async throws -> [PostgresRow] {
         do {
-            return try await leased { connection in try await connection.query(query, logger: logger).collect() }
+            return try await leased { connection in try await connection.rows(query, logger) }
         } catch {
             throw Self.storeError(error)
         }
@@ -239,6 +245,32 @@ extension PostgresConnection {
     /// Runs `query`; its rows.
     @discardableResult
     func rows(_ query: PostgresQuery, _ logger: Logger) async throws -> [PostgresRow] {
-        try await self.query(query, logger: logger).collect()
+        try ensureOpen()
+        return try await self.query(query, logger: logger).collect()
+    }
+
+    /// Fails (unavailable) on a connection whose session the server has ended. PostgresNIO loses a
+    /// statement written to a connection whose channel has already closed (its write fails where
+    /// nothing sees it) and its caller waits forever; the pool may still hand such a connection
+    /// out (seen after `pg_terminate_backend`: 3 of 18 tries under load), and a transaction's
+    /// ROLLBACK after its connection died would be written so too. Every statement of the store
+    /// checks first.
+    func ensureOpen() throws {
+        if isClosed { throw StoreError.unavailable("the database ended this connection's session (a restart, a failover or an administrator)") }
+    }
+
+    /// `body` in a transaction: as PostgresNIO's `withTransaction`, but every statement is checked
+    /// by ``ensureOpen()``, and no ROLLBACK is sent on a closed connection (the server has rolled back).
+    func transaction<T>(_ logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await rows("BEGIN", logger)
+        let value: T
+        do {
+            value = try await body(self)
+        } catch {
+            if !isClosed { _ = try? await rows("ROLLBACK", logger) }
+            throw error
+        }
+        try await rows("COMMIT", logger)
+        return value
     }
 }
