@@ -68,23 +68,20 @@ extension PostgresStore {
 
     static func commitQuery(_ s: SubmissionRecord, text: [UInt8], documents: [DocumentRecord], job: JobKind, durability: Durability) -> PostgresQuery {
         func column(_ value: (DocumentRecord) -> String) -> [String] { documents.map(value) }
+        // Each document's place among its seller's documents of this submission (1, 2, …, in
+        // position order) and that seller's count, counted here: the statement then numbers each
+        // document from its seller's new sequence value alone, without sorting, grouping or
+        // materializing the documents on the server.
+        var counts: [String: Int64] = [:]
+        let places = documents.map { d -> Int64 in
+            counts[d.sellerRIN, default: 0] += 1
+            return counts[d.sellerRIN]!
+        }
+        let sellers = counts.keys.sorted()
         return """
-            WITH docs AS (
-                SELECT * FROM unnest(\(column(\.uuid))::text[], \(column(\.submissionUUID))::text[], \(column(\.longId))::text[],
-                    \(column(\.receiptNumber))::text[], \(documents.map { Int64($0.position) })::int8[], \(column(\.sellerRIN))::text[],
-                    \(column(\.sellerName))::text[], \(column(\.branchCode))::text[], \(column(\.posSerial))::text[], \(column(\.buyerType))::text[],
-                    \(column(\.buyerId))::text[], \(column(\.buyerName))::text[], \(column(\.receiptType))::text[], \(column(\.typeVersion))::text[],
-                    \(column(\.currency))::text[], \(column(\.totalAmount))::text[], \(column(\.exchangeRate))::text[], \(column(\.paymentMethod))::text[],
-                    \(column(\.dateTimeIssued))::text[], \(documents.map(\.issuedAt))::int8[], \(documents.map(\.receivedAt))::int8[],
-                    \(column(\.previousUUID))::text[], \(column(\.referenceUUID))::text[], \(column(\.status.rawValue))::text[],
-                    \(documents.map { StoredValues.errorsText($0.errors) })::text[], \(column(\.family))::text[],
-                    \(documents.map { Int64($0.textRange.lowerBound) })::int8[], \(documents.map { Int64($0.textRange.count) })::int8[])
-                    WITH ORDINALITY AS u(uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial,
-                        buyer_type, buyer_id, buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method,
-                        date_time_issued, issued_at, received_at, previous_uuid, reference_uuid, status, errors, family, text_offset, text_length, ord)),
-            counts AS (SELECT seller_rin, count(*) AS n FROM docs GROUP BY seller_rin),
-            seq AS (
-                INSERT INTO sequences (name, value) SELECT 'seller:' || seller_rin, n FROM counts ORDER BY seller_rin
+            WITH seq AS (
+                INSERT INTO sequences (name, value) SELECT 'seller:' || c.seller, c.n FROM unnest(\(sellers)::text[], \(sellers.map { counts[$0]! })::int8[]) AS c(seller, n)
+                ORDER BY c.seller
                 ON CONFLICT (name) DO UPDATE SET value = sequences.value + excluded.value RETURNING name, value),
             text AS (
                 INSERT INTO submission_texts (raw) SELECT \(ByteBuffer(bytes: text))
@@ -97,8 +94,22 @@ extension PostgresStore {
                 SELECT d.uuid, d.submission_uuid, d.long_id, d.receipt_number, d.position, d.seller_rin, d.seller_name, d.branch_code, d.pos_serial,
                     d.buyer_type, d.buyer_id, d.buyer_name, d.receipt_type, d.type_version, d.currency, d.total_amount, d.exchange_rate, d.payment_method,
                     d.date_time_issued, d.issued_at, d.received_at, d.previous_uuid, d.reference_uuid, d.status, d.errors, d.family, d.text_offset, d.text_length,
-                    s.value - c.n + row_number() OVER (PARTITION BY d.seller_rin ORDER BY d.ord), t.id
-                FROM docs d JOIN counts c ON c.seller_rin = d.seller_rin JOIN seq s ON s.name = 'seller:' || d.seller_rin CROSS JOIN text t
+                    s.value - d.seller_count + d.place, t.id
+                FROM unnest(\(column(\.uuid))::text[], \(column(\.submissionUUID))::text[], \(column(\.longId))::text[],
+                    \(column(\.receiptNumber))::text[], \(documents.map { Int64($0.position) })::int8[], \(column(\.sellerRIN))::text[],
+                    \(column(\.sellerName))::text[], \(column(\.branchCode))::text[], \(column(\.posSerial))::text[], \(column(\.buyerType))::text[],
+                    \(column(\.buyerId))::text[], \(column(\.buyerName))::text[], \(column(\.receiptType))::text[], \(column(\.typeVersion))::text[],
+                    \(column(\.currency))::text[], \(column(\.totalAmount))::text[], \(column(\.exchangeRate))::text[], \(column(\.paymentMethod))::text[],
+                    \(column(\.dateTimeIssued))::text[], \(documents.map(\.issuedAt))::int8[], \(documents.map(\.receivedAt))::int8[],
+                    \(column(\.previousUUID))::text[], \(column(\.referenceUUID))::text[], \(column(\.status.rawValue))::text[],
+                    \(documents.map { StoredValues.errorsText($0.errors) })::text[], \(column(\.family))::text[],
+                    \(documents.map { Int64($0.textRange.lowerBound) })::int8[], \(documents.map { Int64($0.textRange.count) })::int8[],
+                    \(places)::int8[], \(documents.map { counts[$0.sellerRIN]! })::int8[])
+                    WITH ORDINALITY AS d(uuid, submission_uuid, long_id, receipt_number, position, seller_rin, seller_name, branch_code, pos_serial,
+                        buyer_type, buyer_id, buyer_name, receipt_type, type_version, currency, total_amount, exchange_rate, payment_method,
+                        date_time_issued, issued_at, received_at, previous_uuid, reference_uuid, status, errors, family, text_offset, text_length,
+                        place, seller_count, ord)
+                JOIN seq s ON s.name = 'seller:' || d.seller_rin CROSS JOIN text t
                 ORDER BY d.ord
                 ON CONFLICT (uuid) DO NOTHING
                 RETURNING uuid, id, seller_seq),
