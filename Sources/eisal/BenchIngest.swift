@@ -26,6 +26,9 @@ extension Bench {
         @Option(help: "Platform nodes in this process, each with its own HTTP port, workers and connection pool, on the one database; submissions go round-robin.")
         var nodes = 1
         @Flag(help: "Register a callback (a real receiver in this process) first: every verdict is then also notified.") var callback = false
+        @Option(help: "With --callback: most notifications per delivery (notify.batch.size).") var batchSize = NotificationSettings().batchSize
+        @Option(help: "With --callback: longest wait for a batch to fill, ms (notify.batch.wait.ms).") var batchWaitMs = NotificationSettings().batchWaitMilliseconds
+        @Option(help: "With --callback: dispatch workers per node (notify.workers).") var notifyWorkers = NotificationSettings().workers
         @Flag(help: "Invoice documents (version 1.0, signed with the demo seal) from the demo ERP instead of receipts.") var documents = false
         @Flag(help: "With --documents: version 0.9, without signatures (only the document's own text).") var unsigned = false
 
@@ -37,6 +40,9 @@ extension Bench {
             var configuration = PlatformConfiguration(host: "127.0.0.1", port: 0, logLevel: .error, store: store)
             configuration.processingWorkers = workers
             configuration.handoffMegabytes = handoffMb
+            configuration.notifications.batchSize = batchSize
+            configuration.notifications.batchWaitMilliseconds = batchWaitMs
+            configuration.notifications.workers = notifyWorkers
             try await withPlatforms(Array(repeating: configuration, count: nodes)) { nodes in
                 try await run(nodes: nodes, directory: directory)
             }

@@ -21,6 +21,21 @@ struct NotificationWireTests {
         }
     }
 
+    /// Text copied at once (contiguous, nothing to escape) and text escaped byte by byte agree,
+    /// for every ASCII byte alone and within text, and for non-ASCII text.
+    @Test func escapingTheSameTextContiguouslyOrNotGivesTheSameBytes() {
+        var texts = (0 ..< 0x80).map { String(decoding: [UInt8($0)], as: UTF8.self) }
+        texts += (0 ..< 0x80).map { "uuid-\(String(decoding: [UInt8($0)], as: UTF8.self))-tail" }
+        texts += Self.awkward + ["0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0", String(repeating: "x", count: 300)]
+        for text in texts {
+            var contiguous: [UInt8] = [], byteByByte: [UInt8] = []
+            JSONEscapes.appendMinimallyEscaped(text.utf8, to: &contiguous)
+            JSONEscapes.appendMinimallyEscaped(text.utf8.lazy.map { $0 }, to: &byteByByte)
+            #expect(contiguous == byteByByte, "\(text.debugDescription)")
+            #expect(contiguous == Array(JSONWriter().bytes(.string(text)).dropFirst().dropLast()), "\(text.debugDescription)")
+        }
+    }
+
     @Test(arguments: [0, 1, 3, 100])
     func aDeliveryBodyIsItsEncodingAndCountIsTheNumberOfMessages(messages n: Int) throws {
         let messages = (0 ..< n).map { NotificationMessage(type: "receipt-validated", uuid: "u\($0)", submissionUUID: "S", longId: "L\($0)", receiptNumber: "R-\($0)", status: $0 % 2 == 0 ? "Valid" : "Invalid") }

@@ -361,6 +361,14 @@ public enum JSONEscapes {
     /// other control characters as `\u00XX`; everything else literally.
     @inlinable
     public static func appendMinimallyEscaped<C: Collection<UInt8>>(_ text: C, to out: inout [UInt8]) {
+        // Most text written (UUIDs, numbers, codes, names) needs no escape: scanned, then copied
+        // at once rather than appended byte by byte.
+        let copied = text.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if copied == true { return }
         for b in text {
             switch b {
             case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(b)
