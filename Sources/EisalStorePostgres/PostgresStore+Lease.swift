@@ -6,9 +6,9 @@
 // A call asks ``PostgresStore/run()`` for a lease; run() takes it in a child task of its own, which
 // hands the connection over and holds the lease until the call's body is done, and a timer on an
 // event loop ends the call's wait. A call that gave up never waits for the pool's request: that
-// stays with run() (a first version kept it in a task group of the call, to be cancelled there; a
-// cancellation that met the request before the pool had queued it was lost, and the call then
-// waited for the pool, past its `pool_wait`, until the database was back).
+// stays with run(). (A first version kept it in a task group of the call, cancelled when the call
+// gave up; but the pool loses a cancellation that comes before it has queued the request, and the
+// call would then wait for the pool, past its `pool_wait`, until the database was back.)
 
 import EisalStore
 import NIOCore
