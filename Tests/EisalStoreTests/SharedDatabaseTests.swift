@@ -131,12 +131,7 @@ struct SharedDatabaseTests {
     /// lower id, which would then never be delivered.
     @Test(.enabled(if: !TestPostgres.isSkipped))
     func aDeliveryWaitsForAWriterHoldingALowerNotificationId() async throws {
-        let database = try await TestPostgres.freshDatabase("outbox")
-        let store = try PostgresStore(try PostgresSettings(url: database.url))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await store.run() }
-            defer { group.cancelAll() }
-            try await store.migrate()
+        try await withMigratedStore("outbox") { database, store in
             try await store.upsertCallback(NotificationConformance.callback(Fixture.seller))
             let logger = Logger(label: "slow-writer")
             let slow = try await database.connect(logger: logger)
@@ -183,14 +178,7 @@ struct SharedDatabaseTests {
 struct PostgresDurabilityTests {
     @Test(.enabled(if: !TestPostgres.isSkipped), arguments: [Durability.full, .normal])
     func syncedCommitsWaitForTheWALFlushOnlyWhenDurabilityIsFull(_ durability: Durability) async throws {
-        let database = try await TestPostgres.freshDatabase("durability")
-        var settings = try PostgresSettings(url: database.url)
-        settings.durability = durability
-        let store = try PostgresStore(settings)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await store.run() }
-            defer { group.cancelAll() }
-            try await store.migrate()
+        try await withMigratedStore("durability", adjust: { $0.durability = durability }) { _, store throws in
             #expect(try await store.synchronousCommit(synced: true) == (durability == .full ? "on" : "off"))
             #expect(try await store.synchronousCommit(synced: false) == "off")
         }
@@ -203,12 +191,7 @@ struct PostgresDurabilityTests {
 struct PostgresUnreadableRowTests {
     @Test(.enabled(if: !TestPostgres.isSkipped))
     func aRowThatCannotBeReadIsCorruptNotADriverError() async throws {
-        let database = try await TestPostgres.freshDatabase("unreadable")
-        let store = try PostgresStore(try PostgresSettings(url: database.url))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await store.run() }
-            defer { group.cancelAll() }
-            try await store.migrate()
+        try await withMigratedStore("unreadable") { database, store in
             try await store.upsertTaxpayer(TaxpayerRecord(rin: "100000001", name: "One"))
             let logger = Logger(label: "damage")
             let damage = try await database.connect(logger: logger)
@@ -292,5 +275,21 @@ struct PostgresUnavailableTests {
             #expect(served?.name == "Two")
             #expect(try await store.taxpayer(rin: "100000001")?.name == "One")
         }
+    }
+}
+
+/// `body` with a store on a fresh PostgreSQL database (named after `label`), running and
+/// migrated; `adjust` changes the store's settings first.
+func withMigratedStore(_ label: String, adjust: (inout PostgresSettings) -> Void = { _ in },
+                       _ body: (TestDatabase, PostgresStore) async throws -> Void) async throws {
+    let database = try await TestPostgres.freshDatabase(label)
+    var settings = try PostgresSettings(url: database.url)
+    adjust(&settings)
+    let store = try PostgresStore(settings)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await store.run() }
+        defer { group.cancelAll() }
+        try await store.migrate()
+        try await body(database, store)
     }
 }
