@@ -74,7 +74,7 @@ struct NotificationFlowTests {
                 var response = try await client.registerCallback(url: receiver.url, token: erp)
                 #expect(response.status == .unprocessableContent)
                 #expect(response.json["error"]?["code"]?.string == "CallbackPingFailed")
-                #expect(response.json["error"]?["message"]?.string?.contains("HTTP 500 with 'maintenance'") == true)
+                #expect(response.json["error"]?["message"]?.string?.contains("HTTP 500 with 'maintenance'") == true, "\(String(buffer: response.body))")
                 // Ping echoes another taxpayer's RIN.
                 receiver.inject([.status(200, body: #"{"rin":"999999999"}"#)])
                 response = try await client.registerCallback(url: receiver.url, token: erp)
