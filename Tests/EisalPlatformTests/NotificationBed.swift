@@ -24,7 +24,7 @@ enum NotificationBed {
             c.notifications.retryMaximumMilliseconds = 400
             c.notifications.retryAttempts = 60
             // Long enough for a Ping on a machine busy with the whole suite (with 8 s, a
-            // registration test once got another refusal than the answer it injected); the hang
+            // registration test once got a different refusal from the answer it injected); the hang
             // test sets its own.
             c.notifications.requestTimeoutMilliseconds = 20_000
             adjust(&c)
