@@ -1,6 +1,6 @@
-// The PostgreSQL schema and its migrations. The tables and columns are SQLite's at its schema v7,
-// so a SQLite file moves over table by table (`eisal migrate --from`), and a later migration gets
-// the same name on both backends. Integers are BIGINT, flags BOOLEAN, bytes BYTEA, and every text
+// The PostgreSQL schema and its migrations. The tables and columns are SQLite's (schema v7 as one
+// first migration, then each later one under its SQLite name), so a SQLite file moves over table
+// by table (`eisal migrate --from`). Integers are BIGINT, flags BOOLEAN, bytes BYTEA, and every text
 // column compares byte by byte (COLLATE "C"), as SQLite's do.
 //
 // Several nodes may start at once: the migrations run in one transaction under an advisory lock,
@@ -31,6 +31,12 @@ extension PostgresStore {
                     try await connection.rows("INSERT INTO eisal_migrations (name) VALUES (\(name))", self.logger)
                 }
             }
+            for (name, statements) in Self.laterVersions where !applied.contains(name) {
+                for statement in statements {
+                    try await connection.rows(PostgresQuery(unsafeSQL: statement), self.logger)
+                }
+                try await connection.rows("INSERT INTO eisal_migrations (name) VALUES (\(name))", self.logger)
+            }
         }
         if keyOrder == .descending {
             // Conformance runs only: new keys count down from -1 on an empty table.
@@ -47,6 +53,16 @@ extension PostgresStore {
     public func appliedMigrations() async throws -> [String] {
         try await rows("SELECT name FROM eisal_migrations ORDER BY position") { try $0.decode(String.self) }
     }
+
+    /// The migrations after v7, oldest first, each named as on SQLite.
+    static let laterVersions: [(name: String, statements: [String])] = [
+        // An outbox row holds several notifications (EisalStore's NotificationRows.swift): each
+        // row's key reserves the ids of as many notifications as a row may hold.
+        ("v8-outbox-rows-hold-batches", [
+            "ALTER TABLE notifications ADD COLUMN count BIGINT NOT NULL DEFAULT 1",
+            "ALTER SEQUENCE notifications_id_seq INCREMENT BY \(NotificationRow.capacity)",
+        ]),
+    ]
 
     /// SQLite's schema v7 (its tables, columns and indexes) in PostgreSQL's types.
     static let version7: [String] = {

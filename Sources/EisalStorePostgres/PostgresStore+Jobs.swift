@@ -72,6 +72,7 @@ extension PostgresStore {
     static func completeQuery(_ job: ClaimedJob, verdicts: [DocumentVerdict], status: SubmissionStatus, invalidCount: Int, notifications: [NotificationRecord],
                               now: Int64) -> PostgresQuery {
         let recipients = Array(Set(notifications.map(\.recipientRIN))).sorted()
+        let rows = NotificationRow.rows(notifications)
         return """
             WITH claimed AS (DELETE FROM jobs WHERE id = \(job.id) AND lease_owner = \(job.owner.description) RETURNING 1),
             verdicts AS (
@@ -86,11 +87,12 @@ extension PostgresStore {
                 SELECT taxpayer_rin FROM callbacks WHERE taxpayer_rin = ANY(\(recipients)::text[]) AND EXISTS (SELECT 1 FROM claimed)
                 ORDER BY taxpayer_rin FOR SHARE),
             queued AS (
-                INSERT INTO notifications (recipient_rin, path, type, document_uuid, message, created_at, state)
-                SELECT n.recipient, n.path, n.type, n.document, n.message, n.created, 'pending'
-                FROM unnest(\(notifications.map(\.recipientRIN))::text[], \(notifications.map(\.path.rawValue))::text[], \(notifications.map(\.type))::text[],
-                            \(notifications.map(\.documentUUID))::text[], \(notifications.map { ByteBuffer(bytes: $0.message) })::bytea[],
-                            \(notifications.map(\.createdAt))::int8[]) WITH ORDINALITY AS n(recipient, path, type, document, message, created, ord)
+                INSERT INTO notifications (recipient_rin, path, type, document_uuid, message, created_at, state, count)
+                SELECT n.recipient, n.path, n.type, n.document, n.message, n.created, 'pending', n.count
+                FROM unnest(\(rows.map(\.recipientRIN))::text[], \(rows.map(\.path.rawValue))::text[], \(rows.map(\.type))::text[],
+                            \(rows.map(\.documents))::text[], \(rows.map { ByteBuffer(bytes: $0.messages) })::bytea[],
+                            \(rows.map(\.createdAt))::int8[], \(rows.map { Int64($0.count) })::int8[])
+                    WITH ORDINALITY AS n(recipient, path, type, document, message, created, count, ord)
                 JOIN recipients c ON c.taxpayer_rin = n.recipient ORDER BY n.ord RETURNING 1),
             dispatch AS (
                 INSERT INTO jobs (kind, submission_uuid, created_at) SELECT \(JobKind.dispatch.rawValue), taxpayer_rin, \(now) FROM recipients

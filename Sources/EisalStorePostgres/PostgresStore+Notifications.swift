@@ -66,11 +66,14 @@ extension PostgresStore {
             SELECT taxpayer_rin FROM callbacks WHERE taxpayer_rin = ANY(\(recipients)) ORDER BY taxpayer_rin FOR SHARE
             """, logger).map { try $0.decode(String.self) })
         guard !withCallback.isEmpty else { return }
-        let kept = notifications.filter { withCallback.contains($0.recipientRIN) }
+        let kept = NotificationRow.rows(notifications.filter { withCallback.contains($0.recipientRIN) })
         try await c.rows("""
-            INSERT INTO notifications (recipient_rin, path, type, document_uuid, message, created_at, state)
-            SELECT u.*, 'pending' FROM unnest(\(kept.map(\.recipientRIN))::text[], \(kept.map(\.path.rawValue))::text[], \(kept.map(\.type))::text[],
-                \(kept.map(\.documentUUID))::text[], \(kept.map { ByteBuffer(bytes: $0.message) })::bytea[], \(kept.map(\.createdAt))::int8[]) AS u
+            INSERT INTO notifications (recipient_rin, path, type, document_uuid, message, created_at, state, count)
+            SELECT u.recipient, u.path, u.type, u.document, u.message, u.created, 'pending', u.count
+            FROM unnest(\(kept.map(\.recipientRIN))::text[], \(kept.map(\.path.rawValue))::text[], \(kept.map(\.type))::text[],
+                \(kept.map(\.documents))::text[], \(kept.map { ByteBuffer(bytes: $0.messages) })::bytea[], \(kept.map(\.createdAt))::int8[],
+                \(kept.map { Int64($0.count) })::int8[]) WITH ORDINALITY AS u(recipient, path, type, document, message, created, count, ord)
+            ORDER BY u.ord
             """, logger)
         try await c.rows("""
             INSERT INTO jobs (kind, submission_uuid, created_at) SELECT \(JobKind.dispatch.rawValue), r, \(now) FROM unnest(\(withCallback.sorted())::text[]) AS r
@@ -83,16 +86,21 @@ extension PostgresStore {
         try await c.rows("SELECT 1 FROM callbacks WHERE taxpayer_rin = \(recipient) FOR UPDATE", logger)
     }
 
-    static let notificationColumns = "id, recipient_rin, path, type, document_uuid, message, created_at, state, delivery_id"
+    static let notificationColumns = "id, recipient_rin, path, type, document_uuid, message, created_at, state, delivery_id, count"
 
-    /// A row of ``notificationColumns``, with the state and id of the delivery it is in, if any.
-    static func notification(_ row: PostgresRow, in delivery: DeliveryRecord? = nil) throws -> NotificationRecord {
-        let (id, recipient, path, type, document, message, created, state, deliveryID) =
-            try row.decode((Int64, String, String, String, String, ByteBuffer, Int64, String, String?).self)
-        return NotificationRecord(id: id, recipientRIN: recipient, path: NotificationPath(rawValue: path) ?? .receipts, type: type, documentUUID: document,
-                                  message: bytes(message), createdAt: created,
-                                  state: delivery.map { Self.state(of: $0.state) } ?? NotificationRecord.State(rawValue: state) ?? .pending,
-                                  deliveryID: delivery?.id ?? deliveryID)
+    /// An outbox row of ``notificationColumns``: its key, state, delivery id (schema v5) and what it stores.
+    static func outboxRow(_ row: PostgresRow) throws -> (key: Int64, state: String, deliveryID: String?, stored: NotificationRow) {
+        let (id, recipient, path, type, document, message, created, state, deliveryID, count) =
+            try row.decode((Int64, String, String, String, String, ByteBuffer, Int64, String, String?, Int64).self)
+        return (id, state, deliveryID, NotificationRow(recipientRIN: recipient, path: NotificationPath(rawValue: path) ?? .receipts, type: type, createdAt: created,
+                                                       count: Int(count), documents: document, messages: bytes(message)))
+    }
+
+    /// The notifications of a row of ``notificationColumns``, with the state and id of the delivery it is in, if any.
+    static func notifications(_ row: PostgresRow, in delivery: DeliveryRecord? = nil) throws -> [NotificationRecord] {
+        let (key, state, deliveryID, stored) = try outboxRow(row)
+        return try stored.notifications(firstID: key, state: delivery.map { Self.state(of: $0.state) } ?? NotificationRecord.State(rawValue: state) ?? .pending,
+                                        deliveryID: delivery?.id ?? deliveryID)
     }
 
     /// The state of a notification in a delivery in `state`.
@@ -129,10 +137,12 @@ extension PostgresStore {
         var failed = 0
         for path in NotificationPath.allCases {
             let cursor = try await cursor(c, recipient: recipient, path: path)
-            failed += try await c.rows("""
-                UPDATE notifications SET state = 'failed' WHERE recipient_rin = \(recipient) AND path = \(path.rawValue) AND state = 'pending' AND id > \(cursor)
-                RETURNING 1
-                """, logger).count
+            failed += Int(try await c.rows("""
+                WITH failed AS (
+                    UPDATE notifications SET state = 'failed' WHERE recipient_rin = \(recipient) AND path = \(path.rawValue) AND state = 'pending' AND id > \(cursor)
+                    RETURNING count)
+                SELECT COALESCE(SUM(count), 0)::int8 FROM failed
+                """, logger).first?.decode(Int64.self) ?? 0)
         }
         return failed
     }
@@ -143,11 +153,11 @@ extension PostgresStore {
             var count: Int64 = 0
             for path in paths where count < Int64(limit) {
                 count += try await c.rows("""
-                    SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE recipient_rin = \(recipientRIN) AND path = \(path.path.rawValue) AND state = 'pending'
-                                          AND id > \(path.cursor) LIMIT \(Int64(limit) - count)) AS n
+                    SELECT COALESCE(SUM(count), 0)::int8 FROM (SELECT count FROM notifications WHERE recipient_rin = \(recipientRIN) AND path = \(path.path.rawValue)
+                                          AND state = 'pending' AND id > \(path.cursor) LIMIT \(Int64(limit) - count)) AS n
                     """, self.logger).first?.decode(Int64.self) ?? 0
             }
-            return (Int(count), paths.map(\.createdAt).min())
+            return (min(Int(count), limit), paths.map(\.createdAt).min())
         }
     }
 
@@ -155,7 +165,7 @@ extension PostgresStore {
         let paths = NotificationPath.allCases.map { "SELECT '\($0.rawValue)' COLLATE \"C\" AS path" }.joined(separator: " UNION ALL ")
         return try await reading { c in
             let pending = try await c.rows("""
-                SELECT COALESCE(SUM((SELECT COUNT(*) FROM notifications n
+                SELECT COALESCE(SUM((SELECT COALESCE(SUM(n.count), 0) FROM notifications n
                     WHERE n.recipient_rin = cb.taxpayer_rin AND n.path = p.path AND n.state = 'pending'
                       AND n.id > COALESCE((SELECT MAX(last_id) FROM deliveries d WHERE d.recipient_rin = cb.taxpayer_rin AND d.path = p.path), 0))), 0)::int8
                 FROM callbacks cb CROSS JOIN (\(unescaped: paths)) p
@@ -204,16 +214,36 @@ extension PostgresStore {
             try await self.lockOutbox(c, recipient: recipientRIN)
             guard let oldest = try await self.undelivered(c, recipient: recipientRIN).min(by: { $0.firstID < $1.firstID }) else { return nil }
             let path = oldest.path
-            let batch = try await c.rows("""
+            // Whole rows while they fit; a first row larger than the maximum is split (the head
+            // keeps the key, the tail takes the id after the head's last, in the key's reserved ids).
+            var batch: [NotificationRecord] = []
+            var split: (key: Int64, head: NotificationRow, tail: NotificationRow)?
+            for row in try await c.rows("""
                 SELECT \(unescaped: Self.notificationColumns) FROM notifications
                 WHERE recipient_rin = \(recipientRIN) AND path = \(path.rawValue) AND state = 'pending' AND id >= \(oldest.firstID) ORDER BY id LIMIT \(Int64(maximum))
-                """, self.logger).map { row in
-                var n = try Self.notification(row)
-                n.state = .sending
-                n.deliveryID = id
-                return n
+                """, self.logger) {
+                var (key, _, _, stored) = try Self.outboxRow(row)
+                if batch.count + stored.count > maximum {
+                    guard batch.isEmpty else { break }
+                    let (head, tail) = try stored.split(after: maximum)
+                    split = (key, head, tail)
+                    stored = head
+                }
+                batch += try stored.notifications(firstID: key, state: .sending, deliveryID: id)
+                if split != nil { break }
             }
             guard let first = batch.first, let last = batch.last else { return nil }
+            if let (key, head, tail) = split {
+                try await c.rows("""
+                    UPDATE notifications SET document_uuid = \(head.documents), message = \(ByteBuffer(bytes: head.messages)), count = \(Int64(head.count))
+                    WHERE id = \(key)
+                    """, self.logger)
+                try await c.rows("""
+                    INSERT INTO notifications (id, recipient_rin, path, type, document_uuid, message, created_at, state, count)
+                    VALUES (\(key + Int64(head.count)), \(recipientRIN), \(path.rawValue), \(tail.type), \(tail.documents), \(ByteBuffer(bytes: tail.messages)),
+                            \(tail.createdAt), 'pending', \(Int64(tail.count)))
+                    """, self.logger)
+            }
             let delivery = DeliveryRecord(id: id, recipientRIN: recipientRIN, path: path, body: body(id, batch), count: batch.count, nextAttemptAt: now, createdAt: now)
             try await c.rows("""
                 INSERT INTO deliveries (id, recipient_rin, path, body, count, state, attempts, next_attempt_at, created_at, delivered_at, first_id, last_id)
@@ -274,10 +304,10 @@ extension PostgresStore {
                 notifications = try await c.rows("""
                     SELECT \(unescaped: Self.notificationColumns) FROM notifications WHERE recipient_rin = \(delivery.recipientRIN) AND path = \(delivery.path.rawValue)
                     AND id BETWEEN \(first) AND \(last) AND state = 'pending' ORDER BY id
-                    """, self.logger).map { try Self.notification($0, in: delivery) }
+                    """, self.logger).flatMap { try Self.notifications($0, in: delivery) }
             } else {
                 notifications = try await c.rows("SELECT \(unescaped: Self.notificationColumns) FROM notifications WHERE delivery_id = \(id) ORDER BY id", self.logger)
-                    .map { try Self.notification($0) }
+                    .flatMap { try Self.notifications($0) }
             }
             return DeliveryLogEntry(delivery: delivery, attempts: try await self.attempts(c, delivery: id), notifications: notifications)
         }
@@ -328,41 +358,47 @@ extension PostgresStore {
         if let type = q.type { conditions.append("n.type = ?"); values.append(.text(type)) }
         if let state = q.state { conditions.append("\(Self.effectiveState) = ?"); values.append(.text(state.rawValue)) }
         let condition = conditions.joined(separator: " AND ")
-        let offset = Int64(StoredValues.offset(pageNo: q.pageNo, pageSize: q.pageSize))
         return try await reading { c in
-            let total = try await c.rows(Self.query("SELECT COUNT(*) FROM notifications n WHERE \(condition)", values), self.logger).first?.decode(Int64.self) ?? 0
-            let rows = try await c.rows(Self.query("""
-                SELECT \(Self.notificationColumns.split(separator: ",").map { "n." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
-                FROM notifications n WHERE \(condition) ORDER BY n.created_at DESC, n.id DESC LIMIT ? OFFSET ?
-                """, values + [.integer(Int64(q.pageSize)), .integer(offset)]), self.logger)
+            let total = try await c.rows(Self.query("SELECT COALESCE(SUM(n.count), 0)::int8 FROM notifications n WHERE \(condition)", values), self.logger)
+                .first?.decode(Int64.self) ?? 0
+            // Newest first, and within a row its highest id first: the rows the page starts and
+            // ends in are found by their counts, then only those are read whole.
+            var page = NotificationPageWalk(offset: StoredValues.offset(pageNo: q.pageNo, pageSize: q.pageSize), size: q.pageSize)
+            // (Two integers a row; a row holds up to a commit's notifications.)
+            let walk = try await c.rows(Self.query("SELECT n.id, n.count FROM notifications n WHERE \(condition) ORDER BY n.created_at DESC, n.id DESC", values),
+                                        self.logger)
+            for row in walk {
+                let (key, count) = try row.decode((Int64, Int64).self)
+                guard page.take(key: key, count: Int(count)) else { break }
+            }
             var logs: [String: DeliveryLogEntry] = [:]
             var items: [(notification: NotificationRecord, delivery: DeliveryLogEntry?)] = []
-            for row in rows {
-                let plain = try Self.notification(row)
+            for key in page.keys {
+                guard let row = try await c.rows("SELECT \(unescaped: Self.notificationColumns) FROM notifications WHERE id = \(key)", self.logger).first else { continue }
+                let (_, state, deliveryID, stored) = try Self.outboxRow(row)
                 var delivery: DeliveryRecord?
-                if let id = plain.deliveryID {
-                    delivery = try await c.rows("SELECT \(unescaped: Self.deliveryColumns) FROM deliveries WHERE id = \(id)", self.logger).first.map(Self.delivery)
-                } else if plain.state == .pending {
+                if let deliveryID {
+                    delivery = try await c.rows("SELECT \(unescaped: Self.deliveryColumns) FROM deliveries WHERE id = \(deliveryID)", self.logger).first.map(Self.delivery)
+                } else if state == NotificationRecord.State.pending.rawValue {
                     delivery = try await c.rows("""
-                        SELECT \(unescaped: Self.deliveryColumns) FROM deliveries WHERE recipient_rin = \(plain.recipientRIN) AND path = \(plain.path.rawValue)
-                        AND last_id >= \(plain.id) AND first_id <= \(plain.id) ORDER BY last_id LIMIT 1
+                        SELECT \(unescaped: Self.deliveryColumns) FROM deliveries WHERE recipient_rin = \(stored.recipientRIN) AND path = \(stored.path.rawValue)
+                        AND last_id >= \(key) AND first_id <= \(key) ORDER BY last_id LIMIT 1
                         """, self.logger).first.map(Self.delivery)
                 }
-                guard let delivery else {
-                    items.append((plain, nil))
-                    continue
-                }
-                let entry: DeliveryLogEntry
-                if let known = logs[delivery.id] {
-                    entry = known
-                } else {
-                    entry = DeliveryLogEntry(delivery: delivery, attempts: try await self.attempts(c, delivery: delivery.id), notifications: [])
-                    logs[delivery.id] = entry
+                var entry: DeliveryLogEntry?
+                if let delivery {
+                    if let known = logs[delivery.id] {
+                        entry = known
+                    } else {
+                        entry = DeliveryLogEntry(delivery: delivery, attempts: try await self.attempts(c, delivery: delivery.id), notifications: [])
+                        logs[delivery.id] = entry
+                    }
                 }
                 // Batched by SQLite's schema v5 (a moved database): the row names its delivery and carries its own state.
-                items.append((plain.deliveryID == nil ? try Self.notification(row, in: delivery) : plain, entry))
+                let notifications = try Self.notifications(row, in: deliveryID == nil ? delivery : nil)
+                items += notifications.reversed().map { ($0, entry) }
             }
-            return Page(items: items, totalCount: Int(total))
+            return Page(items: page.slice(items), totalCount: Int(total))
         }
     }
 }

@@ -137,6 +137,11 @@ extension SQLiteStore {
                 CREATE UNIQUE INDEX jobs_document_state ON jobs (submission_uuid) WHERE kind = 'document-state';
                 """)
         }
+        migrator.registerMigration("v8-outbox-rows-hold-batches") { db in
+            // An outbox row holds the notifications one commit writes for one recipient, path,
+            // type and time (EisalStore's NotificationRows.swift); rows written before hold one.
+            try db.execute(sql: "ALTER TABLE notifications ADD COLUMN count INTEGER NOT NULL DEFAULT 1")
+        }
         return migrator
     }
 

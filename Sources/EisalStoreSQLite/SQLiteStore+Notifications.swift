@@ -54,8 +54,9 @@ extension SQLiteStore {
 
     // MARK: The outbox
 
-    /// Inserts the notifications whose recipient has a callback, and a dispatch job for each such
-    /// recipient that has none; inside the caller's transaction.
+    /// Inserts the notifications whose recipient has a callback, as rows of several
+    /// (``NotificationRow``), and a dispatch job for each such recipient that has none; inside
+    /// the caller's transaction.
     static func enqueue(_ db: Database, _ notifications: [NotificationRecord], now: Int64) throws {
         guard !notifications.isEmpty else { return }
         // Recipients are few per commit (the issuer, buyers): one cached lookup each.
@@ -65,42 +66,55 @@ extension SQLiteStore {
             hasCallback[n.recipientRIN] = try Bool.fetchOne(lookup, arguments: [n.recipientRIN]) ?? false
         }
         guard hasCallback.values.contains(true) else { return }
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO notifications (recipient_rin, path, type, document_uuid, message, created_at, state) VALUES (?, ?, ?, ?, ?, ?, 'pending')
-            """)
-        // Bound directly (one row per validated document: GRDB's argument arrays cost more than
-        // the insert); texts are copied by SQLite, the message is read during the step only.
-        defer { sqlite3_clear_bindings(insert.sqliteStatement) }
-        for n in notifications where hasCallback[n.recipientRIN] == true {
-            var row = DirectBinding(insert.sqliteStatement)
-            row.bind(copying: n.recipientRIN)
-            row.bind(copying: n.path.rawValue)
-            row.bind(copying: n.type)
-            row.bind(copying: n.documentUUID)
-            try n.message.withUnsafeBytes { message in
-                row.bind(blob: message)
-                row.bind(n.createdAt)
-                try row.step(db)
-            }
+        let rows = NotificationRow.rows(notifications.filter { hasCallback[$0.recipientRIN] == true })
+        // A row's notifications take the ids from its key on; the next row's key is past them.
+        var next = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id + count FROM notifications ORDER BY id DESC LIMIT 1")) ?? 1
+        for row in rows {
+            try insert(db, row, id: next)
+            next += Int64(row.count)
         }
         let job = try db.cachedStatement(sql: "INSERT OR IGNORE INTO jobs (kind, submission_uuid, created_at) VALUES (?, ?, ?)")
         for (recipient, has) in hasCallback where has { try job.execute(arguments: [JobKind.dispatch.rawValue, recipient, now]) }
     }
 
-    // The outbox is written once (schema v6). A delivery takes, for one recipient and path, the
-    // pending notifications after the path's last delivery, and records the range of their ids
-    // (`first_id`, `last_id`); nothing is written back to the notifications. So "not yet in a
-    // delivery" is `state = 'pending' AND id > cursor`, the cursor being the path's highest
-    // `last_id`, and a notification in a delivery takes the delivery's state (open: sending).
-    // `state` changes only to `failed`, for notifications not yet in a delivery whose recipient's
-    // callback went away. Rows batched by schema v5 carry their delivery's id and their own state.
+    /// Writes a pending outbox row under key `id`.
+    static func insert(_ db: Database, _ row: NotificationRow, id: Int64) throws {
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO notifications (id, recipient_rin, path, type, document_uuid, message, created_at, state, count) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)
+            """)
+        // Bound directly: texts are copied by SQLite, the messages are read during the step only.
+        defer { sqlite3_clear_bindings(insert.sqliteStatement) }
+        var values = DirectBinding(insert.sqliteStatement)
+        values.bind(id)
+        values.bind(copying: row.recipientRIN)
+        values.bind(copying: row.path.rawValue)
+        values.bind(copying: row.type)
+        values.bind(copying: row.documents)
+        try row.messages.withUnsafeBytes { messages in
+            values.bind(blob: messages)
+            values.bind(row.createdAt)
+            values.bind(Int64(row.count))
+            try values.step(db)
+        }
+    }
 
-    /// A notification row, with the state and id of the delivery it is in, if any.
-    static func notification(_ row: Row, in delivery: DeliveryRecord? = nil) -> NotificationRecord {
-        NotificationRecord(id: row["id"], recipientRIN: row["recipient_rin"], path: NotificationPath(rawValue: row["path"]) ?? .receipts, type: row["type"],
-                           documentUUID: row["document_uuid"], message: [UInt8](row["message"] as Data), createdAt: row["created_at"],
-                           state: delivery.map { state(of: $0.state) } ?? NotificationRecord.State(rawValue: row["state"]) ?? .pending,
-                           deliveryID: delivery?.id ?? row["delivery_id"])
+    // The outbox is written once (schema v6). A delivery takes, for one recipient and path, the
+    // pending rows after the path's last delivery, and records the range of their notifications'
+    // ids (`first_id`, `last_id`); nothing is written back to the rows (but the split of a row
+    // larger than the delivery's maximum). So "not yet in a delivery" is `state = 'pending' AND
+    // id > cursor`, the cursor being the path's highest `last_id`, and a row in a delivery takes
+    // the delivery's state (open: sending). `state` changes only to `failed`, for rows not yet in
+    // a delivery whose recipient's callback went away. Rows batched by schema v5 carry their
+    // delivery's id and their own state. Since v8 a row holds several notifications
+    // (NotificationRow.swift): counts are sums of `count`.
+
+    /// The notifications of an outbox row, with the state and id of the delivery it is in, if any.
+    static func notifications(_ row: Row, in delivery: DeliveryRecord? = nil) throws -> [NotificationRecord] {
+        let stored = NotificationRow(recipientRIN: row["recipient_rin"], path: NotificationPath(rawValue: row["path"]) ?? .receipts, type: row["type"],
+                                     createdAt: row["created_at"], count: row["count"], documents: row["document_uuid"], messages: [UInt8](row["message"] as Data))
+        return try stored.notifications(firstID: row["id"],
+                                        state: delivery.map { state(of: $0.state) } ?? NotificationRecord.State(rawValue: row["state"]) ?? .pending,
+                                        deliveryID: delivery?.id ?? row["delivery_id"])
     }
 
     /// The state of a notification in a delivery in `state`.
@@ -149,9 +163,11 @@ extension SQLiteStore {
     static func failUndelivered(_ db: Database, recipient: String) throws -> Int {
         var failed = 0
         for path in NotificationPath.allCases {
-            try db.execute(sql: "UPDATE notifications SET state = 'failed' WHERE recipient_rin = ? AND path = ? AND state = 'pending' AND id > ?",
-                           arguments: [recipient, path.rawValue, try cursor(db, recipient: recipient, path: path)])
-            failed += db.changesCount
+            let arguments: StatementArguments = [recipient, path.rawValue, try cursor(db, recipient: recipient, path: path)]
+            failed += try Int.fetchOne(db.cachedStatement(sql: """
+                SELECT COALESCE(SUM(count), 0) FROM notifications WHERE recipient_rin = ? AND path = ? AND state = 'pending' AND id > ?
+                """), arguments: arguments) ?? 0
+            try db.execute(sql: "UPDATE notifications SET state = 'failed' WHERE recipient_rin = ? AND path = ? AND state = 'pending' AND id > ?", arguments: arguments)
         }
         return failed
     }
@@ -162,10 +178,10 @@ extension SQLiteStore {
             var count = 0
             for path in paths where count < limit {
                 count += try Int.fetchOne(db.cachedStatement(sql: """
-                    SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE recipient_rin = ? AND path = ? AND state = 'pending' AND id > ? LIMIT ?)
+                    SELECT COALESCE(SUM(count), 0) FROM (SELECT count FROM notifications WHERE recipient_rin = ? AND path = ? AND state = 'pending' AND id > ? LIMIT ?)
                     """), arguments: [recipientRIN, path.path.rawValue, path.cursor, limit - count]) ?? 0
             }
-            return (count, paths.map(\.createdAt).min())
+            return (min(count, limit), paths.map(\.createdAt).min())
         }
     }
 
@@ -176,7 +192,7 @@ extension SQLiteStore {
         let paths = NotificationPath.allCases.map { "SELECT '\($0.rawValue)' AS path" }.joined(separator: " UNION ALL ")
         return try reading { db in
             let pending = try Int.fetchOne(db.cachedStatement(sql: """
-                SELECT COALESCE(SUM((SELECT COUNT(*) FROM notifications n
+                SELECT COALESCE(SUM((SELECT COALESCE(SUM(n.count), 0) FROM notifications n
                     WHERE n.recipient_rin = c.taxpayer_rin AND n.path = p.path AND n.state = 'pending'
                       AND n.id > COALESCE((SELECT MAX(last_id) FROM deliveries d WHERE d.recipient_rin = c.taxpayer_rin AND d.path = p.path), 0))), 0)
                 FROM callbacks c CROSS JOIN (\(paths)) p
@@ -220,20 +236,37 @@ extension SQLiteStore {
             // The path whose first waiting notification is the oldest.
             guard let oldest = try Self.undelivered(db, recipient: recipientRIN).min(by: { $0.firstID < $1.firstID }) else { return nil }
             let path = oldest.path
-            // Columns read by position: a batch is read on every delivery, and name lookups cost
-            // more than the rows.
+            // Whole rows while they fit; a first row larger than the maximum is split. Columns
+            // read by position: a batch is read on every delivery.
             var batch: [NotificationRecord] = []
             batch.reserveCapacity(maximum)
+            var split: (id: Int64, head: NotificationRow, tail: NotificationRow)?
+            do {
             let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-                SELECT id, type, document_uuid, message, created_at FROM notifications
+                SELECT id, type, document_uuid, message, created_at, count FROM notifications
                 WHERE recipient_rin = ? AND path = ? AND state = 'pending' AND id >= ? ORDER BY id LIMIT ?
                 """), arguments: [recipientRIN, path.rawValue, oldest.firstID, maximum])
             while let row = try rows.next() {
-                let message: [UInt8] = try row.withUnsafeData(atIndex: 3) { data in data.map { [UInt8]($0) } } ?? []
-                batch.append(NotificationRecord(id: row[0], recipientRIN: recipientRIN, path: path, type: row[1], documentUUID: row[2], message: message,
-                                                createdAt: row[4], state: .sending, deliveryID: id))
+                let key: Int64 = row[0]
+                var stored = NotificationRow(recipientRIN: recipientRIN, path: path, type: row[1], createdAt: row[4], count: row[5], documents: row[2],
+                                             messages: try row.withUnsafeData(atIndex: 3) { data in data.map { [UInt8]($0) } } ?? [])
+                if batch.count + stored.count > maximum {
+                    guard batch.isEmpty else { break }
+                    let (head, tail) = try stored.split(after: maximum)
+                    split = (key, head, tail)
+                    stored = head
+                }
+                batch += try stored.notifications(firstID: key, state: .sending, deliveryID: id)
+                if split != nil { break }
+            }
             }
             guard let first = batch.first, let last = batch.last else { return nil }
+            if let split {
+                // The head keeps the key; the tail takes the id after the head's last.
+                try db.execute(sql: "UPDATE notifications SET document_uuid = ?, message = ?, count = ? WHERE id = ?",
+                               arguments: [split.head.documents, Data(split.head.messages), split.head.count, split.id])
+                try Self.insert(db, split.tail, id: split.id + Int64(split.head.count))
+            }
             let delivery = DeliveryRecord(id: id, recipientRIN: recipientRIN, path: path, body: body(id, batch), count: batch.count, nextAttemptAt: now, createdAt: now)
             // The delivery names its notifications by their ids' range; they are not written again.
             try db.cachedStatement(sql: """
@@ -296,10 +329,10 @@ extension SQLiteStore {
             if let first: Int64 = row["first_id"], let last: Int64 = row["last_id"] {
                 notifications = try Row.fetchAll(db, sql: """
                     SELECT * FROM notifications WHERE recipient_rin = ? AND path = ? AND id BETWEEN ? AND ? AND state = 'pending' ORDER BY id
-                    """, arguments: [delivery.recipientRIN, delivery.path.rawValue, first, last]).map { Self.notification($0, in: delivery) }
+                    """, arguments: [delivery.recipientRIN, delivery.path.rawValue, first, last]).flatMap { try Self.notifications($0, in: delivery) }
             } else {
                 // Opened by schema v5: its rows name it and carry their own state.
-                notifications = try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE delivery_id = ? ORDER BY id", arguments: [id]).map { Self.notification($0) }
+                notifications = try Row.fetchAll(db, sql: "SELECT * FROM notifications WHERE delivery_id = ? ORDER BY id", arguments: [id]).flatMap { try Self.notifications($0) }
             }
             return DeliveryLogEntry(delivery: delivery, attempts: try Self.attempts(db, delivery: id), notifications: notifications)
         }
@@ -339,10 +372,15 @@ extension SQLiteStore {
         if let state = q.state { conditions.append("\(Self.effectiveState) = ?"); arguments.append(state.rawValue) }
         let condition = conditions.joined(separator: " AND ")
         let bound = StatementArguments(arguments)
+        let offset = Self.offset(pageNo: q.pageNo, pageSize: q.pageSize)
         return try reading { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notifications n WHERE \(condition)", arguments: bound) ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT n.* FROM notifications n WHERE \(condition) ORDER BY n.created_at DESC, n.id DESC LIMIT ? OFFSET ?",
-                                        arguments: bound + [q.pageSize, Self.offset(pageNo: q.pageNo, pageSize: q.pageSize)])
+            let total = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(n.count), 0) FROM notifications n WHERE \(condition)", arguments: bound) ?? 0
+            // Newest first, and within a row its highest id first: the rows the page starts and
+            // ends in are found by their counts, then only those are read whole.
+            var page = NotificationPageWalk(offset: offset, size: q.pageSize)
+            let walk = try Row.fetchCursor(db, sql: "SELECT n.id, n.count FROM notifications n WHERE \(condition) ORDER BY n.created_at DESC, n.id DESC",
+                                           arguments: bound)
+            while let row = try walk.next(), page.take(key: row[0], count: row[1]) {}
             var logs: [String: DeliveryLogEntry] = [:]
             func log(_ delivery: DeliveryRecord) throws -> DeliveryLogEntry {
                 if let known = logs[delivery.id] { return known }
@@ -350,18 +388,23 @@ extension SQLiteStore {
                 logs[delivery.id] = entry
                 return entry
             }
-            let items: [(notification: NotificationRecord, delivery: DeliveryLogEntry?)] = try rows.map { row in
+            var items: [(notification: NotificationRecord, delivery: DeliveryLogEntry?)] = []
+            for key in page.keys {
+                guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM notifications WHERE id = ?"), arguments: [key]) else { continue }
+                let delivery: DeliveryRecord?
                 if let id: String = row["delivery_id"] {
                     // Batched by schema v5: the row names its delivery and carries its state.
-                    let entry = try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE id = ?", arguments: [id]).map(Self.delivery).map(log)
-                    return (Self.notification(row), entry)
+                    delivery = try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE id = ?", arguments: [id]).map(Self.delivery)
+                    items += try Self.notifications(row).reversed().map { ($0, try delivery.map(log)) }
+                    continue
                 }
                 let state: String = row["state"]
-                guard state == NotificationRecord.State.pending.rawValue,
-                      let delivery = try Self.delivery(db, holding: row["id"], recipient: row["recipient_rin"], path: row["path"]) else { return (Self.notification(row), nil) }
-                return (Self.notification(row, in: delivery), try log(delivery))
+                delivery = state == NotificationRecord.State.pending.rawValue
+                    ? try Self.delivery(db, holding: key, recipient: row["recipient_rin"], path: row["path"]) : nil
+                let entry = try delivery.map(log)
+                items += try Self.notifications(row, in: delivery).reversed().map { ($0, entry) }
             }
-            return Page(items: items, totalCount: total)
+            return Page(items: page.slice(items), totalCount: total)
         }
     }
 }
