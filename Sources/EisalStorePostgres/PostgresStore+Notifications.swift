@@ -2,6 +2,10 @@
 // SQLite store keeps them (SQLiteStore+Notifications.swift explains the outbox written once: a
 // delivery takes the pending notifications after its path's cursor and records their id range).
 //
+// An outbox row holds several notifications (EisalStore's NotificationRows.swift); its key comes
+// from a sequence that steps by `NotificationRow.capacity` (schema v8), so the ids of the row's
+// notifications (`key ..< key + count`, and those of the rows a split makes of it) are its own.
+//
 // What several writers change here: notification ids come from a sequence, and with concurrent
 // transactions an id can commit after a higher one. A delivery opened between the two would move
 // the cursor past the late one, which would never be sent. So the writers of notifications hold

@@ -140,7 +140,19 @@ extension SQLiteStore {
         migrator.registerMigration("v8-outbox-rows-hold-batches") { db in
             // An outbox row holds the notifications one commit writes for one recipient, path,
             // type and time (EisalStore's NotificationRows.swift); rows written before hold one.
-            try db.execute(sql: "ALTER TABLE notifications ADD COLUMN count INTEGER NOT NULL DEFAULT 1")
+            // The table is rebuilt so that the messages (now tens of KB a row, in overflow pages)
+            // come last: the columns the dispatcher and the counts read stay in the row's first page.
+            try db.execute(sql: """
+                CREATE TABLE notifications_v8 (id INTEGER PRIMARY KEY, recipient_rin TEXT NOT NULL, path TEXT NOT NULL, type TEXT NOT NULL,
+                    created_at INTEGER NOT NULL, state TEXT NOT NULL, delivery_id TEXT, count INTEGER NOT NULL, document_uuid TEXT NOT NULL, message BLOB NOT NULL);
+                INSERT INTO notifications_v8 (id, recipient_rin, path, type, created_at, state, delivery_id, count, document_uuid, message)
+                    SELECT id, recipient_rin, path, type, created_at, state, delivery_id, 1, document_uuid, message FROM notifications ORDER BY id;
+                DROP TABLE notifications;
+                ALTER TABLE notifications_v8 RENAME TO notifications;
+                CREATE INDEX notifications_time ON notifications (recipient_rin, created_at);
+                CREATE INDEX notifications_delivery ON notifications (delivery_id) WHERE delivery_id IS NOT NULL;
+                CREATE INDEX notifications_pending ON notifications (recipient_rin, path, id) WHERE state = 'pending';
+                """)
         }
         return migrator
     }

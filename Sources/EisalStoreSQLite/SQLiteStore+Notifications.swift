@@ -241,24 +241,24 @@ extension SQLiteStore {
             var batch: [NotificationRecord] = []
             batch.reserveCapacity(maximum)
             var split: (id: Int64, head: NotificationRow, tail: NotificationRow)?
-            do {
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-                SELECT id, type, document_uuid, message, created_at, count FROM notifications
-                WHERE recipient_rin = ? AND path = ? AND state = 'pending' AND id >= ? ORDER BY id LIMIT ?
-                """), arguments: [recipientRIN, path.rawValue, oldest.firstID, maximum])
-            while let row = try rows.next() {
-                let key: Int64 = row[0]
-                var stored = NotificationRow(recipientRIN: recipientRIN, path: path, type: row[1], createdAt: row[4], count: row[5], documents: row[2],
-                                             messages: try row.withUnsafeData(atIndex: 3) { data in data.map { [UInt8]($0) } } ?? [])
-                if batch.count + stored.count > maximum {
-                    guard batch.isEmpty else { break }
-                    let (head, tail) = try stored.split(after: maximum)
-                    split = (key, head, tail)
-                    stored = head
+            do { // (the cursor ends before a split is written)
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+                    SELECT id, type, document_uuid, message, created_at, count FROM notifications
+                    WHERE recipient_rin = ? AND path = ? AND state = 'pending' AND id >= ? ORDER BY id LIMIT ?
+                    """), arguments: [recipientRIN, path.rawValue, oldest.firstID, maximum])
+                while let row = try rows.next() {
+                    let key: Int64 = row[0]
+                    var stored = NotificationRow(recipientRIN: recipientRIN, path: path, type: row[1], createdAt: row[4], count: row[5], documents: row[2],
+                                                 messages: try row.withUnsafeData(atIndex: 3) { data in data.map { [UInt8]($0) } } ?? [])
+                    if batch.count + stored.count > maximum {
+                        guard batch.isEmpty else { break }
+                        let (head, tail) = try stored.split(after: maximum)
+                        split = (key, head, tail)
+                        stored = head
+                    }
+                    batch += try stored.notifications(firstID: key, state: .sending, deliveryID: id)
+                    if split != nil { break }
                 }
-                batch += try stored.notifications(firstID: key, state: .sending, deliveryID: id)
-                if split != nil { break }
-            }
             }
             guard let first = batch.first, let last = batch.last else { return nil }
             if let split {
