@@ -176,10 +176,12 @@ extension SQLiteStore {
         try reading { db in
             let paths = try Self.undelivered(db, recipient: recipientRIN)
             var count = 0
+            // Rows in id order until the count reaches the limit (a row holds a commit's notifications).
             for path in paths where count < limit {
-                count += try Int.fetchOne(db.cachedStatement(sql: """
-                    SELECT COALESCE(SUM(count), 0) FROM (SELECT count FROM notifications WHERE recipient_rin = ? AND path = ? AND state = 'pending' AND id > ? LIMIT ?)
-                    """), arguments: [recipientRIN, path.path.rawValue, path.cursor, limit - count]) ?? 0
+                let counts = try Int.fetchCursor(db.cachedStatement(sql: """
+                    SELECT count FROM notifications WHERE recipient_rin = ? AND path = ? AND state = 'pending' AND id > ? ORDER BY id
+                    """), arguments: [recipientRIN, path.path.rawValue, path.cursor])
+                while count < limit, let rowCount = try counts.next() { count += rowCount }
             }
             return (min(count, limit), paths.map(\.createdAt).min())
         }
