@@ -104,6 +104,47 @@ public struct NotificationRow: Sendable, Hashable {
 private let newline = UInt8(ascii: "\n")
 private let comma = UInt8(ascii: ",")
 
+/// What a delivery of at most `maximum` notifications carries, taken from a recipient's pending
+/// outbox rows of one path in id order: whole rows while they fit; a first row larger than the
+/// maximum is split, the head carried, and the store writes ``split`` (the head keeps the key, the
+/// tail takes the ids after the head's, inside the key's reserved ids).
+public struct DeliveryBatch: Sendable {
+    /// A row cut in two by the batch.
+    public struct Split: Sendable {
+        public var key: Int64
+        public var head: NotificationRow
+        public var tail: NotificationRow
+    }
+
+    public let maximum: Int
+    public let deliveryID: String
+    /// The notifications carried, in id order, in state `sending` under ``deliveryID``.
+    public private(set) var notifications: [NotificationRecord] = []
+    /// The row to write as two, when the first row was larger than the maximum.
+    public private(set) var split: Split?
+
+    public init(maximum: Int, deliveryID: String) {
+        self.maximum = max(1, maximum)
+        self.deliveryID = deliveryID
+        notifications.reserveCapacity(self.maximum)
+    }
+
+    /// Takes the next pending row (whose key is `key`); false once the batch is complete (stop
+    /// reading rows).
+    public mutating func take(key: Int64, _ row: NotificationRow) throws -> Bool {
+        guard split == nil, notifications.count < maximum else { return false }
+        var carried = row
+        if notifications.count + row.count > maximum {
+            guard notifications.isEmpty else { return false }
+            let (head, tail) = try row.split(after: maximum)
+            split = Split(key: key, head: head, tail: tail)
+            carried = head
+        }
+        notifications += try carried.notifications(firstID: key, state: .sending, deliveryID: deliveryID)
+        return split == nil && notifications.count < maximum
+    }
+}
+
 /// The outbox rows a page of the taxpayer's notification listing falls in: fed the rows in the
 /// listing's order with their counts, it keeps the keys of the rows the page starts in, ends in
 /// and spans, so only those are read whole.

@@ -218,40 +218,33 @@ extension PostgresStore {
             try await self.lockOutbox(c, recipient: recipientRIN)
             guard let oldest = try await self.undelivered(c, recipient: recipientRIN).min(by: { $0.firstID < $1.firstID }) else { return nil }
             let path = oldest.path
-            // Whole rows while they fit; a first row larger than the maximum is split (the head
-            // keeps the key, the tail takes the id after the head's last, in the key's reserved ids).
-            var batch: [NotificationRecord] = []
-            var split: (key: Int64, head: NotificationRow, tail: NotificationRow)?
+            // Whole rows while they fit; a first row larger than the maximum is split (DeliveryBatch).
+            var batch = DeliveryBatch(maximum: maximum, deliveryID: id)
             for row in try await c.rows("""
                 SELECT \(unescaped: Self.notificationColumns) FROM notifications
                 WHERE recipient_rin = \(recipientRIN) AND path = \(path.rawValue) AND state = 'pending' AND id >= \(oldest.firstID) ORDER BY id LIMIT \(Int64(maximum))
                 """, self.logger) {
-                var (key, _, _, stored) = try Self.outboxRow(row)
-                if batch.count + stored.count > maximum {
-                    guard batch.isEmpty else { break }
-                    let (head, tail) = try stored.split(after: maximum)
-                    split = (key, head, tail)
-                    stored = head
-                }
-                batch += try stored.notifications(firstID: key, state: .sending, deliveryID: id)
-                if split != nil { break }
+                let (key, _, _, stored) = try Self.outboxRow(row)
+                guard try batch.take(key: key, stored) else { break }
             }
-            guard let first = batch.first, let last = batch.last else { return nil }
-            if let (key, head, tail) = split {
+            guard let first = batch.notifications.first, let last = batch.notifications.last else { return nil }
+            if let split = batch.split {
                 try await c.rows("""
-                    UPDATE notifications SET document_uuid = \(head.documents), message = \(ByteBuffer(bytes: head.messages)), count = \(Int64(head.count))
-                    WHERE id = \(key)
+                    UPDATE notifications SET document_uuid = \(split.head.documents), message = \(ByteBuffer(bytes: split.head.messages)),
+                        count = \(Int64(split.head.count))
+                    WHERE id = \(split.key)
                     """, self.logger)
                 try await c.rows("""
                     INSERT INTO notifications (id, recipient_rin, path, type, document_uuid, message, created_at, state, count)
-                    VALUES (\(key + Int64(head.count)), \(recipientRIN), \(path.rawValue), \(tail.type), \(tail.documents), \(ByteBuffer(bytes: tail.messages)),
-                            \(tail.createdAt), 'pending', \(Int64(tail.count)))
+                    VALUES (\(split.key + Int64(split.head.count)), \(recipientRIN), \(path.rawValue), \(split.tail.type), \(split.tail.documents),
+                            \(ByteBuffer(bytes: split.tail.messages)), \(split.tail.createdAt), 'pending', \(Int64(split.tail.count)))
                     """, self.logger)
             }
-            let delivery = DeliveryRecord(id: id, recipientRIN: recipientRIN, path: path, body: body(id, batch), count: batch.count, nextAttemptAt: now, createdAt: now)
+            let delivery = DeliveryRecord(id: id, recipientRIN: recipientRIN, path: path, body: body(id, batch.notifications), count: batch.notifications.count,
+                                          nextAttemptAt: now, createdAt: now)
             try await c.rows("""
                 INSERT INTO deliveries (id, recipient_rin, path, body, count, state, attempts, next_attempt_at, created_at, delivered_at, first_id, last_id)
-                VALUES (\(id), \(recipientRIN), \(path.rawValue), \(ByteBuffer(bytes: delivery.body)), \(Int64(batch.count)), 'open', 0, \(now), \(now), NULL,
+                VALUES (\(id), \(recipientRIN), \(path.rawValue), \(ByteBuffer(bytes: delivery.body)), \(Int64(delivery.count)), 'open', 0, \(now), \(now), NULL,
                         \(first.id), \(last.id))
                 """, self.logger)
             return delivery

@@ -238,38 +238,26 @@ extension SQLiteStore {
             // The path whose first waiting notification is the oldest.
             guard let oldest = try Self.undelivered(db, recipient: recipientRIN).min(by: { $0.firstID < $1.firstID }) else { return nil }
             let path = oldest.path
-            // Whole rows while they fit; a first row larger than the maximum is split. Columns
-            // read by position: a batch is read on every delivery.
-            var batch: [NotificationRecord] = []
-            batch.reserveCapacity(maximum)
-            var split: (id: Int64, head: NotificationRow, tail: NotificationRow)?
+            // Whole rows while they fit; a first row larger than the maximum is split
+            // (DeliveryBatch). Columns read by position: a batch is read on every delivery.
+            var batch = DeliveryBatch(maximum: maximum, deliveryID: id)
             do { // (the cursor ends before a split is written)
                 let rows = try Row.fetchCursor(db.cachedStatement(sql: """
                     SELECT id, type, document_uuid, message, created_at, count FROM notifications
                     WHERE recipient_rin = ? AND path = ? AND state = 'pending' AND id >= ? ORDER BY id LIMIT ?
                     """), arguments: [recipientRIN, path.rawValue, oldest.firstID, maximum])
-                while let row = try rows.next() {
-                    let key: Int64 = row[0]
-                    var stored = NotificationRow(recipientRIN: recipientRIN, path: path, type: row[1], createdAt: row[4], count: row[5], documents: row[2],
-                                                 messages: try row.withUnsafeData(atIndex: 3) { data in data.map { [UInt8]($0) } } ?? [])
-                    if batch.count + stored.count > maximum {
-                        guard batch.isEmpty else { break }
-                        let (head, tail) = try stored.split(after: maximum)
-                        split = (key, head, tail)
-                        stored = head
-                    }
-                    batch += try stored.notifications(firstID: key, state: .sending, deliveryID: id)
-                    if split != nil { break }
-                }
+                while let row = try rows.next(), try batch.take(key: row[0], NotificationRow(
+                    recipientRIN: recipientRIN, path: path, type: row[1], createdAt: row[4], count: row[5], documents: row[2],
+                    messages: try row.withUnsafeData(atIndex: 3) { data in data.map { [UInt8]($0) } } ?? [])) {}
             }
-            guard let first = batch.first, let last = batch.last else { return nil }
-            if let split {
-                // The head keeps the key; the tail takes the id after the head's last.
+            guard let first = batch.notifications.first, let last = batch.notifications.last else { return nil }
+            if let split = batch.split {
                 try db.execute(sql: "UPDATE notifications SET document_uuid = ?, message = ?, count = ? WHERE id = ?",
-                               arguments: [split.head.documents, Data(split.head.messages), split.head.count, split.id])
-                try Self.insert(db, split.tail, id: split.id + Int64(split.head.count))
+                               arguments: [split.head.documents, Data(split.head.messages), split.head.count, split.key])
+                try Self.insert(db, split.tail, id: split.key + Int64(split.head.count))
             }
-            let delivery = DeliveryRecord(id: id, recipientRIN: recipientRIN, path: path, body: body(id, batch), count: batch.count, nextAttemptAt: now, createdAt: now)
+            let delivery = DeliveryRecord(id: id, recipientRIN: recipientRIN, path: path, body: body(id, batch.notifications), count: batch.notifications.count,
+                                          nextAttemptAt: now, createdAt: now)
             // The delivery names its notifications by their ids' range; they are not written again.
             try db.cachedStatement(sql: """
                 INSERT INTO deliveries (id, recipient_rin, path, body, count, state, attempts, next_attempt_at, created_at, delivered_at, first_id, last_id)

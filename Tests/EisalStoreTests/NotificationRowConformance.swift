@@ -168,6 +168,23 @@ struct NotificationRowTests {
         #expect(try head.notifications(firstID: 10, state: .sending, deliveryID: "D") + tail.notifications(firstID: 12, state: .sending, deliveryID: "D") == whole)
     }
 
+    @Test func aDeliveryBatchTakesWholeRowsAndSplitsOnlyAFirstRowTooLarge() throws {
+        let rows = NotificationRow.rows((0 ..< 9).map { Self.notification("n\($0)", at: Int64($0 / 3)) })
+        #expect(rows.map(\.count) == [3, 3, 3])
+        var batch = DeliveryBatch(maximum: 7, deliveryID: "D")
+        #expect(try batch.take(key: 10, rows[0]) && batch.take(key: 13, rows[1]))
+        #expect(try batch.take(key: 16, rows[2]) == false, "6 + 3 would pass the maximum: the row waits for the next delivery")
+        #expect(batch.split == nil && batch.notifications.map(\.id) == [10, 11, 12, 13, 14, 15])
+        #expect(batch.notifications.allSatisfy { $0.state == .sending && $0.deliveryID == "D" })
+
+        var small = DeliveryBatch(maximum: 2, deliveryID: "E")
+        #expect(try small.take(key: 16, rows[2]) == false, "a first row larger than the maximum completes the batch")
+        #expect(small.notifications.map(\.documentUUID) == ["n6", "n7"] && small.notifications.map(\.id) == [16, 17])
+        let split = try #require(small.split)
+        #expect(split.key == 16 && split.head.documents == "n6,n7" && split.tail.documents == "n8")
+        #expect(try small.take(key: 19, rows[0]) == false, "nothing after a split")
+    }
+
     @Test func aRowWhosePartsDoNotNumberItsCountIsCorrupt() {
         let row = NotificationRow(recipientRIN: "1", path: .receipts, type: "t", createdAt: 1, count: 3, documents: "a,b", messages: Array("{}\n{}\n{}".utf8))
         #expect(throws: StoreError.self) { try row.notifications(firstID: 1, state: .pending, deliveryID: nil) }
