@@ -106,7 +106,7 @@ extension SQLiteStore {
     // the delivery's state (open: sending). `state` changes only to `failed`, for rows not yet in
     // a delivery whose recipient's callback went away. Rows batched by schema v5 carry their
     // delivery's id and their own state. Since v8 a row holds several notifications
-    // (NotificationRow.swift): counts are sums of `count`.
+    // (EisalStore's NotificationRows.swift): counts are sums of `count`.
 
     /// The notifications of an outbox row, with the state and id of the delivery it is in, if any.
     static func notifications(_ row: Row, in delivery: DeliveryRecord? = nil) throws -> [NotificationRecord] {
